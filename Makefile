@@ -1,0 +1,81 @@
+# The operations API. `make run` serves it locally, `make test` runs every check.
+# Each tool lives in its own virtual environment under the repository (all ignored by git):
+#   .venv          the service, its tests and the local server (requirements-dev.txt)
+#   .venv-sam      aws-sam-cli and cfn-lint, which pin older boto3 and pydantic (requirements-sam.txt)
+#   .venv-checkov  checkov, which pins its own world (requirements-checkov.txt)
+
+PYTHON ?= python3
+PORT ?= 3000
+VENV := .venv
+SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
+PY := $(VENV)/bin/python
+SAM := $(SAM_VENV)/bin/sam
+PIP_QUIET := --quiet --disable-pip-version-check --no-input
+export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help test lint typecheck unit scan build run invoke openapi bench clean
+
+help:
+	@echo "make run      serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB (no Docker)"
+	@echo "make test     every check: ruff, mypy, pytest with coverage, sam validate --lint, cfn-lint, checkov"
+	@echo "make build    sam build for the template's runtime and architecture, offline, no Docker"
+	@echo "make invoke   FN=<LogicalId> EVENT=events/<file>.json: run a built function on an event, no Docker"
+	@echo "make openapi  regenerate openapi.json from the code"
+	@echo "make bench    measure cold start, warm latency, memory and cost; writes docs/performance.md"
+
+$(VENV)/.stamp: requirements-dev.txt layers/operations/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
+	$(PY) -m pip install $(PIP_QUIET) -r requirements-dev.txt
+	touch $@
+
+$(SAM_VENV)/.stamp: requirements-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements-sam.txt
+	touch $@
+
+$(CHECKOV_VENV)/.stamp: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements-checkov.txt
+	touch $@
+
+test: lint typecheck scan build unit
+
+lint: $(VENV)/.stamp
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.stamp
+	$(VENV)/bin/mypy layers/operations/operations_api functions devtools tests
+
+unit: $(VENV)/.stamp
+	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+scan: $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
+	$(SAM) validate --lint --template template.yaml --region us-east-1
+	$(SAM_VENV)/bin/cfn-lint template.yaml
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation --file template.yaml
+
+build: $(SAM_VENV)/.stamp
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM) build --template template.yaml
+	$(SAM_VENV)/bin/python -m devtools.precompile .aws-sam/build
+
+run: $(VENV)/.stamp
+	PORT=$(PORT) $(PY) -m devtools.local_server
+
+invoke: $(VENV)/.stamp
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=events/<file>.json"; exit 2; }
+	$(PY) -m devtools.invoke $(FN) $(EVENT)
+
+openapi: $(VENV)/.stamp
+	$(PY) -m devtools.openapi > openapi.json
+
+bench: $(VENV)/.stamp build
+	$(PY) -m devtools.bench
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov

@@ -1,0 +1,30 @@
+"""GET /v1/operations/{operation_id}: read the record of one operation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from operations_api import api, service
+
+app = api.create_app()
+logger = api.logger
+
+
+@app.get(
+    api.OPERATION_PATH,
+    summary="Read the state of an operation",
+    description="Returns the record exactly as the last accepted PUT stored it, read strongly consistently.",
+    responses=api.route_responses("the record; its version in ETag", 400, 404, 500, 503),
+)
+def get_operation(operation_id: Annotated[str, Path(**api.OPERATION_ID_PARAMETER)]) -> Response[str]:
+    return api.operation_response(service.get_operation(operation_id))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return api.serve(app, event, context)

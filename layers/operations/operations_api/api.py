@@ -1,0 +1,139 @@
+"""The HTTP edge both functions share: the resolver, problem responses, and one access-log line a request.
+
+Handlers stay thin: they declare their route and call `service`; everything HTTP-shaped is here.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+import time
+from typing import Any, Final
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from operations_api import jsonbody, problems
+from operations_api.models import OPERATION_ID_PATTERN, Operation
+from operations_api.problems import Problem
+from operations_api.service import etag
+from operations_api.store import StoredOperation
+
+JSON_CONTENT_TYPE: Final = "application/json"
+OPERATION_PATH: Final = "/v1/operations/<operation_id>"
+OPERATION_ID_PARAMETER: Final = {
+    "pattern": OPERATION_ID_PATTERN,
+    "min_length": 1,
+    "max_length": 128,
+    "description": "the operation's id: 1 to 128 ASCII letters, digits, '-', '.', '_' or '~'",
+}
+
+logger = Logger()
+
+
+_PROBLEM_DESCRIPTIONS: Final = {
+    400: "malformed JSON, an invalid record, a bad header, or a path/body id mismatch",
+    404: "no such operation",
+    409: "the write conflicts with the stored state (STALE_UPDATE, TERMINAL_STATUS)",
+    412: "an If-Match / If-None-Match precondition failed",
+    413: "the record is larger than a DynamoDB item may be",
+    500: "an unexpected fault",
+    503: "the store is throttling or unavailable; retry after Retry-After seconds",
+}
+
+
+def route_responses(success: str, *problem_statuses: int) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI `responses` of a route: 200 with the record and its ETag, then its problem answers."""
+    responses: dict[int, OpenAPIResponse] = {
+        200: {
+            "description": success,
+            "headers": {"ETag": {"description": "the stored version", "schema": {"type": "string"}}},
+            "content": {JSON_CONTENT_TYPE: {"model": Operation}},
+        }
+    }
+    for status in problem_statuses:
+        responses[status] = {
+            "description": _PROBLEM_DESCRIPTIONS[status],
+            "content": {problems.PROBLEM_CONTENT_TYPE: {"schema": problems.PROBLEM_SCHEMA}},
+        }
+    if 503 in problem_statuses:
+        responses[503]["headers"] = {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}
+    return responses
+
+
+def create_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(
+        enable_validation=True,
+        response_validation_error_http_code=500,
+        json_body_deserializer=jsonbody.loads_object,
+    )
+
+    def on_problem(problem: Problem) -> Response[str]:
+        return problem_response(app, problem)
+
+    def on_invalid_request(error: RequestValidationError) -> Response[str]:
+        content_type = app.current_event.headers.get("content-type")
+        return problem_response(app, problems.from_validation_errors(error.errors(), content_type))
+
+    def on_undecodable_body(error: ValueError) -> Response[str]:
+        return problem_response(app, problems.malformed_json("the body is not UTF-8 text"))
+
+    def on_unknown_route(error: Exception) -> Response[str]:
+        return problem_response(app, problems.route_not_found())
+
+    def on_unexpected(error: Exception) -> Response[str]:
+        logger.exception("unexpected error", extra={"error_type": type(error).__name__})
+        return problem_response(app, problems.internal_error())
+
+    app.exception_handler(Problem)(on_problem)
+    app.exception_handler([RequestValidationError, RequestUnsupportedContentType])(on_invalid_request)
+    app.exception_handler([UnicodeDecodeError, binascii.Error])(on_undecodable_body)
+    app.not_found(on_unknown_route)
+    app.exception_handler(Exception)(on_unexpected)
+    return app
+
+
+def operation_response(stored: StoredOperation) -> Response[str]:
+    """200 with the record exactly as stored, its ETag, and what it cost (in the access log)."""
+    if stored.capacity_units is not None:
+        logger.append_keys(capacity_units=stored.capacity_units)
+    return Response(
+        status_code=200,
+        content_type=JSON_CONTENT_TYPE,
+        body=json.dumps(stored.document, ensure_ascii=False, separators=(",", ":")),
+        headers={"ETag": etag(stored.version), "Cache-Control": "no-store"},
+    )
+
+
+def problem_response(app: APIGatewayHttpResolver, problem: Problem) -> Response[str]:
+    event = app.current_event
+    logger.append_keys(problem_code=problem.code)
+    return Response(
+        status_code=int(problem.status),
+        content_type=problems.PROBLEM_CONTENT_TYPE,
+        body=problem.body(instance=event.raw_path, request_id=event.request_context.request_id),
+        headers={**problem.headers, "Cache-Control": "no-store"},
+    )
+
+
+def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Resolve one API Gateway event and log one line for it: never a body, never a header value."""
+    started = time.perf_counter()
+    result = app.resolve(event, context)
+    logger.info(
+        "request",
+        extra={
+            "http_method": event.get("requestContext", {}).get("http", {}).get("method"),
+            "path": event.get("rawPath"),
+            "operation_id": (event.get("pathParameters") or {}).get("operation_id"),
+            "status_code": result.get("statusCode"),
+            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+        },
+    )
+    return result

@@ -1,0 +1,273 @@
+"""RFC 9457 problem details: the one module that knows the error format (contract, decision 7).
+
+Every non-2xx answer the service produces is built here. The rest of the code raises `Problem`s (or lets
+Powertools raise its validation errors) and never writes an error body itself: if the missing "Error
+response format" sheet turns up, only this module changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from http import HTTPStatus
+from typing import Any, Final
+
+PROBLEM_CONTENT_TYPE: Final = "application/problem+json"
+TYPE_PREFIX: Final = "tag:operations-api,2026:problems/"
+RETRY_AFTER_SECONDS: Final = 1
+
+PROBLEM_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance", "code", "request_id"],
+    "properties": {
+        "type": {"type": "string", "description": "a URI naming the kind of problem"},
+        "title": {"type": "string", "description": "the status code's phrase"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "what went wrong, for a person"},
+        "instance": {"type": "string", "description": "the request path"},
+        "code": {
+            "type": "string",
+            "pattern": "^[A-Z][A-Z_]*$",
+            "description": "a stable reason to branch on",
+        },
+        "request_id": {
+            "type": ["string", "null"],
+            "description": "API Gateway's request id, also in the logs",
+        },
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["detail"],
+                "properties": {
+                    "pointer": {"type": "string", "description": "RFC 6901 pointer into the request body"},
+                    "parameter": {"type": "string", "description": "the path parameter at fault"},
+                    "header": {"type": "string", "description": "the request header at fault"},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+class Problem(Exception):
+    """An error answer of the API: status, a stable `code`, a human `detail`, and optional extras."""
+
+    def __init__(
+        self,
+        status: HTTPStatus,
+        code: str,
+        detail: str,
+        *,
+        errors: Sequence[Mapping[str, str]] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+
+    def document(self, *, instance: str, request_id: str | None) -> dict[str, Any]:
+        slug = self.code.lower().replace("_", "-")
+        document: dict[str, Any] = {
+            "type": f"{TYPE_PREFIX}{slug}",
+            "title": self.status.phrase,
+            "status": int(self.status),
+            "detail": self.detail,
+            "instance": instance,
+            "code": self.code,
+            "request_id": request_id,
+        }
+        if self.errors:
+            document["errors"] = self.errors
+        return document
+
+    def body(self, *, instance: str, request_id: str | None) -> str:
+        return json.dumps(self.document(instance=instance, request_id=request_id), ensure_ascii=False)
+
+
+# --- the problems the service raises -------------------------------------------------------------
+
+
+def validation_failed(errors: Sequence[Mapping[str, str]]) -> Problem:
+    count = len(errors)
+    noun = "problem" if count == 1 else "problems"
+    return Problem(
+        HTTPStatus.BAD_REQUEST,
+        "VALIDATION_ERROR",
+        f"The request is not valid: {count} {noun}, listed in errors. Nothing was stored.",
+        errors=errors,
+    )
+
+
+def malformed_json(reason: str) -> Problem:
+    return Problem(
+        HTTPStatus.BAD_REQUEST,
+        "MALFORMED_JSON",
+        f"The request body is not a JSON object: {reason}. Nothing was stored.",
+        errors=[{"pointer": "", "detail": reason}],
+    )
+
+
+def unsupported_media_type(content_type: str) -> Problem:
+    return Problem(
+        HTTPStatus.BAD_REQUEST,
+        "UNSUPPORTED_MEDIA_TYPE",
+        f"The request body must be sent as Content-Type: application/json, not {content_type[:100]!r}. "
+        "Nothing was stored.",
+        errors=[{"header": "content-type", "detail": "must be application/json"}],
+    )
+
+
+def operation_id_mismatch() -> Problem:
+    return Problem(
+        HTTPStatus.BAD_REQUEST,
+        "OPERATION_ID_MISMATCH",
+        "The body's operation_id differs from the operation_id in the path. Nothing was stored.",
+        errors=[{"pointer": "/operation_id", "detail": "must equal the operation_id in the path"}],
+    )
+
+
+def invalid_header(header: str, reason: str) -> Problem:
+    return Problem(
+        HTTPStatus.BAD_REQUEST,
+        "INVALID_HEADER",
+        f"The {header} header is not valid: {reason}. Nothing was stored.",
+        errors=[{"header": header.lower(), "detail": reason}],
+    )
+
+
+def operation_not_found(operation_id: str) -> Problem:
+    return Problem(HTTPStatus.NOT_FOUND, "OPERATION_NOT_FOUND", f"No operation has the id {operation_id!r}.")
+
+
+def stale_update(stored_last_update_time: str) -> Problem:
+    return Problem(
+        HTTPStatus.CONFLICT,
+        "STALE_UPDATE",
+        f"The stored record is newer: its last_update_time is {stored_last_update_time}, later than this "
+        "report's. Writes never go back; nothing was changed.",
+    )
+
+
+def terminal_status(stored_status: str) -> Problem:
+    return Problem(
+        HTTPStatus.CONFLICT,
+        "TERMINAL_STATUS",
+        f"The operation is already {stored_status!r}, a terminal status: it cannot change to another status. "
+        "Nothing was changed.",
+    )
+
+
+def write_conflict() -> Problem:
+    return Problem(
+        HTTPStatus.CONFLICT,
+        "WRITE_CONFLICT",
+        "The stored record changed while this write was being applied. Nothing was changed; "
+        "read it and retry.",
+    )
+
+
+def precondition_failed(header: str) -> Problem:
+    return Problem(
+        HTTPStatus.PRECONDITION_FAILED,
+        "PRECONDITION_FAILED",
+        f"The {header} precondition does not hold for the stored record. Nothing was changed.",
+    )
+
+
+def record_too_large(limit_bytes: int) -> Problem:
+    return Problem(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "RECORD_TOO_LARGE",
+        f"The record is larger than a DynamoDB item may be ({limit_bytes:,} bytes, 400 KB, attribute names "
+        "included). Nothing was stored and nothing was truncated.",
+    )
+
+
+def store_unavailable() -> Problem:
+    return Problem(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "STORE_UNAVAILABLE",
+        "The operations store is throttling or unavailable. Nothing was changed by this request; "
+        "retry after the number of seconds in Retry-After.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def route_not_found() -> Problem:
+    return Problem(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", "No route matches this method and path.")
+
+
+def internal_error() -> Problem:
+    return Problem(
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        "INTERNAL_ERROR",
+        "An unexpected error occurred; it has been logged with this request_id.",
+    )
+
+
+# --- Powertools validation errors -> one problem ---------------------------------------------------
+
+
+def from_validation_errors(errors: Iterable[Mapping[str, Any]], content_type: str | None) -> Problem:
+    """Translate Powertools' (pydantic's) validation errors into our 400 problem.
+
+    Input values are never echoed: they can be large or secret. A pointer and a message are enough.
+    """
+    if content_type and not is_json_content_type(content_type):
+        # A form or multipart body can never be an operation record: the real problem is the media type.
+        return unsupported_media_type(content_type)
+    entries = [_entry(error) for error in errors]
+    for error, entry in zip(errors, entries, strict=False):
+        if error.get("type") == "json_invalid":
+            return malformed_json(entry["detail"])
+    return validation_failed(entries)
+
+
+def is_json_content_type(content_type: str) -> bool:
+    media_type = content_type.partition(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _entry(error: Mapping[str, Any]) -> dict[str, str]:
+    location = tuple(error.get("loc", ()))
+    where, path = (location[0], location[1:]) if location else ("body", ())
+    detail = _message(error, at_root=not path)
+    if where == "body":
+        if error.get("type") == "json_invalid":
+            path = ()
+        return {"pointer": json_pointer(path), "detail": detail}
+    if where == "header":
+        return {"header": str(path[0]).lower() if path else "", "detail": detail}
+    return {"parameter": str(path[0]) if path else str(where), "detail": detail}
+
+
+def json_pointer(path: Iterable[Any]) -> str:
+    """RFC 6901: "" is the whole document; '~' and '/' in a key are escaped."""
+    return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in path)
+
+
+def _message(error: Mapping[str, Any], *, at_root: bool) -> str:
+    kind = error.get("type", "")
+    if kind == "json_invalid":
+        context = error.get("ctx") or {}
+        return str(context.get("error") or "invalid JSON")
+    if kind == "missing":
+        return (
+            "the request body is empty: send the operation record as a JSON object"
+            if at_root
+            else "is required"
+        )
+    if kind == "extra_forbidden":
+        return "is not a key of the operation record (unknown keys are refused)"
+    if kind.endswith("_type") and error.get("input", ...) is None:
+        return "must not be null"
+    message = str(error.get("msg", "is not valid"))
+    for prefix in ("Input should", "String should", "List should", "Value should"):
+        if message.startswith(prefix):
+            return "must" + message[len(prefix) :]
+    return message

@@ -1,0 +1,38 @@
+"""Configuration from environment variables, read once per process."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    region: str
+    endpoint_url: str | None
+    connect_timeout_seconds: float
+    read_timeout_seconds: float
+    max_attempts: int
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the environment. Lambda sets AWS_REGION; the template sets TABLE_NAME.
+
+    The DynamoDB client's budget (3 attempts of at most 0.5 s to connect and 1.5 s to read, plus standard
+    retry backoff of at most 1 + 2 s) ends within 9 s, inside the functions' 10 s timeout, so a stuck store
+    gives the caller a 503 problem rather than a Lambda timeout.
+    """
+    table_name = os.environ.get("TABLE_NAME", "").strip()
+    if not table_name:
+        raise RuntimeError("TABLE_NAME is not set: it names the DynamoDB table of operations")
+    return Settings(
+        table_name=table_name,
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
+        connect_timeout_seconds=float(os.environ.get("DYNAMODB_CONNECT_TIMEOUT", "0.5")),
+        read_timeout_seconds=float(os.environ.get("DYNAMODB_READ_TIMEOUT", "1.5")),
+        max_attempts=int(os.environ.get("DYNAMODB_MAX_ATTEMPTS", "3")),
+    )

@@ -1,0 +1,234 @@
+"""DynamoDB: one item per operation, and exactly one DynamoDB request per API call.
+
+The record's keys are the item's attributes, its nested lists stored as native lists and maps. The item
+also holds `_version`, the record's version (its ETag), which is never part of the record. A PUT is one
+conditional `PutItem` that enforces the contract's decision 8 (writes never go back) and the client's
+preconditions (decision 9) atomically; a refusal carries the item as it stood, so the caller can say why
+without a second request. This module knows DynamoDB and nothing of HTTP.
+
+The attribute-value conversion is written here rather than taken from `boto3.dynamodb.types`: importing
+that module imports all of boto3 (and s3transfer), which costs the cold start more than these few lines,
+and the record holds only strings, integers, nulls, lists and maps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Final
+
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+from operations_api.models import TERMINAL_STATUSES
+from operations_api.settings import get_settings
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+ITEM_SIZE_LIMIT_BYTES: Final = 400 * 1024
+VERSION_ATTRIBUTE: Final = "_version"
+_UNAVAILABLE_CODES: Final = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "LimitExceededException",
+    }
+)
+
+
+class StoreUnavailable(Exception):
+    """DynamoDB throttled the request, failed on its side, or could not be reached in time."""
+
+
+class ItemTooLarge(Exception):
+    """The item is over DynamoDB's 400 KB limit; nothing was written."""
+
+
+class ConditionFailed(Exception):
+    """The conditional write was refused; `current` is the stored record as it stood (or None)."""
+
+    def __init__(self, current: StoredOperation | None) -> None:
+        super().__init__("conditional write refused")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class StoredOperation:
+    document: dict[str, Any]
+    version: str
+    capacity_units: float | None = None
+
+
+@dataclass(frozen=True)
+class VersionGuard:
+    """The client's preconditions: versions the stored record must (not) have; "*" stands for any."""
+
+    if_match: frozenset[str] = field(default_factory=frozenset)
+    if_none_match: frozenset[str] = field(default_factory=frozenset)
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client() -> BaseClient:
+    """One client per process, made on first use (so that moto's `mock_aws` can intercept it)."""
+    settings = get_settings()
+    config = Config(
+        connect_timeout=settings.connect_timeout_seconds,
+        read_timeout=settings.read_timeout_seconds,
+        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
+        tcp_keepalive=True,
+    )
+    session = botocore.session.get_session()
+    return session.create_client(
+        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
+    )
+
+
+def get_operation(operation_id: str) -> StoredOperation | None:
+    """A strongly consistent read of one record, or None."""
+    response = _call(
+        "get_item",
+        TableName=get_settings().table_name,
+        Key={"operation_id": {"S": operation_id}},
+        ConsistentRead=True,
+        ReturnConsumedCapacity="TOTAL",
+    )
+    item = response.get("Item")
+    if item is None:
+        return None
+    return _stored(item, _capacity(response))
+
+
+def put_operation(document: dict[str, Any], version: str, guard: VersionGuard) -> StoredOperation:
+    """Create or replace the record, if the stored one is not newer, not finished in another status, and
+    matches the guard. Raises ConditionFailed, ItemTooLarge or StoreUnavailable; writes nothing then."""
+    condition, names, values = _write_condition(document, guard)
+    item = {key: _to_attribute(value) for key, value in document.items()}
+    item[VERSION_ATTRIBUTE] = {"S": version}
+    try:
+        response = _call(
+            "put_item",
+            TableName=get_settings().table_name,
+            Item=item,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            ReturnConsumedCapacity="TOTAL",
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            old = error.response.get("Item")
+            current = _stored(old, None) if old else _current_after_refusal(document["operation_id"])
+            raise ConditionFailed(current) from None
+        raise
+    return StoredOperation(document, version, _capacity(response))
+
+
+def _write_condition(
+    document: dict[str, Any], guard: VersionGuard
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    terminal = sorted(TERMINAL_STATUSES)
+    values: dict[str, Any] = {
+        ":updated": {"S": document["last_update_time"]},
+        ":status": {"S": document["status"]},
+        **{f":terminal{index}": {"S": status} for index, status in enumerate(terminal)},
+    }
+    terminal_list = ", ".join(f":terminal{index}" for index in range(len(terminal)))
+    # Fixed-width YYYYMMDD_hhmmss text sorts as time does, so a string comparison orders the reports.
+    clauses = [
+        "(attribute_not_exists(#id) OR (#updated <= :updated "
+        f"AND (NOT #status IN ({terminal_list}) OR #status = :status)))"
+    ]
+    if guard.if_match:
+        clauses.append(_version_clause(guard.if_match, "match", values, negate=False))
+    if guard.if_none_match:
+        clauses.append(_version_clause(guard.if_none_match, "nomatch", values, negate=True))
+    condition = " AND ".join(clauses)
+    names = {"#id": "operation_id", "#updated": "last_update_time", "#status": "status"}
+    if "#version" in condition:
+        names["#version"] = VERSION_ATTRIBUTE
+    return condition, names, values
+
+
+def _version_clause(versions: frozenset[str], prefix: str, values: dict[str, Any], *, negate: bool) -> str:
+    if "*" in versions:
+        return "attribute_not_exists(#id)" if negate else "attribute_exists(#id)"
+    names = []
+    for index, version in enumerate(sorted(versions)):
+        names.append(f":{prefix}{index}")
+        values[names[-1]] = {"S": version}
+    listed = f"#version IN ({', '.join(names)})"
+    return f"(attribute_not_exists(#id) OR NOT {listed})" if negate else listed
+
+
+def _current_after_refusal(operation_id: str) -> StoredOperation | None:
+    """A store that does not return the old item on refusal (dynalite, DynamoDB Local before 2023) is
+    asked once more, so that the refusal can still be explained. DynamoDB itself never needs this."""
+    return get_operation(operation_id)
+
+
+def _call(operation: str, **request: Any) -> dict[str, Any]:
+    try:
+        response: dict[str, Any] = getattr(dynamodb_client(), operation)(**request)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        message = error.response.get("Error", {}).get("Message", "")
+        if code in _UNAVAILABLE_CODES or status >= 500:
+            raise StoreUnavailable(code or str(status)) from error
+        if code == "ValidationException" and "size" in message.lower() and "exceed" in message.lower():
+            raise ItemTooLarge(message) from error
+        raise
+    except (HTTPClientError, BotocoreConnectionError) as error:  # timeouts, resets, refused connections
+        raise StoreUnavailable(type(error).__name__) from error
+    return response
+
+
+def _stored(item: dict[str, Any], capacity: float | None) -> StoredOperation:
+    version = item.get(VERSION_ATTRIBUTE, {}).get("S", "")
+    document = {key: _from_attribute(value) for key, value in item.items() if key != VERSION_ATTRIBUTE}
+    return StoredOperation(document, version, capacity)
+
+
+def _capacity(response: dict[str, Any]) -> float | None:
+    units = response.get("ConsumedCapacity", {}).get("CapacityUnits")
+    return float(units) if units is not None else None
+
+
+def _to_attribute(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, list):
+        return {"L": [_to_attribute(item) for item in value]}
+    if isinstance(value, dict):
+        return {"M": {key: _to_attribute(item) for key, item in value.items()}}
+    raise TypeError(f"a record holds no {type(value).__name__}")
+
+
+def _from_attribute(attribute: dict[str, Any]) -> Any:
+    (kind, value), *_ = attribute.items()
+    if kind == "S":
+        return value
+    if kind == "N":
+        return int(value)  # the record's only numbers are integers (status codes)
+    if kind == "NULL":
+        return None
+    if kind == "BOOL":
+        return bool(value)
+    if kind == "L":
+        return [_from_attribute(item) for item in value]
+    if kind == "M":
+        return {key: _from_attribute(item) for key, item in value.items()}
+    raise TypeError(f"a record holds no DynamoDB {kind} attribute")
