@@ -34,10 +34,16 @@ OPERATION_ID_PARAMETER: Final = {
     "description": "the operation's id: 1 to 128 ASCII letters, digits, '-', '.', '_' or '~'",
 }
 
+MAX_LOGGED_TEXT: Final = 256  # a path or id is clipped in logs and problems: a hostile one can be 10 MB
+
 logger = Logger()
 
 
-_PROBLEM_DESCRIPTIONS: Final = {
+def clip(text: str | None) -> str | None:
+    return text if text is None or len(text) <= MAX_LOGGED_TEXT else text[:MAX_LOGGED_TEXT] + "…"
+
+
+PROBLEM_DESCRIPTIONS: Final = {
     400: "malformed JSON, an invalid record, a bad header, or a path/body id mismatch",
     404: "no such operation",
     409: "the write conflicts with the stored state (STALE_UPDATE, TERMINAL_STATUS)",
@@ -59,7 +65,7 @@ def route_responses(success: str, *problem_statuses: int) -> dict[int, OpenAPIRe
     }
     for status in problem_statuses:
         responses[status] = {
-            "description": _PROBLEM_DESCRIPTIONS[status],
+            "description": PROBLEM_DESCRIPTIONS[status],
             "content": {problems.PROBLEM_CONTENT_TYPE: {"schema": problems.PROBLEM_SCHEMA}},
         }
     if 503 in problem_statuses:
@@ -117,7 +123,7 @@ def problem_response(app: APIGatewayHttpResolver, problem: Problem) -> Response[
     return Response(
         status_code=int(problem.status),
         content_type=problems.PROBLEM_CONTENT_TYPE,
-        body=problem.body(instance=event.raw_path, request_id=event.request_context.request_id),
+        body=problem.body(instance=clip(event.raw_path) or "", request_id=event.request_context.request_id),
         headers={**problem.headers, "Cache-Control": "no-store"},
     )
 
@@ -130,8 +136,8 @@ def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaCon
         "request",
         extra={
             "http_method": event.get("requestContext", {}).get("http", {}).get("method"),
-            "path": event.get("rawPath"),
-            "operation_id": (event.get("pathParameters") or {}).get("operation_id"),
+            "path": clip(event.get("rawPath")),
+            "operation_id": clip((event.get("pathParameters") or {}).get("operation_id")),
             "status_code": result.get("statusCode"),
             "latency_ms": round((time.perf_counter() - started) * 1000, 3),
         },

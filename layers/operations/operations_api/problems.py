@@ -264,7 +264,7 @@ def _message(error: Mapping[str, Any], *, at_root: bool) -> str:
         )
     if kind == "extra_forbidden":
         return "is not a key of the operation record (unknown keys are refused)"
-    if kind.endswith("_type") and error.get("input", ...) is None:
+    if (kind.endswith("_type") or kind == "literal_error") and error.get("input", ...) is None:
         return "must not be null"
     message = str(error.get("msg", "is not valid"))
     for prefix in ("Input should", "String should", "List should", "Value should"):
