@@ -149,6 +149,20 @@ def table() -> Iterator[Any]:
 
 
 @pytest.fixture
+def requests_sent(table: Any) -> list[str]:
+    """The names of the DynamoDB operations the service sends, in order (botocore's before-send hook)."""
+    from operations_api import store
+
+    sent: list[str] = []
+
+    def record(request: Any, **_: Any) -> None:
+        sent.append(request.headers["X-Amz-Target"].decode().split(".")[-1])
+
+    store.dynamodb_client().meta.events.register("before-send.dynamodb.*", record)
+    return sent
+
+
+@pytest.fixture
 def put(table: Any, put_handler: ModuleType) -> Invoke:
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = put_handler.lambda_handler(event, FakeLambdaContext())

@@ -72,3 +72,15 @@ def test_put_operation_stale_after_the_terminal_report_is_a_409(put: Invoke, get
     assert result["statusCode"] == 409
     assert body_of(result)["code"] == "TERMINAL_STATUS"
     assert body_of(get(load_event("get_operation"))) == full_record()
+
+
+def test_every_api_call_is_exactly_one_dynamodb_request(
+    put: Invoke, get: Invoke, requests_sent: list[str]
+) -> None:
+    put(load_event("put_operation"))  # created
+    put(load_event("put_operation"))  # replayed
+    put(load_event("put_operation_stale"))  # refused, explained from the old item DynamoDB returns
+    get(load_event("get_operation"))
+    get(load_event("get_operation_not_found"))
+    put(load_event("put_operation_invalid"))  # refused before any request
+    assert requests_sent == ["PutItem", "PutItem", "PutItem", "GetItem", "GetItem"]

@@ -14,18 +14,6 @@ from operations_api.store import VersionGuard
 from tests.conftest import TABLE_NAME, full_record, minimal_record
 
 
-@pytest.fixture
-def requests_sent(table: Any) -> list[str]:
-    """The names of the DynamoDB operations the store sends, in order."""
-    sent: list[str] = []
-    client = store.dynamodb_client()
-    client.meta.events.register(
-        "before-send.dynamodb.*",
-        lambda request, **_: sent.append(request.headers["X-Amz-Target"].decode().split(".")[-1]),
-    )
-    return sent
-
-
 def test_the_record_is_stored_as_native_lists_maps_and_numbers(table: Any) -> None:
     record = full_record()
     store.put_operation(record, "v1", VersionGuard())
