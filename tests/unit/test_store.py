@@ -144,3 +144,16 @@ def test_the_client_is_made_once_with_bounded_timeouts_and_retries(table: Any) -
     assert config.connect_timeout == 0.5
     assert config.read_timeout == 1.5
     assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+
+
+def test_a_get_is_one_strongly_consistent_read(table: Any) -> None:
+    with Stubber(store.dynamodb_client()) as stubber:
+        expected = {
+            "TableName": TABLE_NAME,
+            "Key": {"operation_id": {"S": "op-1"}},
+            "ConsistentRead": True,
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        stubber.add_response("get_item", {}, expected)
+        assert store.get_operation("op-1") is None
+        stubber.assert_no_pending_responses()
