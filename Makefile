@@ -12,6 +12,10 @@ CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 PIP_QUIET := --quiet --disable-pip-version-check --no-input
+# The build's target, read from template.yaml (override with `make build ARCH=x86_64`).
+ARCH ?= $(shell awk '/^  Architecture:/{f=1} f&&/Default:/{print $$2; exit}' template.yaml)
+RUNTIME_PYTHON := $(shell awk '/Runtime: python/{sub("python","",$$2); print $$2; exit}' template.yaml)
+BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 
@@ -61,8 +65,9 @@ scan: $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation --file template.yaml
 
 build: $(SAM_VENV)/.stamp
-	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(SAM) build --template template.yaml
-	$(SAM_VENV)/bin/python -m devtools.precompile .aws-sam/build
+	LAYER_ARCH=$(ARCH) LAYER_PYTHON_VERSION=$(RUNTIME_PYTHON) PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" \
+		$(SAM) build --template template.yaml --build-dir $(BUILD_DIR) --parameter-overrides Architecture=$(ARCH)
+	$(SAM_VENV)/bin/python -m devtools.precompile $(BUILD_DIR) $(RUNTIME_PYTHON)
 
 run: $(VENV)/.stamp
 	PORT=$(PORT) $(PY) -m devtools.local_server

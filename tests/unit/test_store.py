@@ -157,3 +157,12 @@ def test_a_get_is_one_strongly_consistent_read(table: Any) -> None:
         stubber.add_response("get_item", {}, expected)
         assert store.get_operation("op-1") is None
         stubber.assert_no_pending_responses()
+
+
+def test_a_refusal_stays_a_refusal_when_the_explaining_read_is_denied(table: Any) -> None:
+    with Stubber(store.dynamodb_client()) as stubber:
+        stubber.add_client_error("put_item", "ConditionalCheckFailedException", http_status_code=400)
+        stubber.add_client_error("get_item", "AccessDeniedException", http_status_code=400)
+        with pytest.raises(store.ConditionFailed) as refusal:
+            store.put_operation(minimal_record(), "v2", VersionGuard())
+    assert refusal.value.current is None

@@ -169,8 +169,12 @@ def _version_clause(versions: frozenset[str], prefix: str, values: dict[str, Any
 
 def _current_after_refusal(operation_id: str) -> StoredOperation | None:
     """A store that does not return the old item on refusal (dynalite, DynamoDB Local before 2023) is
-    asked once more, so that the refusal can still be explained. DynamoDB itself never needs this."""
-    return get_operation(operation_id)
+    asked once more, so that the refusal can still be explained. DynamoDB itself never needs this, and
+    the PUT function may only PutItem: if the read is not allowed, the refusal goes unexplained (409)."""
+    try:
+        return get_operation(operation_id)
+    except (ClientError, StoreUnavailable):
+        return None
 
 
 def _call(operation: str, **request: Any) -> dict[str, Any]:
