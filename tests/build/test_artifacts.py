@@ -1,0 +1,157 @@
+"""What `make build` produces: the layout Lambda expects, wheels for the template's runtime and
+architecture, and a built artifact that really serves a PUT and a GET under the runtime's Python."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devtools.precompile import find_python
+from devtools.runtime_packages import runtime_packages
+from devtools.template import ROOT, load_template
+
+BUILD_DIR = ROOT / ".aws-sam" / "build"
+RUNTIME_VERSION = load_template().runtime.removeprefix("python")  # "3.13"
+CPYTHON_TAG = "cpython-" + RUNTIME_VERSION.replace(".", "")
+MACHINE = {"arm64": "aarch64", "x86_64": "x86_64"}
+
+pytestmark = pytest.mark.build
+
+
+def built(path: str) -> Path:
+    if not BUILD_DIR.is_dir():
+        pytest.fail(".aws-sam/build is missing: run `make build` (make test runs it before pytest)")
+    return BUILD_DIR / path
+
+
+def test_the_layer_holds_the_package_and_its_dependencies_under_python() -> None:
+    layer = built("OperationsLayer/python")
+    for package in (
+        "operations_api",
+        "aws_lambda_powertools",
+        "pydantic",
+        "pydantic_core",
+        "typing_extensions.py",
+    ):
+        assert (layer / package).exists(), package
+    assert not (layer / "operations_api" / "__pycache__" / "api.cpython-311.pyc").exists()
+
+
+def test_the_layer_ships_no_boto3_the_runtime_has_it() -> None:
+    layer = built("OperationsLayer/python")
+    assert not (layer / "boto3").exists()
+    assert not (layer / "botocore").exists()
+
+
+def test_the_compiled_extension_matches_the_runtime_and_architecture() -> None:
+    architecture = load_template().parameter_default("Architecture")
+    (extension,) = built("OperationsLayer/python/pydantic_core").glob("_pydantic_core.*.so")
+    assert f"{CPYTHON_TAG}-{MACHINE[architecture]}-linux-gnu" in extension.name
+
+
+def test_each_function_holds_its_handler() -> None:
+    for function in load_template().functions.values():
+        assert (built(function.logical_id) / f"{function.module_name}.py").is_file()
+
+
+def test_bytecode_for_the_runtime_is_shipped_where_its_python_exists() -> None:
+    if find_python(RUNTIME_VERSION) is None:
+        pytest.skip(f"no Python {RUNTIME_VERSION} on this machine: the build ships no bytecode")
+    compiled = built("OperationsLayer/python/operations_api/__pycache__")
+    assert (compiled / f"models.{CPYTHON_TAG}.pyc").is_file()
+    assert (built("OperationsLayer/python/pydantic/__pycache__") / f"main.{CPYTHON_TAG}.pyc").is_file()
+
+
+# --- the built artifact, run by the runtime's Python --------------------------------------------
+
+SMOKE = textwrap.dedent(
+    """
+    import importlib.util, json, sys
+    function_dir, event_path = sys.argv[1], sys.argv[2]
+    sys.path.insert(0, function_dir)
+    import app
+    class Context:
+        function_name = "smoke"; memory_limit_in_mb = 512; aws_request_id = "smoke-1"
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:smoke"
+    result = app.lambda_handler(json.load(open(event_path)), Context())
+    print(json.dumps({"status": result["statusCode"], "body": json.loads(result["body"])}))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def native_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An artifact built for this machine's architecture (the default build may be arm64)."""
+    if find_python(RUNTIME_VERSION) is None:
+        pytest.skip(f"no Python {RUNTIME_VERSION} on this machine to run the built artifact")
+    architecture = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine()]
+    build_dir = tmp_path_factory.mktemp("native-build")
+    subprocess.run(
+        ["make", "--no-print-directory", "build", f"ARCH={architecture}", f"BUILD_DIR={build_dir}"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return build_dir
+
+
+@pytest.fixture(scope="module")
+def dynamodb_endpoint() -> Iterator[str]:
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    client.create_table(**load_template().create_table_request("smoke-operations"))
+    yield endpoint
+    server.stop()
+
+
+def run_built(build_dir: Path, function: str, event: str, endpoint: str) -> dict[str, object]:
+    python = find_python(RUNTIME_VERSION)
+    assert python is not None
+    environment = {
+        "PATH": os.environ["PATH"],
+        # the layer where /opt/python would be, then the runtime's own boto3 (as in /var/runtime)
+        "PYTHONPATH": os.pathsep.join(
+            [str(build_dir / "OperationsLayer" / "python"), str(runtime_packages(RUNTIME_VERSION))]
+        ),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "TABLE_NAME": "smoke-operations",
+        "DYNAMODB_ENDPOINT_URL": endpoint,
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "smoke",
+        "AWS_SECRET_ACCESS_KEY": "smoke",
+        "POWERTOOLS_SERVICE_NAME": "operations-api",
+    }
+    answer = subprocess.run(
+        [python, "-s", "-c", SMOKE, str(build_dir / function), str(ROOT / "events" / event)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result: dict[str, object] = json.loads(answer.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_the_built_artifact_serves_a_put_and_a_get_under_the_runtimes_python(
+    native_build: Path, dynamodb_endpoint: str
+) -> None:
+    record = json.loads(json.loads((ROOT / "events" / "put_operation.json").read_text())["body"])
+    put = run_built(native_build, "PutOperationFunction", "put_operation.json", dynamodb_endpoint)
+    get = run_built(native_build, "GetOperationFunction", "get_operation.json", dynamodb_endpoint)
+    assert put == {"status": 200, "body": record}
+    assert get == {"status": 200, "body": record}
