@@ -1,0 +1,45 @@
+"""`make invoke`: the built artifact on an event file, in a fresh process, without Docker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from devtools.template import ROOT
+
+pytestmark = pytest.mark.build
+
+
+def invoke(function: str, event: str, build_dir: Path) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("DYNAMODB_ENDPOINT_URL", "TABLE_NAME")}
+    environment.update(
+        BUILD_DIR=str(build_dir), PYTHONPATH=f"{ROOT / 'layers' / 'operations'}{os.pathsep}{ROOT}"
+    )
+    command = [sys.executable, "-m", "devtools.invoke", function, f"events/{event}"]
+    return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
+
+
+def test_invoke_prints_the_handlers_result_and_logs_apart(native_build: Path) -> None:
+    answer = invoke("GetOperationFunction", "get_operation_not_found.json", native_build)
+    assert answer.returncode == 0, answer.stderr
+    result = json.loads(answer.stdout)
+    assert result["statusCode"] == 404
+    assert json.loads(result["body"])["code"] == "OPERATION_NOT_FOUND"
+    assert '"message":"request"' in answer.stderr
+
+
+def test_invoke_without_a_build_says_to_build_first(tmp_path: Path) -> None:
+    answer = invoke("GetOperationFunction", "get_operation.json", tmp_path / "no-build")
+    assert answer.returncode == 2
+    assert "run `make build` first" in answer.stderr
+
+
+def test_invoke_names_the_functions_of_the_template(tmp_path: Path) -> None:
+    answer = invoke("NoSuchFunction", "get_operation.json", tmp_path)
+    assert answer.returncode == 2
+    assert "PutOperationFunction" in answer.stderr
