@@ -162,19 +162,19 @@ def requests_sent(table: Any) -> list[str]:
     return sent
 
 
-@pytest.fixture
-def put(table: Any, put_handler: ModuleType) -> Invoke:
+def _invoker(module: ModuleType) -> Invoke:
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = put_handler.lambda_handler(event, FakeLambdaContext())
+        result: dict[str, Any] = module.lambda_handler(event, FakeLambdaContext())
         return result
 
     return invoke
+
+
+@pytest.fixture
+def put(table: Any, put_handler: ModuleType) -> Invoke:
+    return _invoker(put_handler)
 
 
 @pytest.fixture
 def get(table: Any, get_handler: ModuleType) -> Invoke:
-    def invoke(event: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = get_handler.lambda_handler(event, FakeLambdaContext())
-        return result
-
-    return invoke
+    return _invoker(get_handler)
