@@ -6,9 +6,10 @@ handler answers it, and its result becomes the HTTP response, as API Gateway wou
 moto's server, started in-process with the template's table; with DYNAMODB_ENDPOINT_URL (and TABLE_NAME)
 set, that DynamoDB is used instead (DynamoDB Local, dynalite, or a real table).
 
-Like Lambda, one instance of a function serves one request at a time: each function has a small pool of
-independently imported instances (LOCAL_CONCURRENCY, default 4), so concurrent requests really run
-concurrently, as they do on AWS, without sharing a resolver's per-request state.
+One request is handled at a time per server process: Powertools keeps the current event on a class that
+every resolver of a process shares, so two handlers running in one process would read each other's
+events. (On Lambda each instance is its own process.) For real concurrency, run several servers, as the
+race tests do.
 """
 
 from __future__ import annotations
@@ -18,15 +19,13 @@ import importlib.util
 import json
 import logging
 import os
-import queue
 import re
 import signal
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
@@ -65,33 +64,22 @@ class LambdaContext:
         return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
 
 
-class FunctionPool:
-    """Independent instances of one function's handler; a request borrows one, as Lambda would."""
+class LoadedFunction:
+    """One imported instance of a function's handler."""
 
-    def __init__(self, function: Function, size: int) -> None:
+    def __init__(self, function: Function) -> None:
         self.function = function
-        self._free: queue.Queue[Handler] = queue.Queue()
-        for index in range(size):
-            self._free.put(_load_handler(function, index))
-
-    @contextmanager
-    def instance(self) -> Iterator[Handler]:
-        handler = self._free.get()
-        try:
-            yield handler
-        finally:
-            self._free.put(handler)
+        self.handler = _load_handler(function)
 
     def invoke(self, event: dict[str, Any]) -> Any:
         context = LambdaContext(self.function.logical_id, self.function.memory_size, self.function.timeout)
-        with self.instance() as handler:
-            return handler(event, context)
+        return self.handler(event, context)
 
 
-def _load_handler(function: Function, index: int) -> Handler:
+def _load_handler(function: Function) -> Handler:
     """Import the function's module afresh under a name of its own (both functions' modules are `app`)."""
     path = function.code_dir / f"{function.module_name}.py"
-    name = f"local_{function.logical_id}_{index}"
+    name = f"local_{function.logical_id}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
@@ -121,9 +109,9 @@ class CompiledRoute:
 
 
 class LocalApi:
-    """The template's HttpApi routes, each served by a pool of its function's real handler."""
+    """The template's HttpApi routes, each served by its function's real handler."""
 
-    def __init__(self, table_name: str, concurrency: int) -> None:
+    def __init__(self, table_name: str) -> None:
         template = load_template()
         self.table_name = table_name
         _apply_environment(template.functions.values(), table_name)
@@ -132,9 +120,8 @@ class LocalApi:
                 sys.path.insert(0, str(layer_dir))
         _forget_cached_configuration()
         self.routes = [CompiledRoute.of(route) for route in template.routes]
-        self.pools = {
-            name: FunctionPool(function, concurrency) for name, function in template.functions.items()
-        }
+        self.functions = {name: LoadedFunction(function) for name, function in template.functions.items()}
+        self._one_at_a_time = threading.Lock()
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for compiled in self.routes:
@@ -143,7 +130,8 @@ class LocalApi:
         return None
 
     def invoke(self, route: Route, event: dict[str, Any]) -> Any:
-        return self.pools[route.function_id].invoke(event)
+        with self._one_at_a_time:
+            return self.functions[route.function_id].invoke(event)
 
 
 def _forget_cached_configuration() -> None:
@@ -155,7 +143,7 @@ def _forget_cached_configuration() -> None:
     store.dynamodb_client.cache_clear()
 
 
-def _apply_environment(functions: Iterator[Function] | Any, table_name: str) -> None:
+def _apply_environment(functions: Iterable[Function], table_name: str) -> None:
     """Environment variables are process-wide: the union of the functions' (they share the same keys)."""
     template = load_template()
     for function in functions:
@@ -276,6 +264,7 @@ def json_answer(status: int, payload: dict[str, Any]) -> HttpAnswer:
 class RequestHandler(BaseHTTPRequestHandler):
     api: LocalApi
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else each kept-alive response waits ~40 ms for a delayed ACK
     server_version = "operations-api-local"
 
     def do_GET(self) -> None:
@@ -368,7 +357,7 @@ def start(port: int = 0, host: str = "127.0.0.1") -> RunningApi:
     """Start DynamoDB and the API in background threads; `stop()` shuts both down."""
     table_name = os.environ.get("TABLE_NAME") or DEFAULT_TABLE_NAME
     endpoint, stop_dynamodb = start_dynamodb(table_name)
-    api = LocalApi(table_name, concurrency=int(os.environ.get("LOCAL_CONCURRENCY", "4")))
+    api = LocalApi(table_name)
     handler_class = type("BoundRequestHandler", (RequestHandler,), {"api": api})
     server = ThreadingHTTPServer((host, port), handler_class)
     server.daemon_threads = True

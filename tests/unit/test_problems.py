@@ -82,7 +82,13 @@ def test_an_empty_body_is_named_as_such() -> None:
 
 
 @pytest.mark.parametrize(
-    "content_type", ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"]
+    "content_type",
+    [
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "application/merge+json",
+    ],
 )
 def test_a_body_that_is_not_json_is_an_unsupported_media_type(content_type: str) -> None:
     error = {"type": "missing", "loc": ("body", "operation_id"), "msg": "Field required"}
@@ -92,7 +98,7 @@ def test_a_body_that_is_not_json_is_an_unsupported_media_type(content_type: str)
 
 
 @pytest.mark.parametrize(
-    "content_type", ["application/json", "application/json; charset=utf-8", "application/merge+json"]
+    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"]
 )
 def test_json_media_types_are_json(content_type: str) -> None:
     assert problems.is_json_content_type(content_type)

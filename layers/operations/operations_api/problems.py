@@ -229,8 +229,8 @@ def from_validation_errors(errors: Iterable[Mapping[str, Any]], content_type: st
 
 
 def is_json_content_type(content_type: str) -> bool:
-    media_type = content_type.partition(";")[0].strip().lower()
-    return media_type == "application/json" or media_type.endswith("+json")
+    """application/json, with or without parameters: the only media type Powertools reads as JSON."""
+    return content_type.partition(";")[0].strip().lower() == "application/json"
 
 
 def _entry(error: Mapping[str, Any]) -> dict[str, str]:
