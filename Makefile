@@ -10,6 +10,12 @@ VENV := .venv
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
+# dynalite (npm): the independent DynamoDB that the race and item-size tests run against. Where npm is
+# missing, `make unit` goes on without it and those tests skip, saying so.
+DYNALITE_DIR := .tools/dynalite
+DYNALITE := $(DYNALITE_DIR)/.stamp
+DYNALITE_VERSION := 4.0.0
+NPM := $(shell command -v npm 2>/dev/null)
 SAM := $(SAM_VENV)/bin/sam
 PIP_QUIET := --quiet --disable-pip-version-check --no-input
 # The build's target, read from template.yaml (override with `make build ARCH=x86_64`).
@@ -19,7 +25,7 @@ BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help test lint typecheck unit scan build run invoke openapi bench clean
+.PHONY: help test lint typecheck unit scan build run invoke openapi bench clean dynalite
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB (no Docker)"
@@ -27,6 +33,7 @@ help:
 	@echo "make build    sam build for the template's runtime and architecture, offline, no Docker"
 	@echo "make invoke   FN=<LogicalId> EVENT=events/<file>.json: run a built function on an event, no Docker"
 	@echo "make openapi  regenerate openapi.json from the code"
+	@echo "make dynalite install dynalite (npm) into .tools/dynalite, for the race and item-size tests"
 	@echo "make bench    measure cold start, warm latency, memory and cost; writes docs/performance.md"
 
 $(VENV)/.stamp: requirements-dev.txt layers/operations/requirements.txt
@@ -34,6 +41,12 @@ $(VENV)/.stamp: requirements-dev.txt layers/operations/requirements.txt
 	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
 	$(PY) -m pip install $(PIP_QUIET) -r requirements-dev.txt
 	touch $@
+
+$(DYNALITE):
+	npm install --prefix $(DYNALITE_DIR) --no-audit --no-fund --loglevel=error dynalite@$(DYNALITE_VERSION)
+	touch $@
+
+dynalite: $(DYNALITE)
 
 $(SAM_VENV)/.stamp: requirements-sam.txt
 	$(PYTHON) -m venv $(SAM_VENV)
@@ -56,7 +69,7 @@ lint: $(VENV)/.stamp
 typecheck: $(VENV)/.stamp
 	$(VENV)/bin/mypy layers/operations/operations_api functions devtools tests
 
-unit: $(VENV)/.stamp
+unit: $(VENV)/.stamp $(if $(NPM),$(DYNALITE))
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 scan: $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp

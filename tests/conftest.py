@@ -162,7 +162,7 @@ def requests_sent(table: Any) -> list[str]:
     return sent
 
 
-def _invoker(module: ModuleType) -> Invoke:
+def invoker(module: ModuleType) -> Invoke:
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = module.lambda_handler(event, FakeLambdaContext())
         return result
@@ -172,9 +172,9 @@ def _invoker(module: ModuleType) -> Invoke:
 
 @pytest.fixture
 def put(table: Any, put_handler: ModuleType) -> Invoke:
-    return _invoker(put_handler)
+    return invoker(put_handler)
 
 
 @pytest.fixture
 def get(table: Any, get_handler: ModuleType) -> Invoke:
-    return _invoker(get_handler)
+    return invoker(get_handler)

@@ -1,0 +1,162 @@
+"""dynalite, an independent DynamoDB implementation (npm), run as a subprocess on 127.0.0.1.
+
+moto's server does not serialise conditional writes; dynalite locks each key around its condition check
+and write, as DynamoDB does, and refuses items over DynamoDB's own 400 KiB. The races and the item-size
+tests run against it. `make unit` installs it into .tools/dynalite (git-ignored); where npm or node is
+missing, `missing_reason()` says so and the tests that need it skip.
+
+    python -m devtools.dynalite      # serve on a free port until Ctrl-C, with the template's table
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Final
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError, EndpointConnectionError
+
+from devtools.template import load_template
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+INSTALL_DIR: Final = ROOT / ".tools" / "dynalite"
+CLI: Final = INSTALL_DIR / "node_modules" / "dynalite" / "cli.js"
+HOST: Final = "127.0.0.1"
+REGION: Final = "us-east-1"
+STARTUP_SECONDS: Final = 15.0
+STOP_SECONDS: Final = 5.0
+
+
+class DynaliteError(RuntimeError):
+    """dynalite could not be started, or did not answer in time."""
+
+
+def missing_reason() -> str | None:
+    """Why dynalite cannot run here, or None when it can."""
+    if shutil.which("node") is None:
+        return "node is not installed: install Node.js and npm, then run `make unit` to get dynalite"
+    if not CLI.is_file():
+        if shutil.which("npm") is None:
+            return "npm is not installed, so dynalite (npm) is not either: install Node.js and npm"
+        return f"dynalite is not installed in {INSTALL_DIR.relative_to(ROOT)}: run `make unit` to install it"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Dynalite:
+    """One running dynalite process, and how to reach it."""
+
+    process: subprocess.Popen[bytes]
+    endpoint_url: str
+    log: IO[bytes]
+
+    def client(self) -> Any:
+        """A boto3 DynamoDB client for this dynalite (dummy credentials: dynalite checks none)."""
+        return boto3.client(
+            "dynamodb",
+            region_name=REGION,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id="dynalite",
+            aws_secret_access_key="dynalite",  # noqa: S106 (dynalite checks no credentials)
+            config=Config(retries={"mode": "standard", "total_max_attempts": 2}),
+        )
+
+    def create_table(self, table_name: str) -> None:
+        """The template's own table (key schema, billing mode), waited for until it is ACTIVE."""
+        client = self.client()
+        client.create_table(**load_template().create_table_request(table_name))
+        client.get_waiter("table_exists").wait(
+            TableName=table_name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200}
+        )
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def stop(self) -> None:
+        """Stop this process, by its pid: terminate, then kill if it lingers."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=STOP_SECONDS)
+        self.log.close()
+
+
+def start(*, max_item_size_kb: int | None = None) -> Dynalite:
+    """Start dynalite in memory on a free port of 127.0.0.1, and return once it answers."""
+    reason = missing_reason()
+    if reason is not None:
+        raise DynaliteError(reason)
+    port = free_port()
+    command = ["node", str(CLI), "--host", HOST, "--port", str(port), "--createTableMs", "0"]
+    if max_item_size_kb is not None:
+        command += ["--maxItemSizeKb", str(max_item_size_kb)]
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Dynalite.stop)
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=INSTALL_DIR)
+    dynalite = Dynalite(process, f"http://{HOST}:{port}", log)
+    try:
+        _wait_until_answering(dynalite)
+    except BaseException:
+        dynalite.stop()
+        raise
+    return dynalite
+
+
+def _wait_until_answering(dynalite: Dynalite) -> None:
+    client = dynalite.client()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if dynalite.process.poll() is not None:
+            raise DynaliteError(f"dynalite exited with {dynalite.process.returncode}: {dynalite.output()}")
+        try:
+            client.list_tables()
+            return
+        except (EndpointConnectionError, ClientError):
+            time.sleep(0.05)
+    raise DynaliteError(f"dynalite did not answer within {STARTUP_SECONDS} s: {dynalite.output()}")
+
+
+@contextmanager
+def running(table_name: str | None = None) -> Iterator[Dynalite]:
+    """A dynalite for the duration of the block (with the template's table, if named); always stopped."""
+    dynalite = start()
+    try:
+        if table_name is not None:
+            dynalite.create_table(table_name)
+        yield dynalite
+    finally:
+        dynalite.stop()
+
+
+def main() -> None:
+    table_name = sys.argv[1] if len(sys.argv) > 1 else "operations"
+    with running(table_name) as dynalite:
+        print(f"dynalite at {dynalite.endpoint_url} (pid {dynalite.process.pid}), table {table_name!r}")
+        print(f"DYNAMODB_ENDPOINT_URL={dynalite.endpoint_url} TABLE_NAME={table_name}; Ctrl-C stops it")
+        with suppress(KeyboardInterrupt):
+            dynalite.process.wait()
+
+
+if __name__ == "__main__":
+    main()
