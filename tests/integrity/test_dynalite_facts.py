@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from devtools.item_size import LIMIT
 from operations_api import store
 from tests.conftest import Invoke, get_event, minimal_record, put_event
 from tests.integrity.conftest import DynamoTable
-from tests.integrity.item_size import LIMIT
 
 
 def test_a_refusal_on_dynalite_is_explained_with_one_extra_read(

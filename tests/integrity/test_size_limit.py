@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from devtools.item_size import LIMIT, padded_to
 from tests.conftest import Invoke, full_record, get_event, minimal_record, put_event
 from tests.integrity.conftest import DynamoTable
-from tests.integrity.item_size import LIMIT, padded_to
 
 LAMBDA_SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 
