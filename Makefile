@@ -92,7 +92,8 @@ invoke: $(VENV)/.stamp
 openapi: $(VENV)/.stamp
 	$(PY) -m devtools.openapi > openapi.json
 
-bench: $(VENV)/.stamp build
+bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
+	$(PY) -m pip install $(PIP_QUIET) -r requirements-bench.txt
 	$(PY) -m devtools.bench
 
 clean:
