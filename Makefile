@@ -87,7 +87,7 @@ run: $(VENV)/.stamp
 
 invoke: $(VENV)/.stamp
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=events/<file>.json"; exit 2; }
-	$(PY) -m devtools.invoke $(FN) $(EVENT)
+	@$(PY) -m devtools.invoke $(FN) $(EVENT)
 
 openapi: $(VENV)/.stamp
 	$(PY) -m devtools.openapi > openapi.json

@@ -2,22 +2,30 @@
 
 Routes, handlers, environment variables and layers come from template.yaml (devtools.template), never from
 a second list. Each HTTP request becomes the payload 2.0 event API Gateway's HTTP API sends, the real
-handler answers it, and its result becomes the HTTP response, as API Gateway would map it. DynamoDB is
-moto's server, started in-process with the template's table; with DYNAMODB_ENDPOINT_URL (and TABLE_NAME)
-set, that DynamoDB is used instead (DynamoDB Local, dynalite, or a real table).
+handler answers it, and its result becomes the HTTP response as API Gateway would map it. DynamoDB is
+moto's server, started in this process with the template's table; with DYNAMODB_ENDPOINT_URL (and
+TABLE_NAME) set, that DynamoDB is used instead (DynamoDB Local, dynalite, or a real table).
 
-One request is handled at a time per server process: Powertools keeps the current event on a class that
-every resolver of a process shares, so two handlers running in one process would read each other's
-events. (On Lambda each instance is its own process.) For real concurrency, run several servers, as the
-race tests do.
+Where this differs from Lambda, on purpose:
+- Environment variables are process-wide, so the functions' variables are merged (the union). Both
+  functions here take the same keys from the template's Globals, so nothing is lost; a key that two
+  functions set differently would be a conflict, and starting refuses it.
+- One request is handled at a time per server process: Powertools keeps the current event on a class that
+  every resolver of a process shares, so two handlers running at once in one process would read each
+  other's events. (On Lambda each instance is its own process.) For concurrency, run several servers.
+- Request bodies: API Gateway gives the function the body as text only for text/*, application/json,
+  application/xml and application/javascript (a missing Content-Type, and form data, arrive base64-encoded,
+  as observed on real HTTP APIs). Here a body of those types that is not valid UTF-8 is base64-encoded too,
+  so the handler sees the exact bytes and can refuse them.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import importlib.util
+import io
 import json
-import logging
 import os
 import re
 import signal
@@ -25,43 +33,32 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from devtools.lambda_runtime import (
+    LOCAL_ACCOUNT,
+    LambdaContext,
+    function_environment,
+    local_table_name,
+    start_dynamodb,
+)
 from devtools.template import ROOT, Function, Route, load_template
 
-DEFAULT_TABLE_NAME: Final = "operations"
 MAX_BODY_BYTES: Final = 10 * 1024 * 1024  # API Gateway HTTP API's payload limit
-TEXT_MEDIA_TYPES: Final = re.compile(
-    r"^(text/.*|application/(json|xml|javascript|x-www-form-urlencoded)|.*\+(json|xml))$"
-)
+TEXT_MEDIA_TYPES: Final = frozenset({"application/json", "application/xml", "application/javascript"})
 NOT_FOUND: Final = (404, {"message": "Not Found"})
 INTERNAL_ERROR: Final = (500, {"message": "Internal Server Error"})
 TOO_LARGE: Final = (413, {"message": "Request Entity Too Large"})
+BAD_REQUEST: Final = (400, {"message": "Bad Request"})
 
 Handler = Callable[[dict[str, Any], Any], Any]
-
-
-@dataclass(frozen=True)
-class LambdaContext:
-    """What the handlers read of Lambda's context object."""
-
-    function_name: str
-    memory_limit_in_mb: int
-    timeout_seconds: int
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
 
 
 class LoadedFunction:
@@ -77,17 +74,28 @@ class LoadedFunction:
 
 
 def _load_handler(function: Function) -> Handler:
-    """Import the function's module afresh under a name of its own (both functions' modules are `app`)."""
+    """Import the function's module under a name of its own (both functions' modules are `app`), with its
+    code folder on sys.path while it imports, as Lambda's task root would be."""
     path = function.code_dir / f"{function.module_name}.py"
-    name = f"local_{function.logical_id}"
+    name = f"local_{function.logical_id}_{function.module_name}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module: ModuleType = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    with _on_sys_path(str(function.code_dir)):
+        spec.loader.exec_module(module)
     handler: Handler = getattr(module, function.function_name)
     return handler
+
+
+@contextmanager
+def _on_sys_path(folder: str) -> Iterator[None]:
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        sys.path.remove(folder)
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,7 @@ class CompiledRoute:
     def of(cls, route: Route) -> CompiledRoute:
         regex = ""
         for part in re.split(r"(\{[^}]+\})", route.path):
-            if part.startswith("{") and part.endswith("+}"):
+            if part.startswith("{") and part.endswith("+}"):  # a greedy path variable
                 regex += f"(?P<{part[1:-2]}>.+)"
             elif part.startswith("{"):
                 regex += f"(?P<{part[1:-1]}>[^/]+)"
@@ -114,8 +122,8 @@ class LocalApi:
     def __init__(self, table_name: str) -> None:
         template = load_template()
         self.table_name = table_name
-        _apply_environment(template.functions.values(), table_name)
-        for layer_dir in template.layer_dirs.values():
+        os.environ.update(merged_environment(template.functions.values(), table_name))
+        for layer_dir in template.layer_dirs.values():  # the source layout: the package at the top
             if str(layer_dir) not in sys.path:
                 sys.path.insert(0, str(layer_dir))
         _forget_cached_configuration()
@@ -134,6 +142,17 @@ class LocalApi:
             return self.functions[route.function_id].invoke(event)
 
 
+def merged_environment(functions: Iterable[Function], table_name: str) -> dict[str, str]:
+    """The union of the functions' variables (environment variables are process-wide here)."""
+    merged: dict[str, str] = {}
+    for function in functions:
+        for key, value in function_environment(function, table_name).items():
+            if merged.get(key, value) != value:
+                raise ValueError(f"functions set {key} differently; one local process cannot serve both")
+            merged[key] = value
+    return merged
+
+
 def _forget_cached_configuration() -> None:
     """The service reads its settings once per process; a server started in a process that already
     served (a test session) must read them again."""
@@ -143,92 +162,95 @@ def _forget_cached_configuration() -> None:
     store.dynamodb_client.cache_clear()
 
 
-def _apply_environment(functions: Iterable[Function], table_name: str) -> None:
-    """Environment variables are process-wide: the union of the functions' (they share the same keys)."""
-    template = load_template()
-    for function in functions:
-        for key, value in function.environment.items():
-            os.environ[key] = _resolve(value, table_name, template.parameter_default)
-
-
-def _resolve(value: Any, table_name: str, parameter_default: Callable[[str], Any]) -> str:
-    if isinstance(value, dict) and "Ref" in value:
-        target = value["Ref"]
-        if target == load_template().table_logical_id:
-            return table_name
-        default = parameter_default(target)
-        if default is None:
-            raise ValueError(f"cannot resolve !Ref {target} locally")
-        return str(default)
-    return str(value)
-
-
 # --- HTTP <-> payload 2.0 --------------------------------------------------------------------------
 
 
-def build_event(
-    method: str,
-    target: str,
-    headers: list[tuple[str, str]],
-    body: bytes,
-    route: Route,
-    params: dict[str, str],
-) -> dict[str, Any]:
+def new_request_id() -> str:
+    """An id shaped like API Gateway's (e.g. "Jd8sK1ExampleRq=")."""
+    return base64.b32encode(uuid.uuid4().bytes).decode().rstrip("=")[:15] + "="
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    target: str  # the path and query as the client sent them
+    headers: list[tuple[str, str]]
+    body: bytes
+    source_ip: str = "127.0.0.1"
+    request_id: str = field(default_factory=new_request_id)
+
+
+def build_event(request: HttpRequest, route: Route, path_parameters: dict[str, str]) -> dict[str, Any]:
     """The event API Gateway's HTTP API (payload format 2.0) sends for this request."""
-    url = urlsplit(target)
-    lowered: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in headers:
-        if name.lower() == "cookie":
-            cookies.extend(part.strip() for part in value.split(";") if part.strip())
-        else:
-            key = name.lower()
-            lowered[key] = f"{lowered[key]},{value}" if key in lowered else value
-    now = time.time()
+    url = urlsplit(request.target)
+    headers, cookies = _event_headers(request.headers)
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route.route_key,
         "rawPath": url.path,
         "rawQueryString": url.query,
-        "headers": lowered,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "domainName": lowered.get("host", "127.0.0.1"),
-            "domainPrefix": "local",
-            "http": {
-                "method": method,
-                "path": url.path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": lowered.get("user-agent", ""),
-            },
-            "requestId": base64.b32encode(uuid.uuid4().bytes).decode().rstrip("=")[:16] + "=",
-            "routeKey": route.route_key,
-            "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "timeEpoch": int(now * 1000),
-        },
+        "headers": headers,
+        "requestContext": _request_context(request, route, headers),
         "isBase64Encoded": False,
     }
     if cookies:
         event["cookies"] = cookies
     if url.query:
-        query: dict[str, str] = {}
-        for key, value in parse_qsl(url.query, keep_blank_values=True):
-            query[key] = f"{query[key]},{value}" if key in query else value
-        event["queryStringParameters"] = query
-    if params:
-        event["pathParameters"] = params
-    if body:
-        event["body"], event["isBase64Encoded"] = _encode_body(body, lowered.get("content-type", ""))
+        event["queryStringParameters"] = _joined(parse_qsl(url.query, keep_blank_values=True))
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    if request.body:
+        event["body"], event["isBase64Encoded"] = encode_body(request.body, headers.get("content-type", ""))
     return event
 
 
-def _encode_body(body: bytes, content_type: str) -> tuple[str, bool]:
-    """Text media types that decode as UTF-8 go as text; anything else base64-encoded, as API Gateway does."""
+def _event_headers(raw_headers: list[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
+    """Lower-case names, repeated headers joined with commas; Cookie headers become the cookies list."""
+    cookies = [
+        part.strip()
+        for name, value in raw_headers
+        if name.lower() == "cookie"
+        for part in value.split(";")
+        if part.strip()
+    ]
+    others = [(name.lower(), value) for name, value in raw_headers if name.lower() != "cookie"]
+    return _joined(others), cookies
+
+
+def _joined(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    joined: dict[str, str] = {}
+    for key, value in pairs:
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
+    return joined
+
+
+def _request_context(request: HttpRequest, route: Route, headers: dict[str, str]) -> dict[str, Any]:
+    now = time.time()
+    domain = headers.get("host", "127.0.0.1")
+    return {
+        "accountId": LOCAL_ACCOUNT,
+        "apiId": "local",
+        "domainName": domain,
+        "domainPrefix": domain.split(".", 1)[0],
+        "http": {
+            "method": request.method,
+            "path": urlsplit(request.target).path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": request.source_ip,
+            "userAgent": headers.get("user-agent", ""),
+        },
+        "requestId": request.request_id,
+        "routeKey": route.route_key,
+        "stage": "$default",
+        "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "timeEpoch": int(now * 1000),
+    }
+
+
+def encode_body(body: bytes, content_type: str) -> tuple[str, bool]:
+    """(body, isBase64Encoded): text for textual media types that decode as UTF-8, else base64."""
     media_type = content_type.partition(";")[0].strip().lower()
-    if not media_type or TEXT_MEDIA_TYPES.match(media_type):
+    if media_type.startswith("text/") or media_type in TEXT_MEDIA_TYPES:
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
@@ -243,22 +265,81 @@ class HttpAnswer:
     body: bytes
 
 
+class MalformedLambdaResponse(Exception):
+    """A result that API Gateway cannot map to HTTP: it answers 500 then."""
+
+
 def to_http(result: Any) -> HttpAnswer:
-    """Map a handler's result to HTTP as API Gateway does for payload 2.0 (including its inference)."""
+    """Map a handler's result to HTTP as API Gateway does for payload 2.0. A result without statusCode
+    (a dict without one, a list, a string...) is taken as the body of a 200 application/json response."""
     if not (isinstance(result, dict) and "statusCode" in result):
         text = result if isinstance(result, str) else json.dumps(result)
         return HttpAnswer(200, [("Content-Type", "application/json")], text.encode())
+    try:
+        return HttpAnswer(int(result["statusCode"]), _result_headers(result), _result_body(result))
+    except (TypeError, ValueError, AttributeError, binascii.Error) as error:
+        raise MalformedLambdaResponse(f"{type(error).__name__}: {error}") from error
+
+
+def _result_headers(result: dict[str, Any]) -> list[tuple[str, str]]:
     headers = [(name, str(value)) for name, value in (result.get("headers") or {}).items()]
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers.extend((name, str(value)) for value in values)
-    headers.extend(("Set-Cookie", cookie) for cookie in result.get("cookies") or [])
-    raw = result.get("body") or ""
-    body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
-    return HttpAnswer(int(result["statusCode"]), headers, body)
+    headers.extend(("Set-Cookie", str(cookie)) for cookie in result.get("cookies") or [])
+    return headers
+
+
+def _result_body(result: dict[str, Any]) -> bytes:
+    body = result.get("body")
+    if body is None:
+        return b""
+    if not isinstance(body, str):
+        raise TypeError(f"body is a {type(body).__name__}, not a string")
+    return base64.b64decode(body, validate=True) if result.get("isBase64Encoded") else body.encode()
 
 
 def json_answer(status: int, payload: dict[str, Any]) -> HttpAnswer:
     return HttpAnswer(status, [("Content-Type", "application/json")], json.dumps(payload).encode())
+
+
+def answer(api: LocalApi, request: HttpRequest) -> HttpAnswer:
+    """What API Gateway answers: its own 404 for a request no route takes (no function runs), the
+    function's result mapped to HTTP, or its own 500 when the function fails."""
+    found = api.match(request.method, urlsplit(request.target).path)
+    if found is None:
+        return json_answer(*NOT_FOUND)
+    route, path_parameters = found
+    try:
+        return to_http(api.invoke(route, build_event(request, route, path_parameters)))
+    except Exception as error:
+        sys.stderr.write(f"{route.function_id} failed: {type(error).__name__}: {error}\n")
+        return json_answer(*INTERNAL_ERROR)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def read_body(headers: Message, stream: io.BufferedIOBase) -> bytes:
+    """The request body, by Content-Length or chunked transfer encoding, at most MAX_BODY_BYTES."""
+    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        return _read_chunked(stream)
+    length = int(headers.get("Content-Length") or 0)
+    if length > MAX_BODY_BYTES:
+        raise BodyTooLarge
+    return stream.read(length) if length > 0 else b""
+
+
+def _read_chunked(stream: io.BufferedIOBase) -> bytes:
+    body = bytearray()
+    while size := int(stream.readline().split(b";", 1)[0].strip() or b"0", 16):
+        if len(body) + size > MAX_BODY_BYTES:
+            raise BodyTooLarge
+        body += stream.read(size)
+        stream.readline()  # the CRLF that ends each chunk
+    while stream.readline() not in (b"\r\n", b"\n", b""):  # trailers, up to the blank line
+        pass
+    return bytes(body)
 
 
 class RequestHandler(BaseHTTPRequestHandler):
@@ -270,47 +351,47 @@ class RequestHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._serve()
 
-    def do_PUT(self) -> None:
-        self._serve()
-
-    do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+    do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
     def _serve(self) -> None:
         started = time.perf_counter()
-        answer = self._answer()
-        self.send_response(answer.status)
-        for name, value in answer.headers:
-            if name.lower() not in ("content-length", "connection"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(answer.body)
-        elapsed = (time.perf_counter() - started) * 1000
-        sys.stderr.write(f"{self.command} {urlsplit(self.path).path[:200]} {answer.status} {elapsed:.1f}ms\n")
+        request_id = new_request_id()
+        http_answer = self._answer(request_id)
+        self._send(http_answer, request_id)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        path = urlsplit(self.path).path[:200]
+        sys.stderr.write(f"{self.command} {path} {http_answer.status} {elapsed_ms:.1f}ms\n")
 
-    def _answer(self) -> HttpAnswer:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
+    def _answer(self, request_id: str) -> HttpAnswer:
+        try:
+            body = read_body(self.headers, self.rfile)
+        except BodyTooLarge:
             self.close_connection = True
             return json_answer(*TOO_LARGE)
-        body = self.rfile.read(length) if length else b""
-        found = self.api.match(self.command, urlsplit(self.path).path)
-        if found is None:
-            return json_answer(*NOT_FOUND)
-        route, params = found
-        event = build_event(self.command, self.path, list(self.headers.items()), body, route, params)
-        try:
-            return to_http(self.api.invoke(route, event))
-        except Exception as error:  # what API Gateway answers when the function fails
-            sys.stderr.write(f"handler of {route.route_key} raised {type(error).__name__}: {error}\n")
-            return json_answer(*INTERNAL_ERROR)
+        except ValueError:  # a Content-Length or chunk size that is not a number
+            self.close_connection = True
+            return json_answer(*BAD_REQUEST)
+        request = HttpRequest(
+            self.command, self.path, list(self.headers.items()), body, self.client_address[0], request_id
+        )
+        return answer(self.api, request)
+
+    def _send(self, http_answer: HttpAnswer, request_id: str) -> None:
+        self.send_response(http_answer.status)
+        for name, value in http_answer.headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(http_answer.body)))
+        self.send_header("Apigw-Requestid", request_id)  # as API Gateway adds to every answer
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(http_answer.body)
 
     def log_message(self, format: str, *args: Any) -> None:
-        """One line per request is written by _serve; http.server's own log is silenced."""
+        """_serve writes one line per request; http.server's own access log is silenced."""
 
 
-# --- DynamoDB and process lifecycle ----------------------------------------------------------------
+# --- process lifecycle -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -321,45 +402,16 @@ class RunningApi:
     stop: Callable[[], None]
 
 
-def start_dynamodb(table_name: str) -> tuple[str, Callable[[], None]]:
-    """DYNAMODB_ENDPOINT_URL if set (creating the table there if missing), else moto's server in-process."""
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("AWS_REGION", os.environ["AWS_DEFAULT_REGION"])
-    external = os.environ.get("DYNAMODB_ENDPOINT_URL")
-    stop: Callable[[], None] = lambda: None  # noqa: E731
-    if external:
-        endpoint = external
-    else:
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's own access log is noise here
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        endpoint, stop = f"http://{host}:{port}", server.stop
-        os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint
-    _ensure_table(endpoint, table_name)
-    return endpoint, stop
-
-
-def _ensure_table(endpoint: str, table_name: str) -> None:
-    import boto3
-
-    client = boto3.client("dynamodb", endpoint_url=endpoint)
-    if table_name not in client.list_tables().get("TableNames", []):
-        client.create_table(**load_template().create_table_request(table_name))
-        client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2})
-
-
 def start(port: int = 0, host: str = "127.0.0.1") -> RunningApi:
-    """Start DynamoDB and the API in background threads; `stop()` shuts both down."""
-    table_name = os.environ.get("TABLE_NAME") or DEFAULT_TABLE_NAME
-    endpoint, stop_dynamodb = start_dynamodb(table_name)
-    api = LocalApi(table_name)
-    handler_class = type("BoundRequestHandler", (RequestHandler,), {"api": api})
-    server = ThreadingHTTPServer((host, port), handler_class)
+    """Start DynamoDB and the API in background threads (port 0: a free one); `stop()` ends both."""
+    dynamodb = start_dynamodb(local_table_name())
+    try:
+        api = LocalApi(dynamodb.table_name)
+        handler_class = type("BoundRequestHandler", (RequestHandler,), {"api": api})
+        server = ThreadingHTTPServer((host, port), handler_class)
+    except BaseException:
+        dynamodb.stop()
+        raise
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="local-api", daemon=True)
     thread.start()
@@ -368,29 +420,31 @@ def start(port: int = 0, host: str = "127.0.0.1") -> RunningApi:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-        stop_dynamodb()
+        dynamodb.stop()
 
     bound_host, bound_port = server.server_address[:2]
-    return RunningApi(f"http://{bound_host!s}:{bound_port}", endpoint, table_name, stop)
+    return RunningApi(f"http://{bound_host!s}:{bound_port}", dynamodb.endpoint_url, dynamodb.table_name, stop)
+
+
+def banner(running: RunningApi, seconds: float) -> str:
+    routes = "\n".join(f"  {route.route_key:<40} -> {route.function_id}" for route in load_template().routes)
+    return (
+        f"Operations API on {running.url}  (ready in {seconds:.1f} s)\n"
+        f"DynamoDB {running.dynamodb_endpoint}, table {running.table_name!r}\n"
+        f"{routes}\nCtrl-C stops it."
+    )
 
 
 def main() -> int:
     started = time.perf_counter()
-    running = start(port=int(os.environ.get("PORT", "3000")))
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    routes = "\n".join(f"  {route.route_key}  ->  {route.function_id}" for route in load_template().routes)
-    print(
-        f"Operations API on {running.url}  (ready in {time.perf_counter() - started:.1f} s)\n"
-        f"DynamoDB {running.dynamodb_endpoint}, table {running.table_name!r}\n{routes}\n"
-        "Ctrl-C stops it.",
-        file=sys.stderr,
-        flush=True,
-    )
+    running = start(port=int(os.environ.get("PORT") or "3000"))
+    print(banner(running, time.perf_counter() - started), file=sys.stderr, flush=True)
     stopping.wait()
     running.stop()
-    print("stopped", file=sys.stderr)
+    print("stopped", file=sys.stderr, flush=True)
     return 0
 
 

@@ -2,175 +2,193 @@
 
 from __future__ import annotations
 
-import base64
+import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from devtools.template import ROOT
-from tests.conftest import full_record, minimal_record
-from tests.http.conftest import call
+from devtools.template import ROOT, load_template
+from tests.http.conftest import Answer, call, event_body, free_port
 
 pytestmark = pytest.mark.http
 JSON = {"Content-Type": "application/json"}
+FIXTURE_ID = json.loads(event_body("put_operation"))["operation_id"]
 
 
-def operation_url(base: str, operation_id: str) -> str:
+def operation_url(base: str, operation_id: str = FIXTURE_ID) -> str:
     return f"{base}/v1/operations/{operation_id}"
 
 
-def test_a_put_then_a_get_round_trips_the_record_exactly(local_api: str) -> None:
-    record = full_record()
-    record["operation_id"] = f"round-trip-{uuid.uuid4()}"
-    url = operation_url(local_api, record["operation_id"])
-    put = call(url, "PUT", json.dumps(record), **JSON)
-    got = call(url)
+def with_id(body: str, operation_id: str) -> str:
+    record = json.loads(body)
+    record["operation_id"] = operation_id
+    return json.dumps(record)
+
+
+def assert_problem(answer: Answer, status: int, code: str) -> dict[str, Any]:
+    assert answer.status == status
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    problem: dict[str, Any] = answer.json()
+    assert (problem["status"], problem["code"]) == (status, code)
+    return problem
+
+
+def test_a_put_then_a_get_round_trips_the_fixture_record_exactly(local_api: str) -> None:
+    body = event_body("put_operation")
+    put = call(operation_url(local_api), "PUT", body, **JSON)
+    got = call(operation_url(local_api))
     assert (put.status, got.status) == (200, 200)
-    assert put.json() == got.json() == record
+    assert put.json() == got.json() == json.loads(body)
     assert put.headers["ETag"] == got.headers["ETag"]
-    assert got.headers["Content-Type"] == "application/json"
+    assert put.headers["Content-Type"] == got.headers["Content-Type"] == "application/json"
 
 
-def test_problems_come_back_as_problem_documents_with_fresh_request_ids(local_api: str) -> None:
-    url = operation_url(local_api, "op-problem")
-    malformed = call(url, "PUT", '{"operation_id": ', **JSON)
-    bad_record = minimal_record(operation_id="op-problem", status="done")
-    invalid = call(url, "PUT", json.dumps(bad_record), **JSON)
-    for answer, code in ((malformed, "MALFORMED_JSON"), (invalid, "VALIDATION_ERROR")):
-        assert answer.status == 400
-        assert answer.headers["Content-Type"] == "application/problem+json"
-        assert answer.json()["code"] == code
-    assert invalid.json()["errors"] == [
-        {"pointer": "/status", "detail": invalid.json()["errors"][0]["detail"]}
-    ]
-    assert malformed.json()["request_id"] != invalid.json()["request_id"]
+def test_malformed_json_is_a_400_problem(local_api: str) -> None:
+    answer = call(operation_url(local_api), "PUT", event_body("put_operation_malformed_json"), **JSON)
+    problem = assert_problem(answer, 400, "MALFORMED_JSON")
+    assert problem["instance"] == urlsplit(operation_url(local_api)).path
+
+
+def test_an_invalid_record_is_a_400_problem_pointing_at_each_fault(local_api: str) -> None:
+    answer = call(operation_url(local_api), "PUT", event_body("put_operation_invalid"), **JSON)
+    problem = assert_problem(answer, 400, "VALIDATION_ERROR")
+    pointers = {error["pointer"] for error in problem["errors"]}
+    assert pointers == {
+        "/status",
+        "/target_clusters/0/response/status_code",
+        "/target_clusters/1/request/method",
+        "/rollbacks/occurred_time",
+        "/clusters",
+    }
+    assert all(error["detail"] for error in problem["errors"])
+
+
+def test_each_problem_carries_the_fresh_request_id_of_its_own_request(local_api: str) -> None:
+    answers = [call(operation_url(local_api, f"missing-{uuid.uuid4()}")) for _ in range(3)]
+    request_ids = [answer.json()["request_id"] for answer in answers]
+    assert request_ids == [answer.headers["Apigw-Requestid"] for answer in answers]
+    assert len(set(request_ids)) == 3
 
 
 def test_an_unknown_operation_is_a_404_problem(local_api: str) -> None:
-    answer = call(operation_url(local_api, f"missing-{uuid.uuid4()}"))
-    assert answer.status == 404
-    assert answer.json()["code"] == "OPERATION_NOT_FOUND"
+    assert_problem(call(operation_url(local_api, f"missing-{uuid.uuid4()}")), 404, "OPERATION_NOT_FOUND")
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("GET", "/v1/nothing"), ("DELETE", "/v1/operations/op-1"), ("GET", "/")]
+    ("method", "path"),
+    [
+        ("GET", "/v1/nothing"),
+        ("GET", "/"),
+        ("GET", "/v1/operations/a/b"),
+        ("DELETE", f"/v1/operations/{FIXTURE_ID}"),
+        ("POST", f"/v1/operations/{FIXTURE_ID}"),
+    ],
 )
-def test_unknown_routes_get_api_gateways_own_404(local_api: str, method: str, path: str) -> None:
+def test_a_request_no_route_takes_gets_api_gateways_own_404(local_api: str, method: str, path: str) -> None:
     answer = call(f"{local_api}{path}", method)
     assert answer.status == 404
+    assert answer.headers["Content-Type"] == "application/json"
     assert answer.json() == {"message": "Not Found"}
 
 
-def test_a_stale_report_is_a_409(local_api: str) -> None:
+def test_the_stale_fixture_after_the_failed_one_is_a_409_and_changes_nothing(local_api: str) -> None:
+    stored = call(operation_url(local_api), "PUT", event_body("put_operation"), **JSON)
+    stale = call(operation_url(local_api), "PUT", event_body("put_operation_stale"), **JSON)
+    assert stored.status == 200
+    assert_problem(stale, 409, "TERMINAL_STATUS")  # older, and executing after failed: the status rule speaks
+    assert call(operation_url(local_api)).json() == json.loads(event_body("put_operation"))
+
+
+def test_an_older_report_is_a_409_stale_update(local_api: str) -> None:
     url = operation_url(local_api, "op-stale")
-    newer = minimal_record(operation_id="op-stale", last_update_time="20261122_070000")
+    older = json.loads(with_id(event_body("put_operation"), "op-stale"))
+    newer = {**older, "last_update_time": "20261122_070000"}
     assert call(url, "PUT", json.dumps(newer), **JSON).status == 200
-    older = call(url, "PUT", json.dumps(minimal_record(operation_id="op-stale")), **JSON)
-    assert older.status == 409
-    assert older.json()["code"] == "STALE_UPDATE"
+    assert_problem(call(url, "PUT", json.dumps(older), **JSON), 409, "STALE_UPDATE")
 
 
 def test_a_body_that_is_not_utf8_is_a_400_problem_not_a_500(local_api: str) -> None:
-    answer = call(operation_url(local_api, "op-binary"), "PUT", b'{"operation_id": "\xff\xfe"}', **JSON)
-    assert answer.status == 400
-    assert answer.json()["code"] == "MALFORMED_JSON"
+    url = operation_url(local_api, "op-binary")
+    answer = call(url, "PUT", b'{"operation_id": "op-binary\xff\xfe"}', **JSON)
+    assert_problem(answer, 400, "MALFORMED_JSON")
+
+
+def test_a_body_of_a_binary_media_type_reaches_the_handler_base64_encoded(local_api: str) -> None:
+    body = with_id(event_body("put_operation"), "op-octets")
+    answer = call(operation_url(local_api, "op-octets"), "PUT", body, Content_Type="application/octet-stream")
+    assert_problem(answer, 400, "UNSUPPORTED_MEDIA_TYPE")
+
+
+def test_a_chunked_request_body_is_read_whole(local_api: str) -> None:
+    body = with_id(event_body("put_operation"), "op-chunked").encode()
+    chunks = iter([body[:100], body[100:]])
+    url = urlsplit(operation_url(local_api, "op-chunked"))
+    connection = http.client.HTTPConnection(url.netloc, timeout=30)
+    try:
+        connection.request("PUT", url.path, body=chunks, headers=JSON, encode_chunked=True)
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())) == (200, json.loads(body))
+    finally:
+        connection.close()
 
 
 def test_an_etag_precondition_works_over_http(local_api: str) -> None:
     url = operation_url(local_api, "op-etag")
-    record = minimal_record(operation_id="op-etag")
-    etag = call(url, "PUT", json.dumps(record), **JSON).headers["ETag"]
-    assert call(url, "PUT", json.dumps(record), If_Match=etag, **JSON).status == 200
-    assert call(url, "PUT", json.dumps(record), If_None_Match="*", **JSON).status == 412
+    body = with_id(event_body("put_operation"), "op-etag")
+    etag = call(url, "PUT", body, **JSON).headers["ETag"]
+    assert call(url, "PUT", body, If_Match=etag, **JSON).status == 200
+    assert_problem(call(url, "PUT", body, If_None_Match="*", **JSON), 412, "PRECONDITION_FAILED")
 
 
-def test_the_event_is_payload_2_0_as_api_gateway_sends_it() -> None:
-    from devtools.local_server import build_event
-    from devtools.template import Route
-
-    route = Route("PUT", "/v1/operations/{operation_id}", "PutOperationFunction")
-    headers = [
-        ("Content-Type", "application/octet-stream"),
-        ("Cookie", "a=1; b=2"),
-        ("X-Twice", "1"),
-        ("x-twice", "2"),
-    ]
-    event = build_event(
-        "PUT", "/v1/operations/op%7E1?x=1&x=2", headers, b"\xff", route, {"operation_id": "op~1"}
-    )
-    assert event["version"] == "2.0"
-    assert event["routeKey"] == "PUT /v1/operations/{operation_id}"
-    assert event["rawPath"] == "/v1/operations/op%7E1"
-    assert event["rawQueryString"] == "x=1&x=2"
-    assert event["queryStringParameters"] == {"x": "1,2"}
-    assert event["cookies"] == ["a=1", "b=2"]
-    assert event["headers"] == {"content-type": "application/octet-stream", "x-twice": "1,2"}
-    assert event["pathParameters"] == {"operation_id": "op~1"}
-    assert (event["body"], event["isBase64Encoded"]) == (base64.b64encode(b"\xff").decode(), True)
-    assert event["requestContext"]["http"]["method"] == "PUT"
-    assert event["requestContext"]["requestId"]
-
-
-def test_results_map_to_http_as_api_gateway_maps_them() -> None:
-    from devtools.local_server import to_http
-
-    answer = to_http(
-        {
-            "statusCode": 201,
-            "headers": {"a": "1"},
-            "cookies": ["c=1"],
-            "body": "aGk=",
-            "isBase64Encoded": True,
-        }
-    )
-    assert (answer.status, answer.body) == (201, b"hi")
-    assert ("Set-Cookie", "c=1") in answer.headers
-    inferred = to_http({"hello": "world"})
-    assert (inferred.status, json.loads(inferred.body)) == (200, {"hello": "world"})
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def test_make_run_starts_serves_and_stops_cleanly_on_ctrl_c() -> None:
+@pytest.fixture
+def server_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`python -m devtools.local_server` as `make run` starts it, on a free port; killed by pid if left."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if k not in ("DYNAMODB_ENDPOINT_URL", "TABLE_NAME")}
     environment.update(PORT=str(port), PYTHONPATH=f"{ROOT / 'layers' / 'operations'}{os.pathsep}{ROOT}")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devtools.local_server"],
-        cwd=ROOT,
-        env=environment,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    command = [sys.executable, "-m", "devtools.local_server"]
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 60
-        answer = None
-        while time.monotonic() < deadline and answer is None:
-            try:
-                answer = call(operation_url(f"http://127.0.0.1:{port}", "op-none"))
-            except OSError:
-                time.sleep(0.2)
-        assert answer is not None
-        assert answer.status == 404
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=15) == 0
-        assert process.stderr is not None
-        log = process.stderr.read()
-        assert f"Operations API on http://127.0.0.1:{port}" in log
-        assert "GET /v1/operations/op-none 404" in log
+        yield process, f"http://127.0.0.1:{port}"
     finally:
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def wait_for_first_answer(base_url: str, process: subprocess.Popen[str], seconds: float) -> Answer:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited before it answered"
+        try:
+            return call(operation_url(base_url, "op-none"))
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"no answer within {seconds} s")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_make_run_serves_then_stops_cleanly_on_a_signal(
+    server_process: tuple[subprocess.Popen[str], str], signum: signal.Signals
+) -> None:
+    process, base_url = server_process
+    assert wait_for_first_answer(base_url, process, seconds=60).status == 404
+    process.send_signal(signum)
+    assert process.wait(timeout=5) == 0
+    assert process.stderr is not None
+    log = process.stderr.read()
+    assert f"Operations API on {base_url}" in log
+    assert "DynamoDB http://127.0.0.1:" in log
+    assert all(route.route_key in log for route in load_template().routes)
+    assert "GET /v1/operations/op-none 404" in log

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from operations_api.models import TERMINAL_STATUSES
 from tests.integrity.http_client import Reply, get, put_json
 
 PUT_THREADS: Final = 16
@@ -34,7 +35,6 @@ REPORTS_PER_SECOND: Final = 4
 REPLAYS_PER_OPERATION: Final = 2
 STARTED: Final = datetime(2026, 11, 22, 6, 42, 30)
 REFUSAL_CODES: Final = frozenset({"STALE_UPDATE", "TERMINAL_STATUS"})
-TERMINAL: Final = frozenset({"completed", "failed", "canceled"})
 REQUEST: Final = {"uri": "/v1/networks", "method": "POST", "body": '{"name": "net-a"}'}
 
 
@@ -115,8 +115,8 @@ def acceptable_finals(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
     second holds a terminal report whenever an earlier second does.)"""
     newest = max(record["last_update_time"] for record in reports)
     candidates = [record for record in reports if record["last_update_time"] == newest]
-    terminal = [record for record in candidates if record["status"] in TERMINAL]
-    assert len({record["status"] for record in reports if record["status"] in TERMINAL}) <= 1
+    terminal = [record for record in candidates if record["status"] in TERMINAL_STATUSES]
+    assert len({record["status"] for record in reports if record["status"] in TERMINAL_STATUSES}) <= 1
     return terminal or candidates
 
 
@@ -211,7 +211,7 @@ def check_winners_were_never_refused(observations: Observations, summary: str) -
         id(record)
         for reports in by_operation.values()
         for record in acceptable_finals(reports)
-        if record["status"] in TERMINAL
+        if record["status"] in TERMINAL_STATUSES
     }
     for record, reply in observations.puts:
         if id(record) in must_win:
@@ -235,7 +235,7 @@ def check_polls(observations: Observations, summary: str) -> None:
             newest = record["last_update_time"]
             if seen_terminal is not None:
                 assert record["status"] == seen_terminal, f"{operation_id} left {seen_terminal}; {summary}"
-            elif record["status"] in TERMINAL:
+            elif record["status"] in TERMINAL_STATUSES:
                 seen_terminal = record["status"]
 
 
