@@ -31,15 +31,3 @@ def test_invoke_prints_the_handlers_result_and_logs_apart(native_build: Path) ->
     assert result["statusCode"] == 404
     assert json.loads(result["body"])["code"] == "OPERATION_NOT_FOUND"
     assert '"message":"request"' in answer.stderr
-
-
-def test_invoke_without_a_build_says_to_build_first(tmp_path: Path) -> None:
-    answer = invoke("GetOperationFunction", "get_operation.json", tmp_path / "no-build")
-    assert answer.returncode == 2
-    assert "run `make build` first" in answer.stderr
-
-
-def test_invoke_names_the_functions_of_the_template(tmp_path: Path) -> None:
-    answer = invoke("NoSuchFunction", "get_operation.json", tmp_path)
-    assert answer.returncode == 2
-    assert "PutOperationFunction" in answer.stderr
