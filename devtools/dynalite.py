@@ -20,12 +20,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import Any, Final
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from devtools.processes import LoggedProcess
 from devtools.template import load_template
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -34,7 +35,6 @@ CLI: Final = INSTALL_DIR / "node_modules" / "dynalite" / "cli.js"
 HOST: Final = "127.0.0.1"
 REGION: Final = "us-east-1"
 STARTUP_SECONDS: Final = 15.0
-STOP_SECONDS: Final = 5.0
 
 
 class DynaliteError(RuntimeError):
@@ -60,12 +60,10 @@ def free_port() -> int:
 
 
 @dataclass
-class Dynalite:
+class Dynalite(LoggedProcess):
     """One running dynalite process, and how to reach it."""
 
-    process: subprocess.Popen[bytes]
     endpoint_url: str
-    log: IO[bytes]
 
     def client(self) -> Any:
         """A boto3 DynamoDB client for this dynalite (dummy credentials: dynalite checks none)."""
@@ -86,22 +84,6 @@ class Dynalite:
             TableName=table_name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200}
         )
 
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
-
-    def stop(self) -> None:
-        """Stop this process, by its pid: terminate, then kill if it lingers."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=STOP_SECONDS)
-        self.log.close()
-
 
 def start(*, max_item_size_kb: int | None = None) -> Dynalite:
     """Start dynalite in memory on a free port of 127.0.0.1, and return once it answers."""
@@ -114,7 +96,7 @@ def start(*, max_item_size_kb: int | None = None) -> Dynalite:
         command += ["--maxItemSizeKb", str(max_item_size_kb)]
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Dynalite.stop)
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=INSTALL_DIR)
-    dynalite = Dynalite(process, f"http://{HOST}:{port}", log)
+    dynalite = Dynalite(process, log, f"http://{HOST}:{port}")
     try:
         _wait_until_answering(dynalite)
     except BaseException:

@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Final
+from typing import Final
 
 from devtools.dynalite import free_port
+from devtools.processes import LoggedProcess
 from tests.integrity.http_client import get
 
 ROOT: Final = Path(__file__).resolve().parents[2]
@@ -27,25 +28,8 @@ STARTUP_SECONDS: Final = 60.0
 
 
 @dataclass
-class ServerProcess:
-    process: subprocess.Popen[bytes]
+class ServerProcess(LoggedProcess):
     url: str
-    log: IO[bytes]
-
-    def output(self) -> str:
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")[-3000:]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
 
 
 def start_server_process(endpoint_url: str, table_name: str) -> ServerProcess:
@@ -59,19 +43,21 @@ def start_server_process(endpoint_url: str, table_name: str) -> ServerProcess:
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by ServerProcess.stop)
     command = [sys.executable, "-m", "devtools.local_server"]
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-    return ServerProcess(process, f"http://127.0.0.1:{port}", log)
+    return ServerProcess(process, log, f"http://127.0.0.1:{port}")
 
 
 def wait_until_answering(server: ServerProcess, deadline: float) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"the local server exited with {server.process.returncode}: {server.output()}")
+            raise RuntimeError(
+                f"the local server exited with {server.process.returncode}: {server.output(3000)}"
+            )
         try:
             if get(server.url, "readiness-probe").status == 404:
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"the local server did not answer within {STARTUP_SECONDS} s: {server.output()}")
+    raise RuntimeError(f"the local server did not answer within {STARTUP_SECONDS} s: {server.output(3000)}")
 
 
 @contextmanager
