@@ -31,7 +31,33 @@ def generate() -> dict[str, Any]:
         if function.routes:
             merge.add_file(function.code_dir / f"{function.module_name}.py", resolver_name="app")
     schema: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
-    return _without_framework_defaults(schema)
+    return _path_parameters_documented_alike(_without_framework_defaults(schema))
+
+
+def _path_parameters_documented_alike(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every operation of a path gets a path parameter as the route that validates it declares it.
+
+    The GET function checks its path id itself, with `operations_api.rules`, so that it never imports
+    pydantic (docs/performance.md); Powertools then knows the parameter only as a string. The PUT route
+    declares it with `api.OPERATION_ID_PARAMETER`, and that one declaration documents both.
+    """
+    for operations in schema.get("paths", {}).values():
+        declared = {
+            parameter["name"]: parameter
+            for operation in operations.values()
+            for parameter in operation.get("parameters", [])
+            if parameter.get("in") == "path" and "description" in parameter
+        }
+        for operation in operations.values():
+            if "parameters" not in operation:
+                continue
+            operation["parameters"] = [
+                dict(declared.get(parameter["name"], parameter))
+                if parameter.get("in") == "path"
+                else parameter
+                for parameter in operation["parameters"]
+            ]
+    return schema
 
 
 def _without_framework_defaults(schema: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from operations_api.models import TERMINAL_STATUSES
+from operations_api.rules import TERMINAL_STATUSES
 from tests.integrity.http_client import Reply, get, put_json
 
 PUT_THREADS: Final = 16

@@ -240,6 +240,7 @@ TIME_FIELDS = ["/occurred_time", "/last_update_time", "/rollbacks/occurred_time"
         "20261122_0642",
         "20261122_064230Z",
         " 20261122_064230",
+        "20261122_064230\n",  # `$` alone would let a trailing newline through
         "20261122_064230".translate({ord(digit): ord(digit) + 0xFEE0 for digit in "0123456789"}),  # fullwidth
         "",
     ],
@@ -309,7 +310,9 @@ def test_operation_ids_of_url_safe_characters_are_accepted(operation_id: str) ->
     Operation.model_validate(minimal_record(operation_id=operation_id))
 
 
-@pytest.mark.parametrize("operation_id", ["", "x" * 129, "a/b", "a b", "ü", "a%20b", "a?b", "a#b", "\x00"])
+@pytest.mark.parametrize(
+    "operation_id", ["", "x" * 129, "a/b", "a b", "ü", "a%20b", "a?b", "a#b", "\x00", "op-1\n"]
+)
 def test_other_operation_ids_are_refused(operation_id: str) -> None:
     detail = refusals(minimal_record(operation_id=operation_id))["/operation_id"]
     assert "1 to 128 characters" in detail

@@ -6,7 +6,7 @@ from http import HTTPStatus
 
 import pytest
 
-from operations_api import problems
+from operations_api import problems, rules
 
 
 def test_a_problem_document_has_every_member_of_the_contract() -> None:
@@ -38,14 +38,18 @@ def test_a_store_outage_says_when_to_retry() -> None:
     assert problem.headers == {"Retry-After": "1"}
 
 
-def test_a_path_parameter_error_names_the_parameter() -> None:
+def test_a_path_id_error_names_the_parameter_and_tells_the_contracts_rule() -> None:
     error = {
         "type": "string_too_long",
         "loc": ("path", "operation_id"),
         "msg": "String should have at most 128 characters",
     }
     problem = problems.from_validation_errors([error], None)
-    assert problem.errors == [{"parameter": "operation_id", "detail": "must have at most 128 characters"}]
+    assert problem.errors == [{"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}]
+    told_by_get = problems.invalid_path_parameter("operation_id", rules.OPERATION_ID_RULE)
+    assert problem.document(instance="/v1", request_id="r") == told_by_get.document(
+        instance="/v1", request_id="r"
+    )
 
 
 def test_a_header_error_names_the_header() -> None:

@@ -20,8 +20,8 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from operations_api import jsonbody, problems
-from operations_api.models import OPERATION_ID_PATTERN, Operation
 from operations_api.problems import Problem
+from operations_api.rules import OPERATION_ID_MAX_LENGTH, OPERATION_ID_PATTERN
 from operations_api.service import etag
 from operations_api.store import StoredOperation
 
@@ -30,7 +30,7 @@ OPERATION_PATH: Final = "/v1/operations/<operation_id>"
 OPERATION_ID_PARAMETER: Final = {
     "pattern": OPERATION_ID_PATTERN,
     "min_length": 1,
-    "max_length": 128,
+    "max_length": OPERATION_ID_MAX_LENGTH,
     "description": "the operation's id: 1 to 128 ASCII letters, digits, '-', '.', '_' or '~'",
 }
 
@@ -60,7 +60,9 @@ def route_responses(success: str, *problem_statuses: int) -> dict[int, OpenAPIRe
         200: {
             "description": success,
             "headers": {"ETag": {"description": "the stored version", "schema": {"type": "string"}}},
-            "content": {JSON_CONTENT_TYPE: {"model": Operation}},
+            # a reference, not the model: the GET function never imports the models (see `rules`); the
+            # PUT route's body puts the Operation schema into the document
+            "content": {JSON_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Operation"}}},
         }
     }
     for status in problem_statuses:
@@ -73,10 +75,12 @@ def route_responses(success: str, *problem_statuses: int) -> dict[int, OpenAPIRe
     return responses
 
 
-def create_app() -> APIGatewayHttpResolver:
+def create_app(*, validation: bool = True) -> APIGatewayHttpResolver:
+    """The resolver with our problem answers. `validation=False` leaves pydantic unloaded: for a route
+    whose inputs the handler checks itself with `rules` (GET)."""
     app = APIGatewayHttpResolver(
-        enable_validation=True,
-        response_validation_error_http_code=500,
+        enable_validation=validation,
+        response_validation_error_http_code=500 if validation else None,
         json_body_deserializer=jsonbody.loads_object,
     )
 

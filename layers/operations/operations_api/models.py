@@ -7,9 +7,7 @@ but never `null`, which is what pydantic's `MISSING` sentinel expresses.
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     MISSING,
@@ -22,43 +20,31 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-Status = Literal["unexecuted", "executing", "completed", "failed", "canceled"]
-TERMINAL_STATUSES: Final = frozenset({"completed", "failed", "canceled"})
-STATUSES_WITH_RESPONSE: Final = frozenset({"completed", "failed"})
+from operations_api.rules import (
+    OPERATION_ID_PATTERN,
+    OPERATION_ID_RULE,
+    STATUSES_WITH_RESPONSE,
+    TERMINAL_STATUSES,
+    TIMESTAMP_CALENDAR_RULE,
+    TIMESTAMP_PATTERN,
+    is_operation_id,
+    timestamp_fault,
+)
 
-OPERATION_ID_PATTERN: Final = r"^[A-Za-z0-9._~-]{1,128}$"
-TIMESTAMP_PATTERN: Final = r"^[0-9]{8}_[0-9]{6}$"
-_OPERATION_ID = re.compile(OPERATION_ID_PATTERN)
-_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
+Status = Literal["unexecuted", "executing", "completed", "failed", "canceled"]
 
 
 def check_operation_id(value: str) -> str:
-    if not _OPERATION_ID.match(value):
-        raise PydanticCustomError(
-            "operation_id_format",
-            "must be 1 to 128 characters, each an ASCII letter, a digit, '-', '.', '_' or '~'",
-        )
+    if not is_operation_id(value):
+        raise PydanticCustomError("operation_id_format", OPERATION_ID_RULE)
     return value
 
 
 def check_timestamp(value: str) -> str:
-    if not _TIMESTAMP.match(value):
-        raise PydanticCustomError(
-            "timestamp_format", "must be a UTC time as YYYYMMDD_hhmmss, e.g. 20261122_064230"
-        )
-    try:
-        datetime(
-            int(value[0:4]),
-            int(value[4:6]),
-            int(value[6:8]),
-            int(value[9:11]),
-            int(value[11:13]),
-            int(value[13:15]),
-        )
-    except ValueError:
-        raise PydanticCustomError(
-            "timestamp_calendar", "is not a real calendar date and time (YYYYMMDD_hhmmss, UTC)"
-        ) from None
+    fault = timestamp_fault(value)
+    if fault is not None:
+        kind = "timestamp_calendar" if fault == TIMESTAMP_CALENDAR_RULE else "timestamp_format"
+        raise PydanticCustomError(kind, fault)
     return value
 
 

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, Final
 
+from operations_api.rules import OPERATION_ID_RULE
+
 PROBLEM_CONTENT_TYPE: Final = "application/problem+json"
 TYPE_PREFIX: Final = "tag:operations-api,2026:problems/"
 RETRY_AFTER_SECONDS: Final = 1
@@ -101,6 +103,10 @@ def validation_failed(errors: Sequence[Mapping[str, str]]) -> Problem:
         f"The request is not valid: {count} {noun}, listed in errors. Nothing was stored.",
         errors=errors,
     )
+
+
+def invalid_path_parameter(name: str, rule: str) -> Problem:
+    return validation_failed([{"parameter": name, "detail": rule}])
 
 
 def malformed_json(reason: str) -> Problem:
@@ -212,6 +218,8 @@ def internal_error() -> Problem:
 
 # --- Powertools validation errors -> one problem ---------------------------------------------------
 
+PATH_PARAMETER_RULES: Final = {"operation_id": OPERATION_ID_RULE}
+
 
 def from_validation_errors(errors: Iterable[Mapping[str, Any]], content_type: str | None) -> Problem:
     """Translate Powertools' (pydantic's) validation errors into our 400 problem.
@@ -243,7 +251,9 @@ def _entry(error: Mapping[str, Any]) -> dict[str, str]:
         return {"pointer": json_pointer(path), "detail": detail}
     if where == "header":
         return {"header": str(path[0]).lower() if path else "", "detail": detail}
-    return {"parameter": str(path[0]) if path else str(where), "detail": detail}
+    name = str(path[0]) if path else str(where)
+    # a path id breaks one rule, told the same way by PUT and by GET (which checks it without pydantic)
+    return {"parameter": name, "detail": PATH_PARAMETER_RULES.get(name, detail)}
 
 
 def json_pointer(path: Iterable[Any]) -> str:

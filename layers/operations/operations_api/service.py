@@ -1,8 +1,9 @@
-"""The contract's rules: what a GET and a PUT do and return, and why a write is refused.
+"""The contract's rules across requests: what a GET and a PUT do and return, and why a write is refused.
 
-Field rules live in `models`; this module holds the rules across requests: the path and body ids agree
-(400), a missing record is 404, a refused conditional write is explained (412 before 409 TERMINAL_STATUS
-before 409 STALE_UPDATE), an oversized record is 413 and an unavailable store 503.
+Field rules live in `rules` (and `models`, which builds on them). Here: a GET's path id is checked (400),
+the path and body ids agree (400), a missing record is 404, a refused conditional write is explained (412
+before 409 TERMINAL_STATUS before 409 STALE_UPDATE), an oversized record is 413 and an unavailable store
+503.
 """
 
 from __future__ import annotations
@@ -10,17 +11,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from operations_api import problems, store
-from operations_api.models import TERMINAL_STATUSES, Operation
+from operations_api import problems, rules, store
+from operations_api.rules import TERMINAL_STATUSES
 from operations_api.store import ConditionFailed, StoredOperation, VersionGuard
+
+if TYPE_CHECKING:  # a GET never loads the models, nor pydantic (see `rules`)
+    from operations_api.models import Operation
 
 MAX_ENTITY_TAGS: Final = 20
 _ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
 
 
 def get_operation(operation_id: str) -> StoredOperation:
+    if not rules.is_operation_id(operation_id):
+        raise problems.invalid_path_parameter("operation_id", rules.OPERATION_ID_RULE)
     try:
         stored = store.get_operation(operation_id)
     except store.StoreUnavailable:

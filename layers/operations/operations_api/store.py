@@ -22,7 +22,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from operations_api.models import TERMINAL_STATUSES
+from operations_api.rules import TERMINAL_STATUSES
 from operations_api.settings import get_settings
 
 if TYPE_CHECKING:

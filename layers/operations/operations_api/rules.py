@@ -1,0 +1,48 @@
+"""The contract's field rules (shared/spec/operations-api.md), in plain Python with no pydantic.
+
+`models` builds the record's pydantic models on these rules. The GET function checks its one input, the
+path's operation_id, with them directly: a GET never needs the models, and not importing pydantic keeps a
+quarter of its cold start away (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Final
+
+TERMINAL_STATUSES: Final = frozenset({"completed", "failed", "canceled"})
+STATUSES_WITH_RESPONSE: Final = frozenset({"completed", "failed"})
+
+OPERATION_ID_MAX_LENGTH: Final = 128
+OPERATION_ID_PATTERN: Final = r"^[A-Za-z0-9._~-]{1,128}$"
+OPERATION_ID_RULE: Final = "must be 1 to 128 characters, each an ASCII letter, a digit, '-', '.', '_' or '~'"
+TIMESTAMP_PATTERN: Final = r"^[0-9]{8}_[0-9]{6}$"
+TIMESTAMP_RULE: Final = "must be a UTC time as YYYYMMDD_hhmmss, e.g. 20261122_064230"
+TIMESTAMP_CALENDAR_RULE: Final = "is not a real calendar date and time (YYYYMMDD_hhmmss, UTC)"
+
+_OPERATION_ID: Final = re.compile(OPERATION_ID_PATTERN)
+_TIMESTAMP: Final = re.compile(TIMESTAMP_PATTERN)
+
+
+def is_operation_id(value: str) -> bool:
+    # fullmatch: `$` would also accept one trailing newline
+    return _OPERATION_ID.fullmatch(value) is not None
+
+
+def timestamp_fault(value: str) -> str | None:
+    """What is wrong with a YYYYMMDD_hhmmss timestamp, or None when it is a real UTC time."""
+    if _TIMESTAMP.fullmatch(value) is None:
+        return TIMESTAMP_RULE
+    try:
+        datetime(
+            int(value[0:4]),
+            int(value[4:6]),
+            int(value[6:8]),
+            int(value[9:11]),
+            int(value[11:13]),
+            int(value[13:15]),
+        )
+    except ValueError:
+        return TIMESTAMP_CALENDAR_RULE
+    return None
