@@ -11,6 +11,7 @@ missing, `missing_reason()` says so and the tests that need it skip.
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -133,6 +134,8 @@ def running(table_name: str | None = None) -> Iterator[Dynalite]:
 
 def main() -> None:
     table_name = sys.argv[1] if len(sys.argv) > 1 else "operations"
+    # `kill PID` stops it as Ctrl-C does: the exit unwinds `running`, which stops node too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running(table_name) as dynalite:
         print(f"dynalite at {dynalite.endpoint_url} (pid {dynalite.process.pid}), table {table_name!r}")
         print(f"DYNAMODB_ENDPOINT_URL={dynalite.endpoint_url} TABLE_NAME={table_name}; Ctrl-C stops it")
