@@ -6,8 +6,10 @@ Handlers stay thin: they declare their route and call `service`; everything HTTP
 from __future__ import annotations
 
 import binascii
+import gc
 import json
 import time
+from functools import cache
 from typing import Any, Final
 
 from aws_lambda_powertools import Logger
@@ -146,4 +148,15 @@ def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaCon
             "latency_ms": round((time.perf_counter() - started) * 1000, 3),
         },
     )
+    freeze_what_every_request_reuses()
     return result
+
+
+@cache
+def freeze_what_every_request_reuses() -> None:
+    """Once, after the first request: the libraries, the resolver and the DynamoDB client are built and
+    live as long as the process. `gc.freeze` moves them out of the cyclic garbage collector's reach, so
+    a full collection no longer rescans them: on a 400-cluster PUT such a collection took ~95 ms, after
+    freezing ~5 ms (docs/performance.md). Freezing costs nothing measurable; a frozen object is never
+    collected, so the few cycles of garbage pending at that moment stay, once."""
+    gc.freeze()
