@@ -1,7 +1,7 @@
 """GET /v1/operations/{operation_id}: read the record of one operation.
 
 Its one input, the path's id, is checked by `service` with the contract's rule, so this function runs
-without Powertools' validation and never imports pydantic: a quarter less cold start
+without Powertools' validation and never imports pydantic: about a quarter less cold start
 (docs/performance.md). `make openapi` documents the parameter as the PUT route declares it.
 """
 

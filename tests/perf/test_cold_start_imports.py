@@ -28,8 +28,8 @@ NEVER_AT_COLD_START = [
     "devtools",
 ]
 
-# A GET checks its one input with `operations_api.rules`: pydantic and the models are a quarter of a cold
-# start (docs/performance.md) that it does not need.
+# A GET checks its one input with `operations_api.rules`: pydantic and the models are about a quarter of
+# a cold start (docs/performance.md) that it does not need.
 NEVER_AT_GET_COLD_START = [
     "pydantic",
     "pydantic_core",

@@ -2,7 +2,7 @@
 
 `models` builds the record's pydantic models on these rules. The GET function checks its one input, the
 path's operation_id, with them directly: a GET never needs the models, and not importing pydantic keeps a
-quarter of its cold start away (docs/performance.md).
+quarter of its cold start away (23 %, docs/performance.md).
 """
 
 from __future__ import annotations
