@@ -9,7 +9,6 @@ import binascii
 import gc
 import json
 import time
-from functools import cache
 from typing import Any, Final
 
 from aws_lambda_powertools import Logger
@@ -137,26 +136,40 @@ def problem_response(app: APIGatewayHttpResolver, problem: Problem) -> Response[
 def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Resolve one API Gateway event and log one line for it: never a body, never a header value."""
     started = time.perf_counter()
-    result = app.resolve(event, context)
-    logger.info(
-        "request",
-        extra={
-            "http_method": event.get("requestContext", {}).get("http", {}).get("method"),
-            "path": clip(event.get("rawPath")),
-            "operation_id": clip((event.get("pathParameters") or {}).get("operation_id")),
-            "status_code": result.get("statusCode"),
-            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-        },
-    )
-    freeze_what_every_request_reuses()
+    try:
+        result = app.resolve(event, context)
+        logger.info(
+            "request",
+            extra={
+                "http_method": event.get("requestContext", {}).get("http", {}).get("method"),
+                "path": clip(event.get("rawPath")),
+                "operation_id": clip((event.get("pathParameters") or {}).get("operation_id")),
+                "status_code": result.get("statusCode"),
+                "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+            },
+        )
+    finally:
+        resume_garbage_collection()
     return result
 
 
-@cache
-def freeze_what_every_request_reuses() -> None:
-    """Once, after the first request: the libraries, the resolver and the DynamoDB client are built and
-    live as long as the process. `gc.freeze` moves them out of the cyclic garbage collector's reach, so
-    a full collection no longer rescans them: on a 400-cluster PUT such a collection took ~95 ms, after
-    freezing ~5 ms (docs/performance.md). Freezing costs nothing measurable; a frozen object is never
-    collected, so the few cycles of garbage pending at that moment stay, once."""
+_heap_frozen = False
+
+
+def resume_garbage_collection() -> None:
+    """After a handler's first request: freeze what every later request reuses, then collect as usual.
+
+    The handler modules pause the cyclic garbage collector before they import anything
+    (functions/*/app.py), so the ~100,000 objects that the libraries, the resolver and the DynamoDB client
+    make at cold start are not rescanned again and again while they are made (3 % of a PUT's cold start,
+    5 % of a GET's: docs/performance.md). `gc.freeze` then moves them out of the collector's reach for
+    good, so a full collection no longer rescans them either: on a 400-cluster PUT such a collection took
+    ~95 ms, after freezing ~5 ms. A frozen object is never collected, so the few hundred objects of
+    garbage pending at that moment stay, once. Runs again whenever the collector is found paused: a
+    process that imports a second handler (the local server, the tests) pauses it again."""
+    global _heap_frozen
+    if _heap_frozen and gc.isenabled():
+        return
     gc.freeze()
+    gc.enable()
+    _heap_frozen = True
