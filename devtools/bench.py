@@ -59,6 +59,7 @@ for _ in range(int(sys.argv[3])):
     app.lambda_handler(json.load(open(sys.argv[2])), Context())
 real_stdout.write(json.dumps({"status": result["statusCode"], "first_ms": first * 1000,
     "modules": len(sys.modules), "collector_paused_at_import": paused,
+    "powertools": sorted(name for name in sys.modules if name.startswith("aws_lambda_powertools")),
     # VmHWM, not ru_maxrss: on Linux ru_maxrss keeps the forking parent's peak across exec
     "max_rss_kb": int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])}))
 real_stdout.flush()
@@ -314,6 +315,45 @@ def collector_pause(environment: Environment, endpoint: str, files: Path) -> lis
             }
         )
     return rows
+
+
+POWERTOOLS_PACKAGE_SCRIPT = """
+import json, sys
+import aws_lambda_powertools.event_handler
+print(json.dumps(sorted(name for name in sys.modules if name.startswith("aws_lambda_powertools"))))
+"""
+
+
+def powertools_modules(environment: Environment, endpoint: str, files: Path) -> dict[str, Any]:
+    """The Powertools modules each handler's cold start loads, against those that importing the event
+    handler package brings by itself (its `__init__`s import every resolver, Logger, Metrics and Tracer):
+    what is left is what the handler asked for."""
+    package = set(
+        json.loads(
+            subprocess.run(
+                [environment.python, "-s", "-c", POWERTOOLS_PACKAGE_SCRIPT],
+                env=fresh_environment(environment.layer_paths, endpoint),
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+    )
+    found: dict[str, Any] = {"package": len(package)}
+    for method in ("PUT", "GET"):
+        _, facts = run_fresh(
+            environment.python,
+            first_request_args(environment, method, files),
+            environment.layer_paths,
+            endpoint,
+        )
+        loaded = set(facts["powertools"])
+        found[method] = {
+            "loaded": len(loaded),
+            "with_the_package": len(loaded & package),
+            "beyond_the_package": sorted(loaded - package),
+        }
+    return found
 
 
 LIBRARIES_ALONE: tuple[tuple[str, list[str]], ...] = (
@@ -922,6 +962,7 @@ def main() -> int:
         memory_rows = memory(artifact, endpoint, work)
         alone = libraries_alone(artifact, endpoint, work)
         pause = collector_pause(artifact, endpoint, work)
+        facts_powertools = powertools_modules(artifact, endpoint, work)
         boto3_ms = boto3_cost(artifact, endpoint)
         layer = ROOT / ".aws-sam" / "build" / "OperationsLayer"
         arch = load_template().parameter_default("Architecture")
@@ -930,6 +971,7 @@ def main() -> int:
         facts["development_distributions"] = sum(1 for _ in importlib.metadata.distributions())
         facts["development_bytecode"] = development_bytecode(envs[0], endpoint, work)
         facts["collector_pause"] = pause
+        facts["powertools_modules"] = facts_powertools
         facts["boto3_ms"] = boto3_ms
         facts["libraries_alone"] = alone
         facts["layer"] = layer_size(layer / "python", work)
@@ -1017,7 +1059,11 @@ def _what_is_left(facts: dict[str, Any]) -> list[str]:
         "GET": alone.get("Powertools' Logger and HTTP API resolver, without validation"),
         "PUT": alone.get("both, with Powertools' validation"),
     }
-    lines = ["Where each cold start stands, in instructions against the floor:", ""]
+    lines = [
+        *_powertools_modules(facts.get("powertools_modules")),
+        "Where each cold start stands, in instructions against the floor:",
+        "",
+    ]
     for method, row in sorted(cold.items()):
         libraries = libraries_of[method]
         if libraries is None or not libraries["instructions_ratio"]:
@@ -1042,6 +1088,29 @@ def _what_is_left(facts: dict[str, Any]) -> list[str]:
             line += "."
         lines.append(line)
     return [*lines, ""] if len(lines) > 2 else []
+
+
+def _powertools_modules(found: dict[str, Any] | None) -> list[str]:
+    """Which of the Powertools modules a cold start loads the handler asked for."""
+    if not found:
+        return []
+    lines = [
+        "Powertools modules loaded by each handler's first request: most come with the event handler package",
+        "itself, whose `__init__`s import Logger, Metrics, Tracer and every resolver (AppSync's with asyncio,",
+        "Bedrock's, VPC Lattice's, ...), so no handler can import the HTTP API resolver without them; skipping",
+        "them means rewriting the library's imports (measured and not taken, above). What the handler adds:",
+        "",
+    ]
+    for method in ("PUT", "GET"):
+        facts = found[method]
+        mine = ", ".join(
+            f"`{name.removeprefix('aws_lambda_powertools.')}`" for name in facts["beyond_the_package"]
+        )
+        lines.append(
+            f"- {method}: {facts['loaded']} modules, {facts['with_the_package']} of them with the package; "
+            f"the other {len(facts['beyond_the_package'])}: {mine}."
+        )
+    return [*lines, ""]
 
 
 def choices(facts: dict[str, Any]) -> str:

@@ -162,7 +162,7 @@ def resume_garbage_collection() -> None:
     The handler modules pause the cyclic garbage collector before they import anything
     (functions/*/app.py), so the ~100,000 objects that the libraries, the resolver and the DynamoDB
     client make at cold start are not rescanned again and again while they are made: a PUT's cold start
-    executes 3 % fewer instructions, a GET's 5 %, in 8 % and 12 % less wall time (docs/performance.md).
+    executes 3 % fewer instructions, a GET's 5 %, in about a tenth less wall time (docs/performance.md).
     `gc.freeze` then moves them out of the collector's reach for good, so a full collection no longer
     rescans them either: on a 400-cluster PUT such a collection took ~95 ms, after freezing ~5 ms. A
     frozen object is never collected, so the few hundred objects of garbage pending at that moment stay,
