@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Iterator
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -13,15 +11,7 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
 from operations_api import store
-from tests.conftest import (
-    FakeLambdaContext,
-    Invoke,
-    JsonLogs,
-    get_event,
-    load_event,
-    minimal_record,
-    put_event,
-)
+from tests.conftest import Invoke, JsonLogs, get_event, load_event, minimal_record, put_event
 
 
 def body_of(result: dict[str, Any]) -> Any:
@@ -83,25 +73,6 @@ def test_an_unexpected_error_is_a_500_problem_logged_with_its_stack(
     (error,) = [line for line in json_logs() if line["level"] == "ERROR"]
     assert error["correlation_id"] == event["requestContext"]["requestId"]
     assert "RuntimeError: a bug" in error["exception"]
-
-
-def test_a_request_that_fails_outright_still_turns_the_garbage_collector_back_on(
-    get_handler: ModuleType, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A handler pauses the collector while it imports; even a first request that escapes every
-    exception handler must not leave the process without it."""
-
-    def escaping(*_: Any) -> dict[str, Any]:
-        raise MemoryError("nothing left to answer with")
-
-    monkeypatch.setattr(get_handler.app, "resolve", escaping)
-    gc.disable()
-    try:
-        with pytest.raises(MemoryError):
-            get_handler.lambda_handler(load_event("get_operation"), FakeLambdaContext())
-        assert gc.isenabled()
-    finally:
-        gc.enable()
 
 
 def test_each_request_logs_one_line_with_its_facts(put: Invoke, get: Invoke, json_logs: JsonLogs) -> None:

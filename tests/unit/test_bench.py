@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ def test_the_committed_report_is_what_the_committed_figures_say() -> None:
     assert bench.render(facts) == (bench.DOCS / "performance.md").read_text(encoding="utf-8")
 
 
-def first_request(function: str, event: str, *options: str) -> dict[str, object]:
+def first_request(function: str, event: str, *options: str) -> dict[str, Any]:
     """The benchmark's own cold-start process, run on the source tree against a closed port (a 503)."""
     environment = {
         **os.environ,
@@ -50,7 +51,7 @@ def first_request(function: str, event: str, *options: str) -> dict[str, object]
         check=False,
     )
     assert answer.returncode == 0, answer.stderr[-2000:]
-    facts: dict[str, object] = json.loads(answer.stdout)
+    facts: dict[str, Any] = json.loads(answer.stdout)
     return facts
 
 
@@ -59,22 +60,44 @@ def test_the_collector_pause_is_compared_with_a_handler_that_really_collects() -
     shipped = first_request("get_operation", event)
     collecting = first_request("get_operation", event, "collector-on")
     assert (shipped["status"], collecting["status"]) == (503, 503)
-    assert shipped["collector_paused_at_import"] is True
-    assert collecting["collector_paused_at_import"] is False
+    # compiling app.py from source (no bytecode here) may set off a collection or two before its first line
+    assert shipped["collections_while_importing"] < 5
+    assert collecting["collections_while_importing"] > 50
 
 
-def test_the_botocore_floor_makes_the_call_as_the_store_does_and_pauses_the_collector() -> None:
-    assert "boto3" not in bench.BOTOCORE_FLOOR_SCRIPT.replace("botocore", "")
-    assert bench.BOTOCORE_FLOOR_SCRIPT.index("gc.disable()") < bench.BOTOCORE_FLOOR_SCRIPT.index("__import__")
+SIZES = [0.7, 8.4, 63.4]
+LINEAR_OWN_WORK = [0.04, 0.035, 0.037]  # ms per KiB at each size: fixed cost first, then flat
 
 
-def test_linear_time_is_told_from_time_growing_with_the_square_of_the_size() -> None:
-    sizes = [0.7, 8.4, 63.4]
-    line = bench.per_kib(sizes, [2.0 + 0.5 * size for size in sizes])
-    assert line == [pytest.approx(0.5), pytest.approx(0.5)]
-    square = bench.per_kib(sizes, [size**2 for size in sizes])
-    assert square[-1] / square[0] == pytest.approx(bench.quadratic_growth(sizes))
-    assert bench.quadratic_growth(sizes) > 3 * bench.LINEAR_GROWTH_LIMIT, "a square is far past the limit"
+def test_time_growing_linearly_passes_and_with_the_square_of_the_size_does_not() -> None:
+    linear, _ = bench.linear_verdict(SIZES, [2.0 + 0.5 * size for size in SIZES], LINEAR_OWN_WORK)
+    assert linear
+    square, _ = bench.linear_verdict(SIZES, [2.0 + 0.01 * size**2 for size in SIZES], LINEAR_OWN_WORK)
+    assert not square
+    assert bench.quadratic_growth(SIZES) > 3 * bench.LINEAR_GROWTH_LIMIT, "a square is far past the limit"
+
+
+def test_own_work_growing_with_the_square_fails_even_where_the_store_hides_it() -> None:
+    own_square = [0.001 * size for size in SIZES]  # ms per KiB growing with size: time with its square
+    linear, text = bench.linear_verdict(SIZES, [2.0 + 0.5 * size for size in SIZES], own_square)
+    assert not linear
+    assert "this project's own work" in text
+
+
+def test_a_time_that_did_not_grow_with_the_size_cannot_pass_for_linear() -> None:
+    linear, text = bench.linear_verdict(SIZES, [5.0, 4.0, 30.0], LINEAR_OWN_WORK)
+    assert not linear
+    assert text.startswith("time did not grow")
+
+
+def test_the_report_renders_when_no_python_of_the_runtimes_version_was_found() -> None:
+    facts = json.loads((bench.DOCS / "performance.json").read_text(encoding="utf-8"))
+    facts["cold"] = [row for row in facts["cold"] if row["environment"].startswith("development")]
+    for measured_on_the_artifact in ("collector_pause", "libraries_alone", "powertools_modules"):
+        facts.pop(measured_on_the_artifact)
+    rendered = bench.render(facts)
+    assert "built artifact" not in rendered.split("## Targets")[1].split("## Optimisations")[0]
+    assert "## Memory size and architecture" in rendered
 
 
 def test_percentiles_are_taken_from_the_samples() -> None:
@@ -87,12 +110,6 @@ def test_percentiles_are_taken_from_the_samples() -> None:
 def test_a_target_is_passed_or_missed_by_how_much() -> None:
     assert bench.verdict(1.25, 1.3) == "**pass** (1.25x ≤ 1.3x)"
     assert bench.verdict(1.44, 1.3) == "**miss** by 0.14x (1.44x > 1.3x)"
-
-
-def test_code_a_decomposition_row_runs_is_shown_on_one_line() -> None:
-    (code,) = next(modules for name, modules in bench.LIBRARIES_ALONE if "one string field" in name)
-    assert bench._shown(code) == "from pydantic import BaseModel; class One(BaseModel): value: str"
-    assert bench._shown("operations_api.models") == "operations_api.models"
 
 
 def test_the_layer_size_counts_every_file_unzipped_and_the_archive(tmp_path: Path) -> None:

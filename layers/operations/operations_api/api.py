@@ -9,6 +9,7 @@ import binascii
 import gc
 import json
 import time
+from functools import cache
 from typing import Any, Final
 
 from aws_lambda_powertools import Logger
@@ -136,41 +137,27 @@ def problem_response(app: APIGatewayHttpResolver, problem: Problem) -> Response[
 def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Resolve one API Gateway event and log one line for it: never a body, never a header value."""
     started = time.perf_counter()
-    try:
-        result = app.resolve(event, context)
-        logger.info(
-            "request",
-            extra={
-                "http_method": event.get("requestContext", {}).get("http", {}).get("method"),
-                "path": clip(event.get("rawPath")),
-                "operation_id": clip((event.get("pathParameters") or {}).get("operation_id")),
-                "status_code": result.get("statusCode"),
-                "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-            },
-        )
-    finally:
-        resume_garbage_collection()
+    result = app.resolve(event, context)
+    logger.info(
+        "request",
+        extra={
+            "http_method": event.get("requestContext", {}).get("http", {}).get("method"),
+            "path": clip(event.get("rawPath")),
+            "operation_id": clip((event.get("pathParameters") or {}).get("operation_id")),
+            "status_code": result.get("statusCode"),
+            "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+        },
+    )
+    freeze_what_the_first_request_made()
     return result
 
 
-_heap_frozen = False
-
-
-def resume_garbage_collection() -> None:
-    """After a handler's first request: freeze what every later request reuses, then collect as usual.
-
-    The handler modules pause the cyclic garbage collector before they import anything
-    (functions/*/app.py), so the ~100,000 objects that the libraries, the resolver and the DynamoDB
-    client make at cold start are not rescanned again and again while they are made: a PUT's cold start
-    executes 3 % fewer instructions, a GET's 5 %, in about a tenth less wall time (docs/performance.md).
-    `gc.freeze` then moves them out of the collector's reach for good, so a full collection no longer
-    rescans them either: on a 400-cluster PUT such a collection took ~95 ms, after freezing ~5 ms. A
-    frozen object is never collected, so the few hundred objects of garbage pending at that moment stay,
-    once. Runs again whenever the collector is found paused: a process that imports a second handler
-    (the local server, the tests) pauses it again."""
-    global _heap_frozen
-    if _heap_frozen and gc.isenabled():
-        return
+@cache
+def freeze_what_the_first_request_made() -> None:
+    """Once, after the first request: the DynamoDB client and what the resolver built on first use live
+    as long as the process, as do the libraries (frozen at the end of each handler module's import,
+    functions/*/app.py). `gc.freeze` moves them out of the cyclic garbage collector's reach, so a full
+    collection no longer rescans them: on a 400-cluster PUT such a collection took ~95 ms, after freezing
+    ~5 ms (docs/performance.md). Freezing costs nothing measurable; a frozen object is never collected,
+    so the few cycles of garbage pending at that moment stay, once."""
     gc.freeze()
-    gc.enable()
-    _heap_frozen = True
