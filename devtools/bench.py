@@ -944,8 +944,8 @@ def _linearity(method: str, sized: list[dict[str, Any]]) -> str:
     linear, figures = linear_verdict(kib, [row["handler_p50"] for row in sized], own)
     floor = per_kib(kib, [row["floor_p50"] for row in sized])
     return (
-        f"- {method} time grows linearly with the item's size (each step's cost per KiB at most "
-        f"{LINEAR_GROWTH_LIMIT:g}x the last): {'**pass**' if linear else '**miss**'}; {figures}. The same "
+        f"- {method} time grows linearly with the item's size (a KiB costs at most {LINEAR_GROWTH_LIMIT:g}x "
+        f"as much at the larger sizes as at the smaller): {'**pass**' if linear else '**miss**'}; {figures}. The same "
         f"DynamoDB call alone: {floor[0]:.3f} → {floor[-1]:.3f} ms per KiB. Own work: "
         f"{' + '.join(OWN_WORK[method]).replace('_', ' ')}."
     )
