@@ -93,6 +93,21 @@ class FakeLambdaContext:
         return 10_000
 
 
+def closed_store_environment(*python_path: Path) -> dict[str, str]:
+    """A fresh process's environment whose DynamoDB is a closed port: a request goes all the way through
+    botocore and ends in a 503 at once (one attempt), with no server needed."""
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(str(path) for path in python_path),
+        "TABLE_NAME": "operations",
+        "DYNAMODB_ENDPOINT_URL": "http://127.0.0.1:9",
+        "DYNAMODB_MAX_ATTEMPTS": "1",
+        "AWS_ACCESS_KEY_ID": "probe",
+        "AWS_SECRET_ACCESS_KEY": "probe",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
 def load_function(name: str) -> ModuleType:
     """Import functions/<name>/app.py under a name of its own (both functions' modules are `app`)."""
     spec = importlib.util.spec_from_file_location(f"{name}_app", ROOT / "functions" / name / "app.py")

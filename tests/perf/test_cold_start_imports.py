@@ -6,7 +6,6 @@ A list of modules, not a timing: timings are noisy on shared machines (make benc
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 
 from devtools.template import ROOT
+from tests.conftest import closed_store_environment
 
 NEVER_AT_COLD_START = [
     "boto3",  # the store talks to botocore directly: boto3 and s3transfer cost ~100 ms of cold start
@@ -76,18 +76,7 @@ def run_probe(function: str) -> dict[str, Any]:
     """Import the handler and serve its fixture event, the whole of a cold start, in a fresh process: the
     store is a closed port, so the request goes all the way through botocore and ends in a 503, with no
     server needed."""
-    environment = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(
-            [str(ROOT / "layers" / "operations"), str(ROOT / "functions" / function)]
-        ),
-        "TABLE_NAME": "operations",
-        "DYNAMODB_ENDPOINT_URL": "http://127.0.0.1:9",
-        "DYNAMODB_MAX_ATTEMPTS": "1",
-        "AWS_ACCESS_KEY_ID": "probe",
-        "AWS_SECRET_ACCESS_KEY": "probe",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
+    environment = closed_store_environment(ROOT / "layers" / "operations", ROOT / "functions" / function)
     event = ROOT / "events" / f"{function}.json"
     answer = subprocess.run(
         [sys.executable, "-c", PROBE, str(event)], cwd="/", env=environment, capture_output=True, text=True

@@ -6,7 +6,6 @@ The benchmark itself gates nothing (its timings are noisy here); these tests che
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from devtools import bench
 from devtools.template import ROOT
+from tests.conftest import closed_store_environment
 
 
 def test_the_committed_report_is_what_the_committed_figures_say() -> None:
@@ -27,25 +27,10 @@ def test_the_committed_report_is_what_the_committed_figures_say() -> None:
 
 def first_request(function: str, event: str, *options: str) -> dict[str, Any]:
     """The benchmark's own cold-start process, run on the source tree against a closed port (a 503)."""
-    environment = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT / "layers" / "operations"),
-        "TABLE_NAME": "operations",
-        "DYNAMODB_ENDPOINT_URL": "http://127.0.0.1:9",
-        "DYNAMODB_MAX_ATTEMPTS": "1",
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
+    arguments = [str(ROOT / "functions" / function), event, "0", *options]
     answer = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            bench.HANDLER_SCRIPT,
-            *[str(ROOT / "functions" / function), event, "0"],
-            *options,
-        ],
-        env=environment,
+        [sys.executable, "-c", bench.HANDLER_SCRIPT, *arguments],
+        env=closed_store_environment(ROOT / "layers" / "operations"),
         capture_output=True,
         text=True,
         check=False,
