@@ -1081,6 +1081,7 @@ def optimisations(facts: dict[str, Any]) -> str:
         "  of wall time: not worth a setting.",
         "",
     ]
+    lines += _powertools_modules(facts.get("powertools_modules"))
     lines += _what_is_left(facts)
     return "\n".join(lines) + "\n"
 
@@ -1098,11 +1099,7 @@ def _what_is_left(facts: dict[str, Any]) -> list[str]:
         "GET": alone.get("Powertools' Logger and HTTP API resolver, without validation"),
         "PUT": alone.get("both, with Powertools' validation"),
     }
-    lines = [
-        *_powertools_modules(facts.get("powertools_modules")),
-        "Where each cold start stands, in instructions against the floor:",
-        "",
-    ]
+    lines = ["Where each cold start stands, in instructions against the floor:", ""]
     for method, row in sorted(cold.items()):
         libraries = libraries_of[method]
         if libraries is None or not libraries["instructions_ratio"]:
@@ -1163,8 +1160,8 @@ CHOICES = """## Memory size and architecture
 
 - **1024 MB.** Peak RSS is {peak} MB, so 128 MB would fit, but Lambda gives CPU in proportion to memory
   (1,769 MB = one vCPU): at 128 MB a function gets ~7 % of a vCPU, so the ~{cold} ms a cold start
-  takes here (wall time, nearly all of it CPU), and the tens of ms a 400-cluster PUT needs warm, would stretch ~14-fold. At 1024 MB (~58 % of a
-  vCPU) a warm request of this service costs ~0.005-0.05 GB-s, about $0.0000001-0.0000007 at arm64
+  takes here (wall time, nearly all of it CPU), and the tens of ms a 400-cluster PUT needs warm, would
+  stretch ~14-fold. At 1024 MB (~58 % of a vCPU) a warm request of this service costs ~0.005-0.05 GB-s, about $0.0000001-0.0000007 at arm64
   prices: less than API Gateway's own $0.000001 per request. More memory buys latency cheaply here.
 - **arm64** (Graviton): 20 % cheaper per GB-s than x86_64 for the same memory, and every dependency has
   an aarch64 wheel (pydantic-core). This machine is x86_64, so the arm64 artifact is built (and its wheels
