@@ -25,6 +25,14 @@ def test_the_committed_report_is_what_the_committed_figures_say() -> None:
     assert bench.render(facts) == (bench.DOCS / "performance.md").read_text(encoding="utf-8")
 
 
+def test_the_readme_summary_is_what_the_committed_figures_say() -> None:
+    """The README's performance table and its figures are generated from docs/performance.json too."""
+    facts = json.loads((bench.DOCS / "performance.json").read_text(encoding="utf-8"))
+    readme = bench.README.read_text(encoding="utf-8")
+    assert bench.summarisable(facts)
+    assert bench.with_readme_summary(readme, facts) == readme
+
+
 def first_request(function: str, event: str, *options: str) -> dict[str, Any]:
     """The benchmark's own cold-start process, run on the source tree against a closed port (a 503)."""
     arguments = [str(ROOT / "functions" / function), event, "0", *options]
@@ -48,6 +56,52 @@ def test_the_collector_pause_is_compared_with_a_handler_that_really_collects() -
     # compiling app.py from source (no bytecode here) may set off a collection or two before its first line
     assert shipped["collections_while_importing"] < 5
     assert collecting["collections_while_importing"] > 50
+
+
+def source_made_by(function: str, event: str) -> dict[str, dict[str, int]]:
+    """The benchmark's count of the source text a cold start compiles, run on the source tree."""
+    answer = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            bench.COMPILE_PROBE_SCRIPT["handler"],
+            str(ROOT / "functions" / function),
+            event,
+        ],
+        env=closed_store_environment(ROOT / "layers" / "operations"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert answer.returncode == 0, answer.stderr[-2000:]
+    counted = json.loads(answer.stdout)
+    assert counted["status"] == 503
+    made: dict[str, dict[str, int]] = counted["made"]
+    return made
+
+
+def test_the_source_a_cold_start_compiles_is_told_apart_by_kind_and_by_the_module_it_was_made_for() -> None:
+    put = source_made_by("put_operation", str(ROOT / "events" / "put_operation.json"))
+    assert put["forward references"]["pydantic_core.core_schema"] > 100
+    # the store's two dataclasses: one text each on Python 3.13, one per generated method before
+    assert put["dataclasses"]["operations_api.store"] >= 2
+    assert sum(put["namedtuples"].values()) > 0
+    get = source_made_by("get_operation", str(ROOT / "events" / "get_operation.json"))
+    assert not [module for made in get.values() for module in made if module.startswith("pydantic")]
+
+
+CALLGRIND_ANNOTATED = """
+1,172,964,179 (100.0%)  PROGRAM TOTALS
+  121,102,053 (10.32%)  /build/Parser/pegen.c:_PyPegen_run_parser_from_string [/lib/libpython3.13.so.1.0]
+   93,064,801 ( 7.93%)  /build/Python/compile.c:_PyAST_Compile [/lib/libpython3.13.so.1.0]
+    1,000,000 ( 0.09%)  /build/./Include/internal/pycore_compile.h:_PyAST_Compile
+   76,858,230 ( 6.55%)  /build/Python/clinic/bltinmodule.c.h:builtin_compile [/lib/libpython3.13.so.1.0]
+"""
+
+
+def test_the_instructions_spent_compiling_are_the_parser_and_the_compiler_counted_once() -> None:
+    assert bench.compiling_instructions(CALLGRIND_ANNOTATED) == 121_102_053 + 93_064_801
+    assert bench.compiling_instructions("") == 0
 
 
 SIZES = [0.7, 8.4, 63.4]
@@ -78,11 +132,18 @@ def test_a_time_that_did_not_grow_with_the_size_cannot_pass_for_linear() -> None
 def test_the_report_renders_when_no_python_of_the_runtimes_version_was_found() -> None:
     facts = json.loads((bench.DOCS / "performance.json").read_text(encoding="utf-8"))
     facts["cold"] = [row for row in facts["cold"] if row["environment"].startswith("development")]
-    for measured_on_the_artifact in ("collector_pause", "libraries_alone", "powertools_modules"):
+    for measured_on_the_artifact in (
+        "collector_pause",
+        "libraries_alone",
+        "powertools_modules",
+        "source_compilation",
+    ):
         facts.pop(measured_on_the_artifact)
     rendered = bench.render(facts)
     assert "built artifact" not in rendered.split("## Targets")[1].split("## Optimisations")[0]
     assert "## Memory size and architecture" in rendered
+    readme = bench.README.read_text(encoding="utf-8")
+    assert bench.with_readme_summary(readme, facts) == readme, "the committed summary stays as it was"
 
 
 def test_percentiles_are_taken_from_the_samples() -> None:
