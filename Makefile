@@ -25,7 +25,7 @@ BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help test lint typecheck unit scan build run invoke openapi bench clean dynalite
+.PHONY: help test lint typecheck unit scan build run invoke openapi record-schema bench clean dynalite
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB (no Docker)"
@@ -33,6 +33,7 @@ help:
 	@echo "make build    sam build for the template's runtime and architecture, offline, no Docker"
 	@echo "make invoke   FN=<LogicalId> EVENT=events/<file>.json: run a built function on an event, no Docker"
 	@echo "make openapi  regenerate openapi.json from the code"
+	@echo "make record-schema  regenerate the PUT's validation schema from the models"
 	@echo "make dynalite install dynalite (npm) into .tools/dynalite, for the race and item-size tests"
 	@echo "make bench    measure cold start, warm latency, memory and cost; writes docs/performance.md"
 
@@ -92,6 +93,9 @@ invoke: $(VENV)/.stamp
 
 openapi: $(VENV)/.stamp
 	$(PY) -m devtools.openapi > openapi.json
+
+record-schema: $(VENV)/.stamp
+	$(PY) -m devtools.record_schema
 
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	$(PY) -m pip install $(PIP_QUIET) -r requirements-bench.txt

@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
 from devtools.template import load_template
 from operations_api import api
+from operations_api.models import RECORD
 
 TITLE = "Operations API"
 VERSION = "1.0.0"
@@ -31,32 +32,46 @@ def generate() -> dict[str, Any]:
         if function.routes:
             merge.add_file(function.code_dir / f"{function.module_name}.py", resolver_name="app")
     schema: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
-    return _path_parameters_documented_alike(_without_framework_defaults(schema))
+    return _inputs_documented(_without_framework_defaults(schema))
 
 
-def _path_parameters_documented_alike(schema: dict[str, Any]) -> dict[str, Any]:
-    """Every operation of a path gets a path parameter as the route that validates it declares it.
-
-    The GET function checks its path id itself, with `operations_api.rules`, so that it never imports
-    pydantic (docs/performance.md); Powertools then knows the parameter only as a string. The PUT route
-    declares it with `api.OPERATION_ID_PARAMETER`, and that one declaration documents both.
-    """
-    for operations in schema.get("paths", {}).values():
-        declared = {
-            parameter["name"]: parameter
-            for operation in operations.values()
-            for parameter in operation.get("parameters", [])
-            if parameter.get("in") == "path" and "description" in parameter
+def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
+    """What the handlers' signatures cannot tell Powertools: they take only the path's id and check their
+    inputs themselves, never importing pydantic (docs/performance.md). The id's rule (`api`), the PUT's
+    precondition headers (`api`) and its body, the record as the models define it."""
+    path_id = {
+        "name": "operation_id",
+        "in": "path",
+        "required": True,
+        "description": api.OPERATION_ID_DESCRIPTION,
+        "schema": dict(api.OPERATION_ID_SCHEMA),
+    }
+    headers = [
+        {
+            "name": name,
+            "in": "header",
+            "required": False,
+            "description": description,
+            "schema": {"type": "string"},
         }
-        for operation in operations.values():
-            if "parameters" not in operation:
-                continue
-            operation["parameters"] = [
-                dict(declared.get(parameter["name"], parameter))
-                if parameter.get("in") == "path"
-                else parameter
-                for parameter in operation["parameters"]
-            ]
+        for name, description in api.PRECONDITION_HEADERS.items()
+    ]
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            operation["parameters"] = [path_id, *(headers if method == "put" else [])]
+            if method == "put":
+                operation["requestBody"] = {
+                    "description": "the whole record of the operation",
+                    "required": True,
+                    "content": {
+                        api.JSON_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Operation"}}
+                    },
+                }
+    record = RECORD.json_schema(ref_template="#/components/schemas/{model}")
+    definitions = record.pop("$defs", {})
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(
+        {**definitions, record["title"]: record}
+    )
     return schema
 
 

@@ -30,3 +30,20 @@ def test_every_route_documents_its_status_codes_with_the_problem_schema() -> Non
             else:
                 assert media_type == "application/problem+json"
                 assert "code" in response["content"][media_type]["schema"]["required"]
+
+
+def test_the_put_documents_its_body_headers_and_the_path_ids_rule() -> None:
+    document = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    operations = document["paths"]["/v1/operations/{operation_id}"]
+    body = operations["put"]["requestBody"]
+    assert body["required"] is True
+    assert body["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Operation"}}}
+    headers = {p["name"] for p in operations["put"]["parameters"] if p["in"] == "header"}
+    assert headers == {"if-match", "if-none-match"}
+    for operation in operations.values():
+        (path_id,) = [p for p in operation["parameters"] if p["in"] == "path"]
+        assert path_id["required"] is True
+        assert path_id["schema"]["pattern"] == "^[A-Za-z0-9._~-]{1,128}$"
+    record = document["components"]["schemas"]["Operation"]
+    assert record["additionalProperties"] is False
+    assert record["required"] == ["operation_id", "occurred_time", "last_update_time", "status", "request"]

@@ -2,7 +2,7 @@
 
 Its one input, the path's id, is checked by `service` with the contract's rule, so this function runs
 without Powertools' validation and never imports pydantic: about a quarter less cold start
-(docs/performance.md). `make openapi` documents the parameter as the PUT route declares it.
+(docs/performance.md). `make openapi` documents the parameter from `api.OPERATION_ID_SCHEMA`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from operations_api import api, service
 
-app = api.create_app(validation=False)
+app = api.create_app()
 logger = api.logger
 
 

@@ -225,7 +225,8 @@ def test_duplicate_keys_are_refused(put: Invoke, get: Invoke) -> None:
 
 
 @pytest.mark.parametrize(
-    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/xml", "application/merge-patch+json"],
 )
 def test_a_body_of_another_media_type_is_refused(put: Invoke, content_type: str) -> None:
     event = put_event(minimal_record())
@@ -233,6 +234,15 @@ def test_a_body_of_another_media_type_is_refused(put: Invoke, content_type: str)
     result = put(event)
     assert result["statusCode"] == 400
     assert code_of(result) == "UNSUPPORTED_MEDIA_TYPE"
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON", "  "])
+def test_json_in_any_case_with_parameters_or_a_blank_type_is_read_as_json(
+    put: Invoke, content_type: str
+) -> None:
+    event = put_event(minimal_record())
+    event["headers"]["content-type"] = content_type
+    assert put(event)["statusCode"] == 200
 
 
 def test_a_body_without_content_type_is_read_as_json(put: Invoke) -> None:

@@ -21,20 +21,23 @@ NEVER_AT_COLD_START = [
     "boto3.dynamodb.types",
     "aws_lambda_powertools.event_handler.openapi.swagger_ui",  # Swagger: ~300 ms, generated offline instead
     "aws_xray_sdk",  # no tracer: Powertools' own tracing module is a few stubs without it
-    "pydantic.v1",
+    # the PUT validates with pydantic-core and the schema generated from the models (`record`): pydantic,
+    # the models and Powertools' validation, which imports pydantic, are a fifth of a cold start
+    "pydantic",
+    "operations_api.models",
+    "aws_lambda_powertools.event_handler.openapi.params",
+    "aws_lambda_powertools.event_handler.middlewares.openapi_validation",
     "email.mime",
     "yaml",
     "moto",
     "devtools",
 ]
 
-# A GET checks its one input with `operations_api.rules`: pydantic and the models are about a quarter of
-# a cold start (docs/performance.md) that it does not need.
+# A GET checks its one input with `operations_api.rules`: it needs no validator at all.
 NEVER_AT_GET_COLD_START = [
-    "pydantic",
     "pydantic_core",
-    "operations_api.models",
-    "aws_lambda_powertools.event_handler.openapi.params",
+    "operations_api.record",
+    "operations_api.validators",
 ]
 
 PROBE = """

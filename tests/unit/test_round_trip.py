@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from operations_api import service
-from operations_api.models import Operation
+from operations_api.record import validate as validate_record
 from tests.conftest import TABLE_NAME
 
 text = st.text(max_size=40)
@@ -86,8 +86,8 @@ def test_a_stored_record_round_trips_exactly(table: Any, record: dict[str, Any])
     table.delete_item(
         TableName=TABLE_NAME, Key={"operation_id": {"S": operation_id}}
     )  # examples share a table
-    model = Operation.model_validate(json.loads(json.dumps(record)))
-    put = service.put_operation(operation_id, model)
+    document = validate_record(json.loads(json.dumps(record)))
+    put = service.put_operation(operation_id, document)
     got = service.get_operation(operation_id)
     assert put.document == record
     assert got.document == record

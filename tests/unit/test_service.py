@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from operations_api import service
-from operations_api.models import Operation
 from operations_api.problems import Problem
+from operations_api.record import validate as validate_record
 from operations_api.store import StoredOperation, VersionGuard
 from tests.conftest import minimal_record
 
@@ -15,9 +17,9 @@ def stored(status: str = "executing", time: str = "20261122_064230", version: st
     return StoredOperation(minimal_record(status=status, last_update_time=time), version)
 
 
-def incoming(status: str = "executing", time: str = "20261122_064230") -> Operation:
+def incoming(status: str = "executing", time: str = "20261122_064230") -> dict[str, Any]:
     response = {"status_code": 200, "body": ""} if status in ("completed", "failed") else None
-    return Operation.model_validate(minimal_record(status=status, last_update_time=time, response=response))
+    return validate_record(minimal_record(status=status, last_update_time=time, response=response))
 
 
 def code(problem: Problem) -> str:
@@ -83,6 +85,6 @@ def test_the_version_is_a_digest_of_the_content_not_of_key_order() -> None:
     ],
 )
 def test_a_refusal_is_explained_from_the_record_as_it_stood(
-    guard: VersionGuard, current: StoredOperation | None, record: Operation, expected: str
+    guard: VersionGuard, current: StoredOperation | None, record: dict[str, Any], expected: str
 ) -> None:
     assert service.explain_refusal(record, guard, current).code == expected

@@ -10,15 +10,10 @@ import gc
 import json
 import time
 from functools import cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from operations_api import jsonbody, problems
@@ -27,13 +22,23 @@ from operations_api.rules import OPERATION_ID_MAX_LENGTH, OPERATION_ID_PATTERN
 from operations_api.service import etag
 from operations_api.store import StoredOperation
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
 JSON_CONTENT_TYPE: Final = "application/json"
 OPERATION_PATH: Final = "/v1/operations/<operation_id>"
-OPERATION_ID_PARAMETER: Final = {
+OPERATION_ID_DESCRIPTION: Final = "the operation's id: 1 to 128 ASCII letters, digits, '-', '.', '_' or '~'"
+OPERATION_ID_SCHEMA: Final = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": OPERATION_ID_MAX_LENGTH,
     "pattern": OPERATION_ID_PATTERN,
-    "min_length": 1,
-    "max_length": OPERATION_ID_MAX_LENGTH,
-    "description": "the operation's id: 1 to 128 ASCII letters, digits, '-', '.', '_' or '~'",
+}
+# The PUT's optional headers (RFC 9110 preconditions, `service.parse_entity_tags`), for `make openapi`.
+PRECONDITION_HEADERS: Final = {
+    "if-match": "apply only to this stored version (ETag)",
+    "if-none-match": "`*`: only create, never replace",
 }
 
 MAX_LOGGED_TEXT: Final = 256  # a path or id is clipped in logs and problems: a hostile one can be 10 MB
@@ -77,21 +82,13 @@ def route_responses(success: str, *problem_statuses: int) -> dict[int, OpenAPIRe
     return responses
 
 
-def create_app(*, validation: bool = True) -> APIGatewayHttpResolver:
-    """The resolver with our problem answers. `validation=False` leaves pydantic unloaded: for a route
-    whose inputs the handler checks itself with `rules` (GET)."""
-    app = APIGatewayHttpResolver(
-        enable_validation=validation,
-        response_validation_error_http_code=500 if validation else None,
-        json_body_deserializer=jsonbody.loads_object,
-    )
+def create_app() -> APIGatewayHttpResolver:
+    """The resolver with our problem answers. Without Powertools' validation, which would import pydantic:
+    the GET checks its path id with `rules`, the PUT validates its body with `record` (pydantic-core)."""
+    app = APIGatewayHttpResolver()
 
     def on_problem(problem: Problem) -> Response[str]:
         return problem_response(app, problem)
-
-    def on_invalid_request(error: RequestValidationError) -> Response[str]:
-        content_type = app.current_event.headers.get("content-type")
-        return problem_response(app, problems.from_validation_errors(error.errors(), content_type))
 
     def on_undecodable_body(error: ValueError) -> Response[str]:
         return problem_response(app, problems.malformed_json("the body is not UTF-8 text"))
@@ -104,11 +101,25 @@ def create_app(*, validation: bool = True) -> APIGatewayHttpResolver:
         return problem_response(app, problems.internal_error())
 
     app.exception_handler(Problem)(on_problem)
-    app.exception_handler([RequestValidationError, RequestUnsupportedContentType])(on_invalid_request)
     app.exception_handler([UnicodeDecodeError, binascii.Error])(on_undecodable_body)
     app.not_found(on_unknown_route)
     app.exception_handler(Exception)(on_unexpected)
     return app
+
+
+def json_body(event: APIGatewayProxyEventV2) -> Any:
+    """The request body's JSON: sent as application/json or with no Content-Type, not empty, and strict
+    (`jsonbody`). Anything else is a 400 problem; a body that is not UTF-8 (or not base64, where API
+    Gateway says it is) raises, and `create_app` answers MALFORMED_JSON."""
+    content_type = (event.headers.get("content-type") or "").strip()
+    if content_type and not problems.is_json_content_type(content_type):
+        raise problems.unsupported_media_type(content_type)
+    if not event.body:
+        raise problems.empty_body()
+    try:
+        return jsonbody.loads_object(event.decoded_body or "")
+    except json.JSONDecodeError as error:
+        raise problems.malformed_json(error.msg) from None
 
 
 def operation_response(stored: StoredOperation) -> Response[str]:

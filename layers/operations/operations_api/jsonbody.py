@@ -1,10 +1,9 @@
-"""Strict JSON for request bodies, given to Powertools as its `json_body_deserializer`.
+"""Strict JSON for request bodies (`api.json_body`).
 
 Python's `json.loads` is lenient where a record store must not be: it keeps the last of two duplicate
 keys (silently dropping one), accepts NaN and Infinity, and parses lone UTF-16 surrogates that cannot be
-stored or sent back as UTF-8. Each of these is refused here as a `JSONDecodeError`, which Powertools turns
-into a validation error and `problems` into a 400 MALFORMED_JSON. The top level must be an object:
-Powertools would otherwise take the first element of a top-level array as the body.
+stored or sent back as UTF-8. Each of these is refused here as a `JSONDecodeError`, which `api` answers
+with a 400 MALFORMED_JSON. So is a top level that is not an object: it can never be a record.
 """
 
 from __future__ import annotations

@@ -1,57 +1,41 @@
-"""The operation record of the contract (shared/spec/operations-api.md), as strict pydantic v2 models.
+"""The operation record of the contract (shared/spec/operations-api.md), as pydantic v2 models.
 
-Strict types, unknown keys refused at every level, and every key kept exactly as it came: a key that was
-absent stays absent (`model_dump(exclude_unset=True)`), `null` stays `null`. `sub_status` may be absent
-but never `null`, which is what pydantic's `MISSING` sentinel expresses.
+The record's one definition. Pydantic builds from it the OpenAPI document (`make openapi`) and the
+validation schema that the PUT function runs with pydantic-core alone (`record_schema`, written by
+`make record-schema`; a test fails when the two differ). No function imports this module, nor pydantic:
+importing pydantic is a fifth of a cold start (docs/performance.md).
+
+The models are TypedDicts: a record is a JSON object exactly as given, so a key that was absent stays
+absent and `null` stays `null` with no bookkeeping. Types are strict and unknown keys are refused at
+every level. `sub_status` may be absent but never `null`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, NotRequired
 
-from pydantic import (
-    MISSING,
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-)
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, with_config
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
-from operations_api.rules import (
-    OPERATION_ID_PATTERN,
-    OPERATION_ID_RULE,
-    STATUSES_WITH_RESPONSE,
-    TERMINAL_STATUSES,
-    TIMESTAMP_CALENDAR_RULE,
-    TIMESTAMP_PATTERN,
-    is_operation_id,
-    timestamp_fault,
+from operations_api.rules import OPERATION_ID_MAX_LENGTH, OPERATION_ID_PATTERN, TIMESTAMP_PATTERN
+from operations_api.validators import (
+    check_operation_id,
+    check_timestamp,
+    not_before_occurrence,
+    response_when_finished,
 )
 
 Status = Literal["unexecuted", "executing", "completed", "failed", "canceled"]
-
-
-def check_operation_id(value: str) -> str:
-    if not is_operation_id(value):
-        raise PydanticCustomError("operation_id_format", OPERATION_ID_RULE)
-    return value
-
-
-def check_timestamp(value: str) -> str:
-    fault = timestamp_fault(value)
-    if fault is not None:
-        kind = "timestamp_calendar" if fault == TIMESTAMP_CALENDAR_RULE else "timestamp_format"
-        raise PydanticCustomError(kind, fault)
-    return value
-
-
 OperationId = Annotated[
     str,
     AfterValidator(check_operation_id),
-    Field(json_schema_extra={"pattern": OPERATION_ID_PATTERN, "minLength": 1, "maxLength": 128}),
+    Field(
+        json_schema_extra={
+            "pattern": OPERATION_ID_PATTERN,
+            "minLength": 1,
+            "maxLength": OPERATION_ID_MAX_LENGTH,
+        }
+    ),
 ]
 Timestamp = Annotated[
     str,
@@ -63,101 +47,87 @@ StatusCode = Annotated[int, Field(ge=100, le=599, description="an HTTP status co
 OperationMethod = Literal["POST", "PUT", "DELETE"]
 HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+STRICT = ConfigDict(strict=True, extra="forbid")
 
 
-class OperationRequest(_Strict):
+@with_config(STRICT)
+class OperationRequest(TypedDict):
     """The client request that started the operation."""
 
     uri: NonEmptyText
     method: OperationMethod
-    body: str = Field(description="the request body as a string (JSON text, its quotes escaped)")
+    body: Annotated[str, Field(description="the request body as a string (JSON text, its quotes escaped)")]
 
 
-class OperationResponse(_Strict):
+@with_config(STRICT)
+class OperationResponse(TypedDict):
     """The operation's result; required when the status is `completed` or `failed`."""
 
     status_code: StatusCode
-    body: str = Field(description='the response body as a string; "" where there is none')
+    body: Annotated[str, Field(description='the response body as a string; "" where there is none')]
 
 
-class ClusterRequest(_Strict):
+@with_config(STRICT)
+class ClusterRequest(TypedDict):
     uri: NonEmptyText
     method: HttpMethod
     body: str
 
 
-class ClusterResponse(_Strict):
-    status_code: StatusCode | None = None
-    body: str | None = None
+@with_config(STRICT)
+class ClusterResponse(TypedDict):
+    status_code: NotRequired[StatusCode | None]
+    body: NotRequired[str | None]
 
 
-class TargetCluster(_Strict):
+@with_config(STRICT)
+class TargetCluster(TypedDict):
     cluster_id: NonEmptyText
     request: ClusterRequest
-    response: ClusterResponse | None = None
+    response: NotRequired[ClusterResponse | None]
 
 
-class RollbackRequest(_Strict):
+@with_config(STRICT)
+class RollbackRequest(TypedDict):
     uri: NonEmptyText
     method: HttpMethod
-    body: str | None = None
+    body: NotRequired[str | None]
 
 
-class RollbackCluster(_Strict):
+@with_config(STRICT)
+class RollbackCluster(TypedDict):
     cluster_id: NonEmptyText
     request: RollbackRequest
-    response: ClusterResponse | None = None
+    response: NotRequired[ClusterResponse | None]
 
 
-class Rollbacks(_Strict):
+@with_config(STRICT)
+class Rollbacks(TypedDict):
     """The rollback of a failed operation."""
 
     result: NonEmptyText
     occurred_time: Timestamp
-    target_clusters: list[RollbackCluster] | None = None
+    target_clusters: NotRequired[list[RollbackCluster] | None]
 
 
-class Operation(_Strict):
+@with_config(STRICT)
+class Operation(TypedDict):
     """The whole record of one operation: the PUT request body and the GET/PUT response body."""
 
     operation_id: OperationId
     occurred_time: Timestamp
-    last_update_time: Timestamp = Field(description="once the status is terminal, the completion time")
+    last_update_time: Annotated[
+        Timestamp,
+        AfterValidator(not_before_occurrence),
+        Field(description="once the status is terminal, the completion time"),
+    ]
     status: Status
-    sub_status: str | MISSING = Field(default=MISSING, description="free detail of an executing operation")
+    sub_status: NotRequired[Annotated[str, Field(description="free detail of an executing operation")]]
     request: OperationRequest
-    response: OperationResponse | None = Field(default=None, validate_default=True)
-    target_clusters: list[TargetCluster] | None = None
-    rollbacks: Rollbacks | None = None
+    response: NotRequired[OperationResponse | None]
+    target_clusters: NotRequired[list[TargetCluster] | None]
+    rollbacks: NotRequired[Rollbacks | None]
 
-    @field_validator("last_update_time")
-    @classmethod
-    def _not_before_occurrence(cls, value: str, info: ValidationInfo) -> str:
-        occurred = info.data.get("occurred_time")
-        if occurred is not None and value < occurred:  # fixed-width digits: text order is time order
-            raise PydanticCustomError("time_order", "must not be earlier than occurred_time")
-        return value
 
-    @field_validator("response")
-    @classmethod
-    def _required_when_finished(cls, value: OperationResponse | None, info: ValidationInfo) -> Any:
-        status = info.data.get("status")
-        if value is None and status in STATUSES_WITH_RESPONSE:
-            raise PydanticCustomError(
-                "response_required",
-                "is required (not absent, not null) when status is '{status}'",
-                {"status": status},
-            )
-        return value
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
-
-    def to_document(self) -> dict[str, Any]:
-        """The record as JSON-ready data, with exactly the keys that were given."""
-        document: dict[str, Any] = self.model_dump(mode="json", exclude_unset=True)
-        return document
+# The record with its rules across fields: what a PUT body must be.
+RECORD: TypeAdapter[Operation] = TypeAdapter(Annotated[Operation, AfterValidator(response_when_finished)])

@@ -1,8 +1,8 @@
 """RFC 9457 problem details: the one module that knows the error format (contract, decision 7).
 
-Every non-2xx answer the service produces is built here. The rest of the code raises `Problem`s (or lets
-Powertools raise its validation errors) and never writes an error body itself: if the missing "Error
-response format" sheet turns up, only this module changes.
+Every non-2xx answer the service produces is built here. The rest of the code raises `Problem`s and never
+writes an error body itself: if the missing "Error response format" sheet turns up, only this module
+changes.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, Final
-
-from operations_api.rules import OPERATION_ID_RULE
 
 PROBLEM_CONTENT_TYPE: Final = "application/problem+json"
 TYPE_PREFIX: Final = "tag:operations-api,2026:problems/"
@@ -216,44 +214,28 @@ def internal_error() -> Problem:
     )
 
 
-# --- Powertools validation errors -> one problem ---------------------------------------------------
-
-PATH_PARAMETER_RULES: Final = {"operation_id": OPERATION_ID_RULE}
+# --- pydantic-core's validation errors of a body -> one problem -----------------------------------
 
 
-def from_validation_errors(errors: Iterable[Mapping[str, Any]], content_type: str | None) -> Problem:
-    """Translate Powertools' (pydantic's) validation errors into our 400 problem.
+def invalid_record(errors: Iterable[Mapping[str, Any]]) -> Problem:
+    """A PUT body's faults, as pydantic-core reports them (`record`), each at its JSON pointer.
 
     Input values are never echoed: they can be large or secret. A pointer and a message are enough.
     """
-    if content_type and not is_json_content_type(content_type):
-        # A form or multipart body can never be an operation record: the real problem is the media type.
-        return unsupported_media_type(content_type)
-    entries = [_entry(error) for error in errors]
-    for error, entry in zip(errors, entries, strict=False):
-        if error.get("type") == "json_invalid":
-            return malformed_json(entry["detail"])
-    return validation_failed(entries)
+    return validation_failed(
+        [{"pointer": json_pointer(error.get("loc", ())), "detail": _message(error)} for error in errors]
+    )
+
+
+def empty_body() -> Problem:
+    return validation_failed(
+        [{"pointer": "", "detail": "the request body is empty: send the operation record as a JSON object"}]
+    )
 
 
 def is_json_content_type(content_type: str) -> bool:
-    """application/json, with or without parameters: the only media type Powertools reads as JSON."""
+    """application/json, with or without parameters, in any case: the one media type read as JSON."""
     return content_type.partition(";")[0].strip().lower() == "application/json"
-
-
-def _entry(error: Mapping[str, Any]) -> dict[str, str]:
-    location = tuple(error.get("loc", ()))
-    where, path = (location[0], location[1:]) if location else ("body", ())
-    detail = _message(error, at_root=not path)
-    if where == "body":
-        if error.get("type") == "json_invalid":
-            path = ()
-        return {"pointer": json_pointer(path), "detail": detail}
-    if where == "header":
-        return {"header": str(path[0]).lower() if path else "", "detail": detail}
-    name = str(path[0]) if path else str(where)
-    # a path id breaks one rule, told the same way by PUT and by GET (which checks it without pydantic)
-    return {"parameter": name, "detail": PATH_PARAMETER_RULES.get(name, detail)}
 
 
 def json_pointer(path: Iterable[Any]) -> str:
@@ -261,17 +243,10 @@ def json_pointer(path: Iterable[Any]) -> str:
     return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in path)
 
 
-def _message(error: Mapping[str, Any], *, at_root: bool) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     kind = error.get("type", "")
-    if kind == "json_invalid":
-        context = error.get("ctx") or {}
-        return str(context.get("error") or "invalid JSON")
     if kind == "missing":
-        return (
-            "the request body is empty: send the operation record as a JSON object"
-            if at_root
-            else "is required"
-        )
+        return "is required"
     if kind == "extra_forbidden":
         return "is not a key of the operation record (unknown keys are refused)"
     if (kind.endswith("_type") or kind == "literal_error") and error.get("input", ...) is None:

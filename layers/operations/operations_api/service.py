@@ -1,9 +1,9 @@
 """The contract's rules across requests: what a GET and a PUT do and return, and why a write is refused.
 
-Field rules live in `rules` (and `models`, which builds on them). Here: a GET's path id is checked (400),
-the path and body ids agree (400), a missing record is 404, a refused conditional write is explained (412
-before 409 TERMINAL_STATUS before 409 STALE_UPDATE), an oversized record is 413 and an unavailable store
-503.
+Field rules live in `rules` (and `models`, which builds on them; a PUT body comes here validated, from
+`record`). Here: the path id is checked (400), the path and body ids agree (400), a missing record is
+404, a refused conditional write is explained (412 before 409 TERMINAL_STATUS before 409 STALE_UPDATE),
+an oversized record is 413 and an unavailable store 503.
 """
 
 from __future__ import annotations
@@ -11,22 +11,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from operations_api import problems, rules, store
 from operations_api.rules import TERMINAL_STATUSES
 from operations_api.store import ConditionFailed, StoredOperation, VersionGuard
 
-if TYPE_CHECKING:  # a GET never loads the models, nor pydantic (see `rules`)
-    from operations_api.models import Operation
-
 MAX_ENTITY_TAGS: Final = 20
 _ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
 
 
-def get_operation(operation_id: str) -> StoredOperation:
+def check_path_operation_id(operation_id: str) -> None:
     if not rules.is_operation_id(operation_id):
         raise problems.invalid_path_parameter("operation_id", rules.OPERATION_ID_RULE)
+
+
+def get_operation(operation_id: str) -> StoredOperation:
+    check_path_operation_id(operation_id)
     try:
         stored = store.get_operation(operation_id)
     except store.StoreUnavailable:
@@ -38,22 +39,23 @@ def get_operation(operation_id: str) -> StoredOperation:
 
 def put_operation(
     path_operation_id: str,
-    record: Operation,
+    document: dict[str, Any],
     *,
     if_match: str | None = None,
     if_none_match: str | None = None,
 ) -> StoredOperation:
-    if record.operation_id != path_operation_id:
+    """Store a record that `record.validate` accepted, under the id of the path."""
+    check_path_operation_id(path_operation_id)
+    if document["operation_id"] != path_operation_id:
         raise problems.operation_id_mismatch()
     guard = VersionGuard(
         if_match=parse_entity_tags("If-Match", if_match, weak_matches=False),
         if_none_match=parse_entity_tags("If-None-Match", if_none_match, weak_matches=True),
     )
-    document = record.to_document()
     try:
         return store.put_operation(document, version_of(document), guard)
     except ConditionFailed as refusal:
-        raise explain_refusal(record, guard, refusal.current) from None
+        raise explain_refusal(document, guard, refusal.current) from None
     except store.ItemTooLarge:
         raise problems.record_too_large(store.ITEM_SIZE_LIMIT_BYTES) from None
     except store.StoreUnavailable:
@@ -95,7 +97,7 @@ def parse_entity_tags(header: str, value: str | None, *, weak_matches: bool) -> 
 
 
 def explain_refusal(
-    record: Operation, guard: VersionGuard, current: StoredOperation | None
+    document: dict[str, Any], guard: VersionGuard, current: StoredOperation | None
 ) -> problems.Problem:
     """Why the store refused the write, from the record as it stood when the condition was checked."""
     stored_version = current.version if current else None
@@ -111,8 +113,8 @@ def explain_refusal(
         return problems.precondition_failed("If-None-Match")
     if current is not None:
         stored_status = current.document["status"]
-        if stored_status in TERMINAL_STATUSES and stored_status != record.status:
+        if stored_status in TERMINAL_STATUSES and stored_status != document["status"]:
             return problems.terminal_status(stored_status)
-        if current.document["last_update_time"] > record.last_update_time:
+        if current.document["last_update_time"] > document["last_update_time"]:
             return problems.stale_update(current.document["last_update_time"])
     return problems.write_conflict()

@@ -1,0 +1,63 @@
+"""The PUT's validator: the schema pydantic builds from the models, committed as Python and run by
+pydantic-core alone (the field rules themselves are in test_models.py, run by both)."""
+
+from __future__ import annotations
+
+import re
+from importlib.metadata import version
+from typing import Any
+
+import pytest
+
+from devtools import record_schema
+from devtools.template import ROOT
+from operations_api import validators
+from operations_api.record import validate
+from tests.conftest import full_record
+
+
+def test_the_committed_schema_is_what_the_models_give() -> None:
+    committed = record_schema.TARGET.read_text(encoding="utf-8")
+    assert committed == record_schema.render(), "record_schema.py is stale: run `make record-schema`"
+
+
+def test_the_layer_ships_the_pydantic_core_that_pydantic_built_the_schema_for() -> None:
+    lock = (ROOT / "layers" / "operations" / "requirements.lock").read_text(encoding="utf-8")
+    shipped = re.search(r"^pydantic-core==(\S+)$", lock, re.MULTILINE)
+    assert shipped is not None, "the layer's lock pins pydantic-core"
+    assert shipped.group(1) == version("pydantic-core")
+
+
+def test_a_check_outside_the_validators_module_cannot_be_generated() -> None:
+    def elsewhere(value: str) -> str:
+        return value
+
+    schema = {"type": "function-after", "function": {"type": "no-info", "function": elsewhere}}
+    with pytest.raises(ValueError, match=r"not a function of operations_api\.validators"):
+        record_schema.portable(schema, {})
+
+
+def test_a_value_the_module_cannot_hold_is_refused() -> None:
+    with pytest.raises(ValueError, match="cannot hold"):
+        record_schema.portable({"type": "literal", "expected": [object()]}, {})
+
+
+def test_checks_are_named_and_json_schema_metadata_is_dropped() -> None:
+    schema: dict[str, Any] = {
+        "type": "function-after",
+        "function": {"type": "no-info", "function": validators.check_timestamp},
+        "metadata": {"pydantic_js_extra": {"pattern": "x"}},
+        "schema": {"type": "str", "ref": "operations_api.models.Thing:140234"},
+    }
+    portable = record_schema.portable(schema, {})
+    assert repr(portable["function"]["function"]) == "validators.check_timestamp"
+    assert "metadata" not in portable
+    assert portable["schema"] == {"type": "str", "ref": "Thing"}
+
+
+def test_the_validated_record_is_the_body_exactly_and_a_copy() -> None:
+    body = full_record()
+    document = validate(body)
+    assert document == body
+    assert document is not body
+    assert list(document) == list(body)
