@@ -33,13 +33,19 @@ def test_the_layer_holds_the_package_and_its_dependencies_under_python() -> None
     layer = built("OperationsLayer/python")
     for package in (
         "operations_api",
+        "operations_api/record_schema.py",
         "aws_lambda_powertools",
-        "pydantic",
         "pydantic_core",
         "typing_extensions.py",
     ):
         assert (layer / package).exists(), package
     assert not (layer / "operations_api" / "__pycache__" / "api.cpython-311.pyc").exists()
+
+
+def test_the_layer_ships_neither_pydantic_nor_the_models_no_function_imports_them() -> None:
+    layer = built("OperationsLayer/python")
+    assert not (layer / "pydantic").exists()
+    assert not (layer / "operations_api" / "models.py").exists()
 
 
 def test_the_layer_ships_no_boto3_the_runtime_has_it() -> None:
@@ -63,8 +69,9 @@ def test_bytecode_for_the_runtime_is_shipped_where_its_python_exists() -> None:
     if find_python(RUNTIME_VERSION) is None:
         pytest.skip(f"no Python {RUNTIME_VERSION} on this machine: the build ships no bytecode")
     compiled = built("OperationsLayer/python/operations_api/__pycache__")
-    assert (compiled / f"models.{CPYTHON_TAG}.pyc").is_file()
-    assert (built("OperationsLayer/python/pydantic/__pycache__") / f"main.{CPYTHON_TAG}.pyc").is_file()
+    assert (compiled / f"record_schema.{CPYTHON_TAG}.pyc").is_file()
+    core = built("OperationsLayer/python/pydantic_core/__pycache__")
+    assert (core / f"core_schema.{CPYTHON_TAG}.pyc").is_file()
 
 
 # --- the built artifact, run by the runtime's Python --------------------------------------------
@@ -121,3 +128,21 @@ def test_the_built_artifact_serves_a_put_and_a_get_under_the_runtimes_python(
     get = run_built(native_build, "GetOperationFunction", "get_operation.json", dynamodb_endpoint)
     assert put == {"status": 200, "body": record}
     assert get == {"status": 200, "body": record}
+
+
+def test_the_built_artifact_refuses_an_invalid_record_as_the_source_does(
+    native_build: Path, dynamodb_endpoint: str
+) -> None:
+    """The refusal path too runs without pydantic: pydantic-core's errors become the same problem."""
+    refused = run_built(native_build, "PutOperationFunction", "put_operation_invalid.json", dynamodb_endpoint)
+    body = refused["body"]
+    assert refused["status"] == 400
+    assert isinstance(body, dict)
+    assert body["code"] == "VALIDATION_ERROR"
+    assert {entry["pointer"] for entry in body["errors"]} == {
+        "/status",
+        "/target_clusters/0/response/status_code",
+        "/target_clusters/1/request/method",
+        "/rollbacks/occurred_time",
+        "/clusters",
+    }
