@@ -22,7 +22,7 @@ NEVER_AT_COLD_START = [
     "aws_lambda_powertools.event_handler.openapi.swagger_ui",  # Swagger: ~300 ms, generated offline instead
     "aws_xray_sdk",  # no tracer: Powertools' own tracing module is a few stubs without it
     # the PUT validates with pydantic-core and the schema generated from the models (`record`): pydantic,
-    # the models and Powertools' validation, which imports pydantic, are a fifth of a cold start
+    # the models and Powertools' validation, which imports pydantic, are about a fifth of a cold start
     "pydantic",
     "operations_api.models",
     "aws_lambda_powertools.event_handler.openapi.params",

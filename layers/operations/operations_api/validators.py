@@ -2,7 +2,7 @@
 
 The models (`models`) attach these functions to their fields, and the schema pydantic builds from them
 (`record_schema`) refers to them by name, so the PUT function runs them with pydantic-core alone: no
-pydantic, whose import is a fifth of a cold start (docs/performance.md). The rules themselves are in
+pydantic, whose import is about a fifth of a cold start (docs/performance.md). The rules themselves are in
 `rules`, in plain Python.
 """
 
