@@ -53,11 +53,13 @@ class Name:
 def portable(node: Any, refs: dict[str, str]) -> Any:
     """The schema with its functions and classes replaced by what the generated module can name."""
     if isinstance(node, dict):
-        converted = {}
+        converted: dict[str, Any] = {}
         for key, value in node.items():
-            if key == "metadata":
+            if key == "fields":  # its keys are the record's field names, which may be any word
+                converted[key] = {name: portable(field, refs) for name, field in value.items()}
+            elif key == "metadata":
                 continue
-            if key == "cls":
+            elif key == "cls":
                 converted["cls_name"] = value.__name__
             elif key in ("ref", "schema_ref") and isinstance(value, str):
                 converted[key] = refs.setdefault(value, value.split(":")[0].rsplit(".", 1)[-1])

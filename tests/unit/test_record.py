@@ -13,6 +13,7 @@ from devtools import record_schema
 from devtools.template import ROOT
 from operations_api import validators
 from operations_api.record import validate
+from operations_api.record_schema import RECORD_SCHEMA
 from tests.conftest import full_record
 
 
@@ -53,6 +54,28 @@ def test_checks_are_named_and_json_schema_metadata_is_dropped() -> None:
     assert repr(portable["function"]["function"]) == "validators.check_timestamp"
     assert "metadata" not in portable
     assert portable["schema"] == {"type": "str", "ref": "Thing"}
+
+
+def test_a_field_named_like_a_schema_key_is_kept() -> None:
+    field = {"type": "typed-dict-field", "schema": {"type": "str"}, "required": True}
+    schema = {"type": "typed-dict", "fields": {"metadata": field, "cls": field, "ref": field}}
+    assert set(record_schema.portable(schema, {})["fields"]) == {"metadata", "cls", "ref"}
+
+
+def test_every_object_of_the_generated_schema_is_strict_and_refuses_unknown_keys() -> None:
+    def typed_dicts(node: Any) -> list[dict[str, Any]]:
+        if isinstance(node, list):
+            return [found for item in node for found in typed_dicts(item)]
+        if not isinstance(node, dict):
+            return []
+        own = [node] if node.get("type") == "typed-dict" else []
+        return own + [found for value in node.values() for found in typed_dicts(value)]
+
+    objects = typed_dicts(RECORD_SCHEMA)
+    assert len(objects) == 9, "the record and its eight nested objects"
+    for found in objects:
+        assert found["config"]["strict"] is True, found.get("cls_name")
+        assert found["config"]["extra_fields_behavior"] == "forbid", found.get("cls_name")
 
 
 def test_the_validated_record_is_the_body_exactly_and_a_copy() -> None:
