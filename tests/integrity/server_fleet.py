@@ -9,6 +9,7 @@ process can see each other's event.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from devtools.dynalite import free_port
 from devtools.processes import LoggedProcess
 from tests.integrity.http_client import get
 
@@ -27,31 +27,37 @@ ROOT: Final = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS: Final = 60.0
 
 
+# The local server's banner names the address it listens on (devtools/local_server.py).
+LISTENING: Final = re.compile(r"Operations API on (http://\S+)")
+
+
 @dataclass
 class ServerProcess(LoggedProcess):
-    url: str
+    url: str = ""
 
 
 def start_server_process(endpoint_url: str, table_name: str) -> ServerProcess:
-    port = free_port()
-    environment = {
-        **os.environ,
-        "PORT": str(port),
-        "DYNAMODB_ENDPOINT_URL": endpoint_url,
-        "TABLE_NAME": table_name,
-    }
+    """A local server on a port it chooses itself (PORT=0): a port chosen here and handed over could be
+    taken by another process, or handed to a second server, before the server binds it."""
+    environment = {**os.environ, "PORT": "0", "DYNAMODB_ENDPOINT_URL": endpoint_url, "TABLE_NAME": table_name}
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by ServerProcess.stop)
     command = [sys.executable, "-m", "devtools.local_server"]
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-    return ServerProcess(process, log, f"http://127.0.0.1:{port}")
+    return ServerProcess(process, log)
 
 
 def wait_until_answering(server: ServerProcess, deadline: float) -> None:
+    """Until the server has said where it listens and answers there (its URL is set then)."""
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(
                 f"the local server exited with {server.process.returncode}: {server.output(3000)}"
             )
+        listening = LISTENING.search(server.output())
+        if listening is None:
+            time.sleep(0.1)
+            continue
+        server.url = listening.group(1)
         try:
             if get(server.url, "readiness-probe").status == 404:
                 return
