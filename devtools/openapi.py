@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from devtools.template import load_template
 from operations_api import api
 from operations_api.models import RECORD
+from operations_api.rules import OPERATION_ID_MAX_LENGTH, OPERATION_ID_PATTERN
 
 TITLE = "Operations API"
 VERSION = "1.0.0"
@@ -43,8 +44,13 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
         "name": "operation_id",
         "in": "path",
         "required": True,
-        "description": api.OPERATION_ID_DESCRIPTION,
-        "schema": dict(api.OPERATION_ID_SCHEMA),
+        "description": "the operation's id: 1 to 128 ASCII letters, digits, '-', '.', '_' or '~'",
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": OPERATION_ID_MAX_LENGTH,
+            "pattern": OPERATION_ID_PATTERN,
+        },
     }
     headers = [
         {
@@ -76,12 +82,11 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _without_framework_defaults(schema: dict[str, Any]) -> dict[str, Any]:
-    """Powertools documents its own 422 and 500 validation answers; ours are 400 and 500 problems."""
+    """Powertools documents its own validation errors' schemas and a 500 answer; ours are problems."""
     problem_500 = api.route_responses("", 500)[500]
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.get("responses", {})
-            responses.pop("422", None)
             responses["500"] = dict(problem_500)
     components = schema.get("components", {}).get("schemas", {})
     for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):

@@ -2,7 +2,7 @@
 
 Its one input, the path's id, is checked by `service` with the contract's rule, so this function runs
 without Powertools' validation and never imports pydantic: about a quarter less cold start
-(docs/performance.md). `make openapi` documents the parameter from `api.OPERATION_ID_SCHEMA`.
+(docs/performance.md). `make openapi` documents the parameter with the contract's rule.
 """
 
 from __future__ import annotations

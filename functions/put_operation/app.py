@@ -34,11 +34,12 @@ logger = api.logger
 )
 def put_operation(operation_id: str) -> Response[str]:
     event = app.current_event
+    service.check_path_operation_id(operation_id)  # a bad id is told before the body's faults, as by a GET
     stored = service.put_operation(
         operation_id,
         record.validate(api.json_body(event)),
-        if_match=event.headers.get("if-match"),
-        if_none_match=event.headers.get("if-none-match"),
+        if_match=event.headers.get(api.IF_MATCH),
+        if_none_match=event.headers.get(api.IF_NONE_MATCH),
     )
     return api.operation_response(stored)
 

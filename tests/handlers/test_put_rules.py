@@ -105,7 +105,7 @@ def test_the_path_and_body_ids_must_agree(put: Invoke, get: Invoke) -> None:
 def test_an_invalid_path_id_is_the_same_400_from_get_and_put(
     get: Invoke, put: Invoke, operation_id: str
 ) -> None:
-    """GET checks the id itself (it never loads pydantic), PUT through Powertools: one answer all the same."""
+    """Both check the id with the contract's rule (`rules`), whatever else the request holds."""
     from_get = get(get_event(operation_id))
     from_put = put(put_event(minimal_record(operation_id="op-1"), operation_id=operation_id))
     assert from_get["statusCode"] == from_put["statusCode"] == 400
@@ -115,6 +115,14 @@ def test_an_invalid_path_id_is_the_same_400_from_get_and_put(
         == body_of(from_put)["errors"]
         == [{"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}]
     )
+
+
+def test_a_bad_path_id_is_told_before_a_bad_body(put: Invoke, get: Invoke) -> None:
+    event = put_event(minimal_record(status="done"), operation_id="a b")
+    result = put(event)
+    assert body_of(result)["errors"] == [{"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}]
+    event["body"] = "{not json"
+    assert body_of(put(event))["errors"] == [{"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}]
 
 
 def test_a_100000_character_id_is_refused_without_echoing_it(get: Invoke, put: Invoke) -> None:

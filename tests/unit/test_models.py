@@ -348,6 +348,17 @@ def test_other_operation_ids_are_refused(validate: Validate, operation_id: str) 
     assert "1 to 128 characters" in detail
 
 
+def test_a_missing_response_is_told_with_the_other_faults(validate: Validate) -> None:
+    record = with_value(with_value(full_record(), "/status", "failed"), "/response", DELETE)
+    record["occurred_time"] = "yesterday"
+    record["target_clusters"][0]["request"]["method"] = None
+    assert refusals(validate, record) == {
+        "/occurred_time": "must be a UTC time as YYYYMMDD_hhmmss, e.g. 20261122_064230",
+        "/target_clusters/0/request/method": "must not be null",
+        "/response": "is required (not absent, not null) when status is 'failed'",
+    }
+
+
 def test_many_problems_are_all_reported_at_once(validate: Validate) -> None:
     record = full_record()
     record["status"] = "done"

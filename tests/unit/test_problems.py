@@ -101,26 +101,3 @@ def test_an_empty_body_is_named_as_such() -> None:
         "pointer": "",
         "detail": "the request body is empty: send the operation record as a JSON object",
     }
-
-
-@pytest.mark.parametrize(
-    "content_type",
-    ["application/json", "application/json; charset=utf-8", "Application/JSON", " application/json "],
-)
-def test_json_media_types_are_json(content_type: str) -> None:
-    assert problems.is_json_content_type(content_type)
-
-
-@pytest.mark.parametrize(
-    "content_type",
-    [
-        "application/x-www-form-urlencoded",
-        "text/plain",
-        "multipart/form-data; boundary=x",
-        "application/merge+json",
-        "application/jsonx",
-        "application/json-patch+json",
-    ],
-)
-def test_other_media_types_are_not(content_type: str) -> None:
-    assert not problems.is_json_content_type(content_type)

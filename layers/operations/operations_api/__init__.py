@@ -1,1 +1,1 @@
-"""The operations API: the record's models, the contract's rules, the store and the error format."""
+"""The operations API: the contract's rules, the record's validation, the store and the error format."""

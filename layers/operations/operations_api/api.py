@@ -18,7 +18,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from operations_api import jsonbody, problems
 from operations_api.problems import Problem
-from operations_api.rules import OPERATION_ID_MAX_LENGTH, OPERATION_ID_PATTERN
 from operations_api.service import etag
 from operations_api.store import StoredOperation
 
@@ -28,17 +27,13 @@ if TYPE_CHECKING:
 
 JSON_CONTENT_TYPE: Final = "application/json"
 OPERATION_PATH: Final = "/v1/operations/<operation_id>"
-OPERATION_ID_DESCRIPTION: Final = "the operation's id: 1 to 128 ASCII letters, digits, '-', '.', '_' or '~'"
-OPERATION_ID_SCHEMA: Final = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": OPERATION_ID_MAX_LENGTH,
-    "pattern": OPERATION_ID_PATTERN,
-}
-# The PUT's optional headers (RFC 9110 preconditions, `service.parse_entity_tags`), for `make openapi`.
+# The PUT's optional headers (RFC 9110 preconditions, `service.parse_entity_tags`), and what `make openapi`
+# says of them.
+IF_MATCH: Final = "if-match"
+IF_NONE_MATCH: Final = "if-none-match"
 PRECONDITION_HEADERS: Final = {
-    "if-match": "apply only to this stored version (ETag)",
-    "if-none-match": "`*`: only create, never replace",
+    IF_MATCH: "apply only to this stored version (ETag)",
+    IF_NONE_MATCH: "`*`: only create, never replace",
 }
 
 MAX_LOGGED_TEXT: Final = 256  # a path or id is clipped in logs and problems: a hostile one can be 10 MB
@@ -67,8 +62,8 @@ def route_responses(success: str, *problem_statuses: int) -> dict[int, OpenAPIRe
         200: {
             "description": success,
             "headers": {"ETag": {"description": "the stored version", "schema": {"type": "string"}}},
-            # a reference, not the model: the GET function never imports the models (see `rules`); the
-            # PUT route's body puts the Operation schema into the document
+            # a reference, not the model: no function imports the models; `make openapi` puts the
+            # Operation schema into the document
             "content": {JSON_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Operation"}}},
         }
     }
@@ -112,7 +107,7 @@ def json_body(event: APIGatewayProxyEventV2) -> Any:
     (`jsonbody`). Anything else is a 400 problem; a body that is not UTF-8 (or not base64, where API
     Gateway says it is) raises, and `create_app` answers MALFORMED_JSON."""
     content_type = (event.headers.get("content-type") or "").strip()
-    if content_type and not problems.is_json_content_type(content_type):
+    if content_type and not is_json_content_type(content_type):
         raise problems.unsupported_media_type(content_type)
     if not event.body:
         raise problems.empty_body()
@@ -120,6 +115,11 @@ def json_body(event: APIGatewayProxyEventV2) -> Any:
         return jsonbody.loads_object(event.decoded_body or "")
     except json.JSONDecodeError as error:
         raise problems.malformed_json(error.msg) from None
+
+
+def is_json_content_type(content_type: str) -> bool:
+    """application/json, with or without parameters, in any case: the one media type read as JSON."""
+    return content_type.partition(";")[0].strip().lower() == JSON_CONTENT_TYPE
 
 
 def operation_response(stored: StoredOperation) -> Response[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, NotRequired
 
-from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, with_config
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, WrapValidator, with_config
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from operations_api.rules import OPERATION_ID_MAX_LENGTH, OPERATION_ID_PATTERN, TIMESTAMP_PATTERN
@@ -130,4 +130,4 @@ class Operation(TypedDict):
 
 
 # The record with its rules across fields: what a PUT body must be.
-RECORD: TypeAdapter[Operation] = TypeAdapter(Annotated[Operation, AfterValidator(response_when_finished)])
+RECORD: TypeAdapter[Operation] = TypeAdapter(Annotated[Operation, WrapValidator(response_when_finished)])

@@ -233,11 +233,6 @@ def empty_body() -> Problem:
     )
 
 
-def is_json_content_type(content_type: str) -> bool:
-    """application/json, with or without parameters, in any case: the one media type read as JSON."""
-    return content_type.partition(";")[0].strip().lower() == "application/json"
-
-
 def json_pointer(path: Iterable[Any]) -> str:
     """RFC 6901: "" is the whole document; '~' and '/' in a key are escaped."""
     return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in path)

@@ -16,7 +16,7 @@ from operations_api import validators
 RECORD_SCHEMA: Final[CoreSchema] = {
     "type": "definitions",
     "schema": {
-        "type": "function-after",
+        "type": "function-wrap",
         "function": {"type": "no-info", "function": validators.response_when_finished},
         "schema": {
             "type": "typed-dict",

@@ -44,8 +44,7 @@ def put_operation(
     if_match: str | None = None,
     if_none_match: str | None = None,
 ) -> StoredOperation:
-    """Store a record that `record.validate` accepted, under the id of the path."""
-    check_path_operation_id(path_operation_id)
+    """Store a record that `record.validate` accepted, under the id of the path (so that id is valid too)."""
     if document["operation_id"] != path_operation_id:
         raise problems.operation_id_mismatch()
     guard = VersionGuard(

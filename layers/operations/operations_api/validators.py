@@ -21,7 +21,7 @@ from operations_api.rules import (
 )
 
 if TYPE_CHECKING:
-    from pydantic_core.core_schema import ValidationInfo
+    from pydantic_core.core_schema import ValidationInfo, ValidatorFunctionWrapHandler
 
 
 def check_operation_id(value: str) -> str:
@@ -46,16 +46,34 @@ def not_before_occurrence(value: str, info: ValidationInfo) -> str:
     return value
 
 
-def response_when_finished(record: dict[str, Any]) -> dict[str, Any]:
-    """A completed or failed operation carries its response: checked on the whole record, as an absent
-    key has no field validator to run; the error still points at `response`."""
-    status = record["status"]
-    if status in STATUSES_WITH_RESPONSE and record.get("response") is None:
-        error = PydanticCustomError(
+def response_when_finished(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A completed or failed operation carries its response (not absent, not null). Checked around the
+    whole record, as an absent key has no field validator to run, and told with the record's other faults
+    at once, at `/response`."""
+    status = value.get("status") if isinstance(value, dict) else None
+    if (
+        not isinstance(status, str)
+        or status not in STATUSES_WITH_RESPONSE
+        or value.get("response") is not None
+    ):
+        return handler(value)
+    required = InitErrorDetails(
+        type=PydanticCustomError(
             "response_required",
             "is required (not absent, not null) when status is '{status}'",
             {"status": status},
-        )
-        details = InitErrorDetails(type=error, loc=("response",), input=record.get("response"))
-        raise ValidationError.from_exception_data("Operation", [details])
-    return record
+        ),
+        loc=("response",),
+        input=value.get("response"),
+    )
+    try:
+        handler(value)
+    except ValidationError as error:
+        others = [
+            InitErrorDetails(
+                type=PydanticCustomError(fault["type"], fault["msg"]), loc=fault["loc"], input=fault["input"]
+            )
+            for fault in error.errors()
+        ]
+        raise ValidationError.from_exception_data(error.title, [*others, required]) from None
+    raise ValidationError.from_exception_data("Operation", [required])
