@@ -38,7 +38,7 @@ def generate() -> dict[str, Any]:
 
 def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
     """What the handlers' signatures cannot tell Powertools: they take only the path's id and check their
-    inputs themselves, never importing pydantic (docs/performance.md). The id's rule (`api`), the PUT's
+    inputs themselves, never importing pydantic (docs/performance.md). The id's rule (`rules`), the PUT's
     precondition headers (`api`) and its body, the record as the models define it."""
     path_id = {
         "name": "operation_id",
