@@ -41,7 +41,7 @@ def put_operation(operation_id: str) -> Response[str]:
         if_match=event.headers.get(api.IF_MATCH),
         if_none_match=event.headers.get(api.IF_NONE_MATCH),
     )
-    return api.operation_response(stored)
+    return api.written_response(stored)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

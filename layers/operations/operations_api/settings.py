@@ -36,3 +36,10 @@ def get_settings() -> Settings:
         read_timeout_seconds=float(os.environ.get("DYNAMODB_READ_TIMEOUT", "1.5")),
         max_attempts=int(os.environ.get("DYNAMODB_MAX_ATTEMPTS", "3")),
     )
+
+
+@lru_cache(maxsize=1)
+def get_stage() -> str:
+    """The deployment stage (the template's Stage parameter, as STAGE): the metrics' one dimension.
+    Apart from TABLE_NAME's settings, so a function without a table can count too."""
+    return os.environ.get("STAGE", "").strip() or "local"
