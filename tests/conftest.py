@@ -165,6 +165,7 @@ def table() -> Iterator[Any]:
     from operations_api import settings, store
 
     settings.get_settings.cache_clear()
+    store.botocore_session.cache_clear()  # a session made before moto was imported would bypass it
     store.dynamodb_client.cache_clear()
     with mock_aws():
         import boto3

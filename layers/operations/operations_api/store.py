@@ -74,6 +74,13 @@ class VersionGuard:
 
 
 @lru_cache(maxsize=1)
+def botocore_session() -> botocore.session.Session:
+    """One session per process: it holds the service model and endpoint rules its clients load, so a
+    client made again (after a SnapStart restore, `snapstart`) reuses them instead of reading them anew."""
+    return botocore.session.get_session()
+
+
+@lru_cache(maxsize=1)
 def dynamodb_client() -> BaseClient:
     """One client per process, made on first use (so that moto's `mock_aws` can intercept it)."""
     settings = get_settings()
@@ -83,8 +90,7 @@ def dynamodb_client() -> BaseClient:
         retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
         tcp_keepalive=True,
     )
-    session = botocore.session.get_session()
-    return session.create_client(
+    return botocore_session().create_client(
         "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
     )
 
