@@ -118,7 +118,8 @@ def render(rows: list[dict[str, Any]], count_us: float, restore: dict[str, float
         "they are, and with stand-ins that do nothing. Powertools' package imports its Metrics with the",
         "event handler, so the metrics import no library the handlers did not already load.",
         "",
-        "| environment | route | cold start / floor | without metrics | modules added | instructions added |",
+        "| environment | route | cold start / floor | without metrics | library modules added "
+        "| instructions added |",
         "|---|---|---|---|---|---|",
     ]
     for row in rows:
