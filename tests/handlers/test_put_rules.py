@@ -132,7 +132,7 @@ def test_a_100000_character_id_is_refused_without_echoing_it(get: Invoke, put: I
         assert len(result["body"]) < 2_000
 
 
-# --- optimistic concurrency (decision 9) --------------------------------------------------------
+# --- optimistic concurrency (docs/api.md, "Optimistic concurrency") ------------------------------
 
 
 def test_if_match_applies_only_to_that_version(put: Invoke, get: Invoke) -> None:

@@ -1,4 +1,5 @@
-"""Hostile input, by hand (issue 4.5): what a fuzzer rarely finds, sent as raw bytes over HTTP.
+"""Hostile input, by hand (docs/api.md, "Strict types"): what a fuzzer rarely finds, sent as raw bytes
+over HTTP.
 
 Every refusal is a 4xx problem document and leaves nothing stored; a record that is valid, however odd
 (a NUL inside a string), is stored and comes back exactly. Nothing is ever a 5xx.

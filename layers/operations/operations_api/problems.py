@@ -1,4 +1,4 @@
-"""RFC 9457 problem details: the one module that knows the error format (contract, decision 7).
+"""RFC 9457 problem details: the one module that knows the error format (docs/api.md, "Errors").
 
 Every non-2xx answer the service produces is built here. The rest of the code raises `Problem`s and never
 writes an error body itself: if the missing "Error response format" sheet turns up, only this module
