@@ -74,7 +74,7 @@ def hostile_bodies(operation_id: str) -> dict[str, tuple[bytes, str]]:
             valid.replace(b'"method": "POST"', b'"method": "POST", "method": "PUT"'),
             "MALFORMED_JSON",
         ),
-        "an empty body": (b"", "VALIDATION_ERROR"),
+        "an empty body": (b"", "MALFORMED_JSON"),
         "whitespace only": (b" \r\n\t ", "MALFORMED_JSON"),
         "a top-level array": (b"[" + valid + b"]", "MALFORMED_JSON"),
         "a top-level null": (b"null", "MALFORMED_JSON"),
