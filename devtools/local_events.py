@@ -42,7 +42,7 @@ STREAMS_CONFIG: Final = Config(account_id_endpoint_mode="disabled")
 Invoke = Callable[[str, dict[str, Any]], Any]
 
 
-def client(service: str, endpoint_url: str) -> BaseClient:
+def client(service: str, endpoint_url: str | None) -> BaseClient:
     config = STREAMS_CONFIG if service == "dynamodbstreams" else None
     return botocore.session.get_session().create_client(
         service,
@@ -79,7 +79,7 @@ def lambda_records(records: list[dict[str, Any]], stream_arn: str) -> list[dict[
 class StreamReader:
     """A table's stream, each shard read from its start (TRIM_HORIZON, as the template's mapping)."""
 
-    def __init__(self, dynamodb_endpoint: str, table_name: str) -> None:
+    def __init__(self, dynamodb_endpoint: str | None, table_name: str) -> None:
         table = client("dynamodb", dynamodb_endpoint).describe_table(TableName=table_name)["Table"]
         self.stream_arn: str | None = table.get("LatestStreamArn")
         self.streams = client("dynamodbstreams", dynamodb_endpoint)
@@ -109,7 +109,7 @@ class StreamReader:
 class LocalBus:
     """The bus on a local EventBridge, with a rule that sends each of its events to a queue read here."""
 
-    def __init__(self, endpoint_url: str, bus_name: str) -> None:
+    def __init__(self, endpoint_url: str | None, bus_name: str) -> None:
         events, self.sqs = client("events", endpoint_url), client("sqs", endpoint_url)
         with contextlib.suppress(events.exceptions.ResourceAlreadyExistsException):
             events.create_event_bus(Name=bus_name)
