@@ -67,9 +67,12 @@ class Pipeline:
 
 
 def use_bus(name: str = BUS_NAME) -> None:
-    """The consumer's settings name this bus, and its client is made afresh (inside moto's mock)."""
+    """The consumer's settings name this bus (none: ""), and its client is made afresh."""
     from operations_api import publisher, settings
 
-    os.environ["EVENT_BUS_NAME"] = name
+    if name:
+        os.environ["EVENT_BUS_NAME"] = name
+    else:
+        os.environ.pop("EVENT_BUS_NAME", None)
     settings.get_settings.cache_clear()
     publisher.events_client.cache_clear()
