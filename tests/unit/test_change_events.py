@@ -14,7 +14,8 @@ from tests.conftest import load_event
 
 
 def fixture_record(name: str) -> dict[str, Any]:
-    (record,) = load_event(f"dynamodb_stream_{name}")["Records"]
+    records: list[dict[str, Any]] = load_event(f"dynamodb_stream_{name}")["Records"]
+    (record,) = records
     return record
 
 
