@@ -17,7 +17,8 @@ import os
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -213,6 +214,26 @@ def start(
         stop_server()
 
     return follower, stop
+
+
+@contextmanager
+def shown_after_invoke(function_id: str, dynamodb_endpoint: str) -> Iterator[None]:
+    """`make invoke` of the stream consumer: a local bus for it to publish on, and what a rule on that bus
+    received, printed afterwards (on stderr, beside the logs; the handler's answer stays alone on stdout)."""
+    if function_id != consumer_function_id():
+        yield
+        return
+    endpoint, stop_server = _local_eventbridge(dynamodb_endpoint)
+    os.environ["EVENTS_ENDPOINT_URL"] = endpoint
+    try:
+        bus = LocalBus(endpoint, local_event_bus_name())
+        yield
+        received = bus.received()
+        print(f"invoke: {len(received)} change events published", file=sys.stderr)
+        for event in received:
+            print(json.dumps(event, indent=2), file=sys.stderr)
+    finally:
+        stop_server()
 
 
 def _local_eventbridge(dynamodb_endpoint: str) -> tuple[str, Callable[[], None]]:
