@@ -44,3 +44,14 @@ def test_each_put_that_changes_a_record_is_listed_once_at_once(local_api: str) -
 def test_the_list_is_read_only(local_api: str) -> None:
     answer = call(f"{local_api}/_local/events", "POST", "{}")
     assert answer.status == 405
+
+
+def test_a_dynamodb_without_streams_is_said_once_and_the_server_goes_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from devtools import local_events
+
+    follower, stop = local_events.start(lambda function_id, event: None, "http://127.0.0.1:9", "operations")
+    stop()
+    assert follower is None
+    assert "gives no stream of 'operations'" in capsys.readouterr().err
