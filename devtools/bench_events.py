@@ -9,7 +9,6 @@ docs/performance.md, section "events". Not a test: it gates nothing.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import shutil
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from devtools.bench_sections import replace_section
+from devtools.local_events import creations
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
 from devtools.template import ROOT, load_template
@@ -72,22 +72,6 @@ class Environment:
     python: str
     path: list[Path]  # the layer (or its source) and boto3/botocore, where Lambda would have them
     function_dir: Path
-
-
-def stream_records(count: int) -> list[dict[str, Any]]:
-    """`count` creations of distinct operations, as Lambda delivers them (from the insert fixture)."""
-    fixture = json.loads((ROOT / "events" / "dynamodb_stream_insert.json").read_text(encoding="utf-8"))
-    (template,) = fixture["Records"]
-    records = []
-    for index in range(count):
-        record = copy.deepcopy(template)
-        operation_id = {"S": f"bench-{index:04d}"}
-        record["dynamodb"]["Keys"]["operation_id"] = record["dynamodb"]["NewImage"]["operation_id"] = (
-            operation_id
-        )
-        record["dynamodb"]["SequenceNumber"] = str(10_000 + index)
-        records.append(record)
-    return records
 
 
 def entries_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -159,7 +143,7 @@ def instructions(environment: Environment, args: list[str], endpoint: str) -> in
 
 def cold_start(environment: Environment, endpoint: str, files: Path) -> dict[str, Any]:
     """Interleaved pairs of fresh processes: the consumer's first batch (one record), the floor's one call."""
-    records = stream_records(1)
+    records = creations(1)
     (files / "batch.json").write_text(json.dumps({"Records": records}))
     (files / "entries.json").write_text(json.dumps(entries_of(records)))
     handler_args = ["-c", HANDLER_SCRIPT, str(environment.function_dir), str(files / "batch.json")]
@@ -192,7 +176,7 @@ def throughput(endpoint: str) -> dict[str, Any]:
     os.environ.update(service_environment(endpoint))
     _forget_cached_clients()
     consumer = _load_consumer(load_template().functions[CONSUMER].code_dir)
-    records = stream_records(BATCH_RECORDS)
+    records = creations(BATCH_RECORDS)
     sent: list[str] = []
     publisher.events_client().meta.events.register(
         "before-send.events.PutEvents", lambda **_: sent.append("PutEvents")

@@ -12,6 +12,7 @@ PUT that has been answered are listed at once.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import os
 import sys
@@ -29,7 +30,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from devtools.lambda_runtime import LOCAL_REGION, local_event_bus_name
-from devtools.template import load_template
+from devtools.template import ROOT, load_template
 
 EVENTS_PATH: Final = "/_local/events"
 KEPT_EVENTS: Final = 100
@@ -75,6 +76,23 @@ def lambda_records(records: list[dict[str, Any]], stream_arn: str) -> list[dict[
             change["ApproximateCreationDateTime"] = created.timestamp()
         delivered.append({**record, "dynamodb": change, "eventSourceARN": stream_arn})
     return delivered
+
+
+def creations(count: int, prefix: str = "op") -> list[dict[str, Any]]:
+    """`count` creations of distinct operations (`<prefix>-000`…), as Lambda delivers them: the insert
+    fixture of events/ under other ids and sequence numbers (for tests and the benchmark)."""
+    fixture = json.loads((ROOT / "events" / "dynamodb_stream_insert.json").read_text(encoding="utf-8"))
+    (template,) = fixture["Records"]
+    records = []
+    for index in range(count):
+        record = copy.deepcopy(template)
+        operation_id = {"S": f"{prefix}-{index:03d}"}
+        record["dynamodb"]["Keys"]["operation_id"] = record["dynamodb"]["NewImage"]["operation_id"] = (
+            operation_id
+        )
+        record["dynamodb"]["SequenceNumber"] = str(1000 + index)
+        records.append(record)
+    return records
 
 
 class StreamReader:

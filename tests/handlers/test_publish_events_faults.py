@@ -19,26 +19,12 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devtools.local_events import creations
 from operations_api import publisher
 from tests.change_events_support import use_bus
-from tests.conftest import FakeLambdaContext, JsonLogs, load_event
+from tests.conftest import FakeLambdaContext, JsonLogs
 
 Refuse = Callable[[int, str], str | None]  # (call number, operation id) -> an ErrorCode, or None to accept
-
-
-def stream_records(count: int) -> list[dict[str, Any]]:
-    """`count` creations of distinct operations, as Lambda delivers them (from the insert fixture)."""
-    (template,) = load_event("dynamodb_stream_insert")["Records"]
-    records = []
-    for index in range(count):
-        record = copy.deepcopy(template)
-        operation_id = {"S": f"op-{index:03d}"}
-        record["dynamodb"]["Keys"]["operation_id"] = record["dynamodb"]["NewImage"]["operation_id"] = (
-            operation_id
-        )
-        record["dynamodb"]["SequenceNumber"] = str(1000 + index)
-        records.append(record)
-    return records
 
 
 def operation_of(record: dict[str, Any]) -> str:
@@ -95,7 +81,7 @@ def failed_operations(response: dict[str, Any], records: list[dict[str, Any]]) -
 
 
 def test_entries_refused_once_are_put_again_and_published(consume: Callable[..., Any]) -> None:
-    records = stream_records(12)
+    records = creations(12)
     fake = FakeEventBridge(
         refuse=lambda call, op: "ThrottlingException" if call == 1 and op in {"op-003", "op-007"} else None
     )
@@ -105,7 +91,7 @@ def test_entries_refused_once_are_put_again_and_published(consume: Callable[...,
 
 
 def test_entries_refused_every_time_are_reported_and_the_rest_published(consume: Callable[..., Any]) -> None:
-    records = stream_records(12)
+    records = creations(12)
     fake = FakeEventBridge(refuse=lambda call, op: "InternalFailure" if op == "op-004" else None)
     response = consume(records, fake)
     assert failed_operations(response, records) == {"op-004"}
@@ -118,7 +104,7 @@ def test_entries_refused_every_time_are_reported_and_the_rest_published(consume:
 def test_a_throttled_call_reports_its_records_and_the_rest_of_the_batch(
     consume: Callable[..., Any], json_logs: JsonLogs
 ) -> None:
-    records = stream_records(25)
+    records = creations(25)
     throttled = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutEvents")
     fake = FakeEventBridge(fail_call=lambda call: throttled if call == 2 else None)
     response = consume(records, fake)
@@ -134,7 +120,7 @@ def test_when_no_event_of_a_batch_can_be_published_the_invocation_fails_so_lambd
 ) -> None:
     throttled = ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutEvents")
     with pytest.raises(BatchProcessingError):
-        consume(stream_records(3), FakeEventBridge(fail_call=lambda call: throttled))
+        consume(creations(3), FakeEventBridge(fail_call=lambda call: throttled))
 
 
 @pytest.fixture
@@ -173,7 +159,7 @@ def test_a_bus_that_times_out_fails_the_invocation_after_bounded_retries(
     use_bus()
     try:
         with pytest.raises(BatchProcessingError):
-            publish_handler.lambda_handler({"Records": stream_records(3)}, FakeLambdaContext())
+            publish_handler.lambda_handler({"Records": creations(3)}, FakeLambdaContext())
     finally:
         monkeypatch.delenv("EVENTS_ENDPOINT_URL")
         use_bus()
@@ -193,7 +179,7 @@ def test_a_bus_that_times_out_fails_the_invocation_after_bounded_retries(
 def test_every_change_is_published_or_reported_never_both_never_neither(
     consume: Callable[..., Any], count: int, refusals: set[tuple[int, int]], failing_call: int | None
 ) -> None:
-    records = stream_records(count)
+    records = creations(count)
     refused = {(call, f"op-{index:03d}") for call, index in refusals}
     timeout = ClientError({"Error": {"Code": "InternalException", "Message": "x"}}, "PutEvents")
     fake = FakeEventBridge(
@@ -220,7 +206,7 @@ def poisoned(records: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
 def test_a_poison_record_is_isolated_by_bisection_and_never_blocks_the_rest(
     consume: Callable[..., Any],
 ) -> None:
-    records = poisoned(stream_records(8), 5)
+    records = poisoned(creations(8), 5)
     poison = records[5]["dynamodb"]["SequenceNumber"]
     fake = FakeEventBridge()
     assert consume(records, fake) == {"batchItemFailures": [{"itemIdentifier": poison}]}

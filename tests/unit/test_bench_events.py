@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools import bench_events
+from devtools import bench_events, local_events
 from tests.change_events_support import use_bus
 
 
@@ -18,7 +18,7 @@ def bench_bus() -> Iterator[None]:
 
 
 def test_the_batch_is_of_distinct_operations_each_once(bench_bus: None) -> None:
-    records = bench_events.stream_records(3)
+    records = local_events.creations(3)
     entries = bench_events.entries_of(records)
     assert [entry["EventBusName"] for entry in entries] == [bench_events.BUS] * 3
     assert len({entry["Detail"] for entry in entries}) == 3
