@@ -80,3 +80,16 @@ def test_a_record_that_cannot_be_read_raises_so_that_it_fails_alone() -> None:
     record["dynamodb"]["NewImage"]["status"] = {"B": "AAEC"}
     with pytest.raises(TypeError):
         change_event(record)
+
+
+def test_a_put_over_an_expired_record_not_yet_deleted_is_a_creation() -> None:
+    record = fixture_record("update")
+    change = record["dynamodb"]
+    change["OldImage"]["_expires_at"] = {"N": str(int(change["ApproximateCreationDateTime"]) - 1)}
+    event = change_event(record)
+    assert event is not None
+    assert (event.detail_type, event.detail["previous_status"]) == (STATUS_CHANGED, None)
+    change["OldImage"]["_expires_at"] = {"N": str(int(change["ApproximateCreationDateTime"]) + 3600)}
+    event = change_event(record)
+    assert event is not None
+    assert (event.detail_type, event.detail["previous_status"]) == (UPDATED, "failed"), "not expired yet"

@@ -5,7 +5,7 @@ status is "Operation Status Changed", any other change of the record "Operation 
 DynamoDB's TTL "Operation Expired". An identical replay (the record unchanged) and a delete by anyone else
 yield nothing. The detail is the record's summary (`summary.summarize`, the one derivation), the status
 before the change and the record's version; never a body. Images are read with the store's own
-conversion, without the item's internal attributes (`_version` is the only one read).
+conversion, without the item's internal attributes (of which only `_version` and the expiry are read).
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ EXPIRED: Final = "Operation Expired"
 DETAIL_TYPES: Final = (STATUS_CHANGED, UPDATED, EXPIRED)
 # Who a TTL deletion's stream record names (DynamoDB's documentation, "Time to Live: streams").
 TTL_DELETER: Final = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+# The item's expiry (epoch seconds, DynamoDB's TTL attribute), which the PUT sets under a retention period
+# (docs/api.md, "Retention"); the one internal attribute read here besides `_version`.
+EXPIRES_ATTRIBUTE: Final = "_expires_at"
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,8 @@ def change_event(record: dict[str, Any]) -> ChangeEvent | None:
         old = store.from_item(change["OldImage"])
         return ChangeEvent(EXPIRED, detail(old, previous_status=old.document["status"]), time)
     new = store.from_item(change["NewImage"])
-    if "OldImage" not in change:
+    if "OldImage" not in change or has_expired(change["OldImage"], time):
+        # an expired record is gone for every reader: a PUT over it creates the operation anew
         return ChangeEvent(STATUS_CHANGED, detail(new, previous_status=None), time)
     old = store.from_item(change["OldImage"])
     if old.document == new.document:
@@ -50,6 +54,12 @@ def change_event(record: dict[str, Any]) -> ChangeEvent | None:
     previous_status = old.document["status"]
     detail_type = UPDATED if previous_status == new.document["status"] else STATUS_CHANGED
     return ChangeEvent(detail_type, detail(new, previous_status=previous_status), time)
+
+
+def has_expired(image: dict[str, Any], time: float | None) -> bool:
+    """Whether the item had expired when the change was made (DynamoDB deletes expired items days later)."""
+    expires = image.get(EXPIRES_ATTRIBUTE, {}).get("N")
+    return expires is not None and time is not None and int(expires) <= time
 
 
 def is_ttl_deletion(record: dict[str, Any]) -> bool:
