@@ -168,16 +168,21 @@ class LocalEvents:
         with self.lock:
             records = self.reader.read()
             if records:
-                result = self.invoke(self.consumer_id, {"Records": records})
-                failures = (result or {}).get("batchItemFailures") or []
-                if failures:
-                    print(
-                        f"events: {len(failures)} records not published (Lambda retries them)",
-                        file=sys.stderr,
-                    )
+                self._consume(records)
             for event in self.bus.received():
                 self.events.append(event)
                 print(describe(event), file=sys.stderr, flush=True)
+
+    def _consume(self, records: list[dict[str, Any]]) -> None:
+        """Run the consumer once on the records. Unlike Lambda, nothing is retried here: what failed is
+        said, and the follower goes on."""
+        try:
+            result = self.invoke(self.consumer_id, {"Records": records})
+        except Exception as error:  # the whole batch failed (the consumer raises then)
+            print(f"events: {len(records)} records not published: {type(error).__name__}", file=sys.stderr)
+            return
+        if failures := (result or {}).get("batchItemFailures"):
+            print(f"events: {len(failures)} records not published (Lambda would retry them)", file=sys.stderr)
 
     def follow(self) -> None:
         while not self.stopping.wait(POLL_SECONDS):

@@ -4,7 +4,7 @@ local bus received, listed at GET /_local/events (README, "Following operations"
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -55,3 +55,20 @@ def test_a_dynamodb_without_streams_is_said_once_and_the_server_goes_on(
     stop()
     assert follower is None
     assert "gives no stream of 'operations'" in capsys.readouterr().err
+
+
+def test_a_consumer_that_fails_a_batch_is_said_and_the_follower_goes_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from types import SimpleNamespace
+
+    from devtools import local_events
+
+    def failing(function_id: str, event: dict[str, Any]) -> Any:
+        raise RuntimeError("the whole batch failed")
+
+    reader = SimpleNamespace(read=lambda: [{"eventName": "INSERT"}])
+    bus = SimpleNamespace(received=lambda: [])
+    follower = local_events.LocalEvents(cast(Any, reader), cast(Any, bus), failing, "PublishEventsFunction")
+    assert follower.answer("GET", local_events.EVENTS_PATH) == (200, {"events": []})
+    assert "events: 1 records not published: RuntimeError" in capsys.readouterr().err
