@@ -30,7 +30,7 @@ STAND_INS = {
     "def __getattr__(name: str) -> str:\n    return name\n\n\n"
     "def count(*args: object, **kwargs: object) -> None:\n    return None\n",
     "snapstart.py": '"""bench_metrics: no runtime hooks."""\n\n\n'
-    "def register_hooks() -> bool:\n    return False\n",
+    "def register_hooks(*clients: object) -> bool:\n    return False\n",
 }
 
 

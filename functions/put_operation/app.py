@@ -19,11 +19,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from operations_api import api, record, service, snapstart
+from operations_api import api, record, service, snapstart, store
 
 app = api.create_app()
 logger = api.logger
-snapstart.register_hooks()  # with SnapStart on, the client is made before the snapshot
+snapstart.register_hooks(store.dynamodb_client)  # with SnapStart on, made before the snapshot
 
 
 @app.put(

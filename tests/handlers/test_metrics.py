@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 
-from operations_api import metrics, settings, store
-from tests.conftest import Invoke, get_event, load_event, minimal_record, put_event
+from devtools.local_events import creations
+from operations_api import metrics, publisher, settings, store
+from tests.change_events_support import BUS_NAME, Pipeline, use_bus
+from tests.conftest import FakeLambdaContext, Invoke, get_event, load_event, minimal_record, put_event
 
 STAGE = "prod"
 
@@ -38,12 +41,14 @@ def published(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
         assert isinstance(document["_aws"]["Timestamp"], int)
         (metric,) = directive["Metrics"]
         assert metric["Unit"] == "Count"
-        assert document[metric["Name"]] == [1.0]
+        (value,) = document[metric["Name"]]
         dimensions = directive["Dimensions"]
         values = {name: document[name] for names in dimensions for name in names}
         found.append(
             {"namespace": directive["Namespace"], "name": metric["Name"], "dimensions": dimensions, **values}
         )
+        if value != 1:
+            found[-1]["value"] = value
     return found
 
 
@@ -139,3 +144,52 @@ def test_no_operation_id_is_ever_a_dimension(put: Invoke, capsys: pytest.Capture
         "stage",
         *filter(None, metrics.METRICS.values()),
     }
+
+
+def test_the_consumer_counts_the_events_a_batch_published(
+    put: Invoke, pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for number in range(3):
+        put(put_event(minimal_record(operation_id=f"op-{number}")))
+    capsys.readouterr()
+    assert len(pipeline.deliver()) == 3
+    assert published(capsys) == [
+        {
+            "namespace": "OperationsApi",
+            "name": "EventsPublished",
+            "dimensions": [["stage"]],
+            "stage": STAGE,
+            "value": 3,
+        }
+    ]
+
+
+class RefusingEventBridge:
+    """PutEvents that refuses the entry of one operation, every time it is put."""
+
+    def __init__(self, refused: str) -> None:
+        self.refused = refused
+
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        results = [
+            {"ErrorCode": "InternalFailure", "ErrorMessage": "refused"}
+            if json.loads(entry["Detail"])["operation_id"] == self.refused
+            else {"EventId": "accepted"}
+            for entry in Entries
+        ]
+        return {"FailedEntryCount": sum("ErrorCode" in result for result in results), "Entries": results}
+
+
+def test_the_consumer_counts_the_records_it_reports_failed(
+    publish_handler: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EVENT_BUS_NAME", BUS_NAME)  # undone after the test
+    use_bus()
+    monkeypatch.setattr(publisher, "RETRY_PAUSES_SECONDS", (0.0, 0.0))
+    monkeypatch.setattr(publisher, "events_client", lambda: RefusingEventBridge("op-002"))
+    response = publish_handler.lambda_handler({"Records": creations(4)}, FakeLambdaContext())
+    assert len(response["batchItemFailures"]) == 1
+    assert [(metric["name"], metric.get("value", 1)) for metric in published(capsys)] == [
+        ("EventsPublished", 3),
+        ("EventsNotPublished", 1),
+    ]
