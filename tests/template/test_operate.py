@@ -142,7 +142,7 @@ def test_the_table_alarms_on_throttled_requests_of_every_operation_the_functions
         statement["Action"].removeprefix("dynamodb:")
         for function in TEMPLATE.functions.values()
         for statement in statements_of(function_role(function.logical_id))
-        if str(statement["Action"]).startswith("dynamodb:")
+        if statement["Resource"] == {"Fn::GetAtt": ["OperationsTable", "Arn"]}
     }
     table = {"Ref": "OperationsTable"}
     (name,) = {
@@ -168,6 +168,27 @@ def test_the_puts_p99_duration_alarms() -> None:
     )
     assert alarm["ExtendedStatistic"] == "p99"
     assert alarm["Threshold"] == {"Ref": "PutLatencyP99Milliseconds"}
+
+
+def test_each_stream_consumer_alarms_when_it_falls_behind_and_when_records_are_dead_lettered() -> None:
+    deploy = Deploy({})
+    consumers = [
+        name
+        for name, res in TEMPLATE.resources.items()
+        if res["Type"] == "AWS::Serverless::Function"
+        and any(event["Type"] == "DynamoDB" for event in res["Properties"].get("Events", {}).values())
+    ]
+    assert consumers, "the change events' consumer"
+    for consumer in consumers:
+        alarm = declared(alarm_on(deploy, "AWS/Lambda", "IteratorAge", FunctionName={"Ref": consumer}))
+        assert (alarm["Statistic"], alarm["Threshold"]) == (
+            "Maximum",
+            {"Ref": "StreamIteratorAgeMilliseconds"},
+        )
+        for event in TEMPLATE.resources[consumer]["Properties"]["Events"].values():
+            queue = event["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+            depth = {"QueueName": {"Fn::GetAtt": [queue, "QueueName"]}}
+            alarm_on(deploy, "AWS/SQS", "ApproximateNumberOfMessagesVisible", **depth)
 
 
 def test_every_threshold_is_a_numeric_parameter_with_a_default() -> None:
@@ -277,5 +298,11 @@ def test_the_api_invokes_each_functions_alias_the_version_snapstart_snapshots() 
         res["Properties"] for res in resources.values() if res["Type"] == "AWS::Lambda::Permission"
     ]
     assert {permission["FunctionName"]["Ref"] for permission in permissions} == {
-        f"{function}Aliaslive" for function in TEMPLATE.functions
+        f"{route.function_id}Aliaslive" for route in TEMPLATE.routes
     }
+    mappings = [
+        res["Properties"] for res in resources.values() if res["Type"] == "AWS::Lambda::EventSourceMapping"
+    ]
+    assert mappings, "the stream's consumer"
+    for mapping in mappings:
+        assert mapping["FunctionName"]["Ref"].endswith("Aliaslive"), "the stream invokes the alias too"
