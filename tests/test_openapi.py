@@ -47,3 +47,21 @@ def test_the_put_documents_its_body_headers_and_the_path_ids_rule() -> None:
     record = document["components"]["schemas"]["Operation"]
     assert record["additionalProperties"] is False
     assert record["required"] == ["operation_id", "occurred_time", "last_update_time", "status", "request"]
+
+
+def test_the_list_documents_its_query_parameters_and_its_page() -> None:
+    document = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    operation = document["paths"]["/v1/operations"]["get"]
+    assert operation["operationId"] == "listOperations"
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert set(parameters) == {"status", "updated_since", "updated_before", "page_size", "page_token"}
+    assert all(p["in"] == "query" and p["required"] is False for p in parameters.values())
+    assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
+    assert set(operation["responses"]) == {"200", "400", "500", "503"}
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert page == {"$ref": "#/components/schemas/OperationPage"}
+    schemas = document["components"]["schemas"]
+    assert schemas["OperationPage"]["properties"]["operations"]["items"] == {
+        "$ref": "#/components/schemas/OperationSummary"
+    }
+    assert "body" not in json.dumps(schemas["OperationSummary"])
