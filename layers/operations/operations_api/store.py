@@ -287,3 +287,8 @@ def query(request: dict[str, Any]) -> dict[str, Any]:
 def python_value(attribute: dict[str, Any]) -> Any:
     """An attribute value as the record holds it (ints as ints)."""
     return _from_attribute(attribute)
+
+
+def attribute_value(value: Any) -> dict[str, Any]:
+    """A record's value as a DynamoDB attribute value (native lists, maps and numbers)."""
+    return _to_attribute(value)
