@@ -4,7 +4,8 @@ A page asks each shard (`<status>#<n>`) of the statuses wanted for its newest it
 token says that shard stands, all at once in threads. The shards' answers are merged in the index's order
 (its sort key is the list's order, `list_index.order_key`); an item is taken only while every shard that
 may hold more has an item waiting, so the merge is exact. A shard that runs dry before the page is full is
-asked again, for about its share of what is missing. Once the page is full, one more item must be known
+asked again, for its share of what is missing (plus one: the look-ahead), as if the shards still
+open held it evenly. Once the page is full, one more item must be known
 to exist before a next page is promised, so that no page with a next_page_token is ever empty.
 
 Where each shard stands after the page: after its last item taken; where nothing was taken from it, where
@@ -99,8 +100,8 @@ def query_page(starts: dict[str, str | None], bounds: TimeBounds, page_size: int
     while len(summaries) < page_size:
         dry = [shard for shard in shards if shard.more and not shard.waiting]
         if dry:
-            missing = page_size - len(summaries)
-            _read(dry, math.ceil(missing / len(dry)) + 1, bounds, now, cost)
+            live = sum(1 for shard in shards if shard.more or shard.waiting)
+            _read(dry, math.ceil((page_size - len(summaries)) / live) + 1, bounds, now, cost)
             continue
         ready = [shard for shard in shards if shard.waiting]
         if not ready:
