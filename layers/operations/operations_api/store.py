@@ -2,9 +2,9 @@
 
 The record's keys are the item's attributes, its nested lists stored as native lists and maps. The item
 also holds `_version`, the record's version (its ETag), which is never part of the record. A PUT is one
-conditional `PutItem` that enforces the contract's decision 8 (writes never go back) and the client's
-preconditions (decision 9) atomically; a refusal carries the item as it stood, so the caller can say why
-without a second request. This module knows DynamoDB and nothing of HTTP.
+conditional `PutItem` that enforces, atomically, that writes never go back and the client's preconditions
+(docs/api.md, "Writes never go back" and "Optimistic concurrency"); a refusal carries the item as it
+stood, so the caller can say why without a second request. This module knows DynamoDB and nothing of HTTP.
 
 The item also carries the list index's attributes (`list_index`), written by the same PutItem. An item
 whose retention has ended is absent for every read and write here, whether or not DynamoDB's TTL has
