@@ -56,7 +56,12 @@ def test_the_list_documents_its_query_parameters_and_its_page() -> None:
     parameters = {p["name"]: p for p in operation["parameters"]}
     assert set(parameters) == {"status", "updated_since", "updated_before", "page_size", "page_token"}
     assert all(p["in"] == "query" and p["required"] is False for p in parameters.values())
-    assert parameters["page_size"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
+    assert parameters["page_size"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 25,
+    }
     assert set(operation["responses"]) == {"200", "400", "500", "503"}
     page = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert page == {"$ref": "#/components/schemas/OperationPage"}

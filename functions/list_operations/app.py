@@ -36,7 +36,9 @@ logger = api.logger
             "description": "a page of summaries; next_page_token when another page follows",
             "content": {api.JSON_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/OperationPage"}}},
         },
-        **api.problem_responses(400, 500, 503, s400="a query parameter or the page_token is not valid"),
+        **api.problem_responses(
+            400, 500, 503, descriptions={400: "a query parameter or the page_token is not valid"}
+        ),
     },
 )
 def list_operations() -> Response[str]:

@@ -9,6 +9,7 @@ import binascii
 import gc
 import json
 import time
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -71,12 +72,14 @@ def route_responses(success: str, *problem_statuses: int) -> dict[int, OpenAPIRe
     return {**responses, **problem_responses(*problem_statuses)}
 
 
-def problem_responses(*statuses: int, **descriptions: str) -> dict[int, OpenAPIResponse]:
-    """The OpenAPI `responses` of a route's problem answers; `descriptions` (e.g. s400="...") override."""
+def problem_responses(
+    *statuses: int, descriptions: Mapping[int, str] | None = None
+) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI `responses` of a route's problem answers; `descriptions` override the usual ones."""
     responses: dict[int, OpenAPIResponse] = {}
     for status in statuses:
         responses[status] = {
-            "description": descriptions.get(f"s{status}", PROBLEM_DESCRIPTIONS[status]),
+            "description": (descriptions or {}).get(status, PROBLEM_DESCRIPTIONS[status]),
             "content": {problems.PROBLEM_CONTENT_TYPE: {"schema": problems.PROBLEM_SCHEMA}},
         }
     if 503 in statuses:
