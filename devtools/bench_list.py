@@ -230,7 +230,63 @@ def markdown(figures: Sequence[Figure], dynamodb_name: str, shards: int) -> str:
             f"{figure.latency_ratio:.2f}x | {figure.list_capacity:g} | {figure.floor_capacity:g} | "
             f"{figure.capacity_ratio:.2f}x | {figure.requests} / {figure.shards} | {figure.beyond_page} |"
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *verdicts(figures, shards, dynamodb_name)])
+
+
+def server_note(dynamodb_name: str) -> str:
+    if "dynalite" in dynamodb_name:
+        return (
+            "dynalite (one Node.js process) answers one request at a time, so a page's parallel Queries "
+            "queue behind each other here; against DynamoDB they overlap (not measured here)."
+        )
+    return "moto's server, in Python, serves the page's parallel Queries on the same few cores."
+
+
+def verdicts(figures: Sequence[Figure], shards: int, dynamodb_name: str) -> list[str]:
+    """What the figures say against the targets, in words (computed, so a new run rewrites them)."""
+    one = [figure for figure in figures if "status=" in figure.case]
+    every = [figure for figure in figures if "status=" not in figure.case]
+
+    def span(values: Sequence[float]) -> str:
+        return (
+            f"{min(values):.2f}x"
+            if min(values) == max(values)
+            else f"{min(values):.2f} to {max(values):.2f}x"
+        )
+
+    def met(values: Sequence[float], target: float) -> str:
+        return "met" if max(values) <= target else "not met"
+
+    capacity_one = [figure.capacity_ratio for figure in one]
+    capacity_every = [figure.capacity_ratio for figure in every]
+    latency_one = [figure.latency_ratio for figure in one]
+    latency_every = [figure.latency_ratio for figure in every]
+    sizes = sorted({figure.size for figure in figures})
+    floors = [figure.floor_ms for figure in figures]
+    all_shards = len(STATUSES) * shards
+    growth = [
+        f"{size:,}: latency {span([f.latency_ratio for f in figures if f.size == size])}, capacity "
+        f"{span([f.capacity_ratio for f in figures if f.size == size])}"
+        for size in sizes
+    ]
+    return [
+        f"- **Capacity**, one status: {span(capacity_one)} the floor (target 2x: {met(capacity_one, 2)}). "
+        f"Every status: {span(capacity_every)} ({met(capacity_every, 2)}): each Query costs at least 0.5 "
+        f"read units, and a page without a status filter asks all {all_shards} shards of the "
+        "five statuses where the floor asks one.",
+        f"- **Latency**, one status: {span(latency_one)} ({met(latency_one, 2)}); every status: "
+        f"{span(latency_every)} ({met(latency_every, 2)}). {server_note(dynamodb_name)} The machine is "
+        f"shared: the floor's median ranged from {min(floors):.1f} to {max(floors):.1f} ms between cases.",
+        f"- **Requests** per page: at most {max(f.requests for f in one)} for {shards} shards (one status), "
+        f"{max(f.requests for f in every)} for {all_shards} (every status): a shard that runs dry before the "
+        "page is full is asked again.",
+        f"- **Items read beyond the page**: up to {max(f.beyond_page for f in one)} with one status (target "
+        f"{shards}), {max(f.beyond_page for f in every)} with every status (target {all_shards}): "
+        "the first read takes a share and one more from every shard, and a page draws unevenly from them "
+        "(most from `completed`, little from `canceled`).",
+        f"- **Growth** with the table: {'; '.join(growth)}. Flat: a Query costs what it returns, not what "
+        "the table holds.",
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

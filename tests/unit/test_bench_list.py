@@ -20,10 +20,14 @@ def test_the_bench_writes_items_exactly_as_the_put_does() -> None:
     assert item[store.VERSION_ATTRIBUTE]["S"]
 
 
-def test_the_table_gives_ratios_and_what_a_page_read() -> None:
-    figure = Figure(1000, "every status, page 1", 30.0, 10.0, 3.0, 1.5, 24, 20, 43, 25)
-    assert figure.latency_ratio == 3.0
-    assert figure.capacity_ratio == 2.0
-    text = bench_list.markdown([figure], "dynalite 4.0.0", shards=4)
+def test_the_table_gives_ratios_what_a_page_read_and_the_verdicts() -> None:
+    every = Figure(1000, "every status, page 1", 30.0, 10.0, 3.0, 1.5, 24, 20, 43, 25)
+    one = Figure(1000, "status=executing, page 1", 15.0, 10.0, 2.5, 1.5, 5, 4, 10, 25)
+    assert (every.latency_ratio, every.capacity_ratio) == (3.0, 2.0)
+    text = bench_list.markdown([every, one], "dynalite 4.0.0", shards=4)
     assert "| 1,000 | every status, page 1 | 30.0 | 10.0 | 3.00x | 3 | 1.5 | 2.00x | 24 / 20 | 43 |" in text
     assert "ListShards 4" in text
+    assert "- **Capacity**, one status: 1.67x the floor (target 2x: met). Every status: 2.00x (met)" in text
+    assert "- **Latency**, one status: 1.50x (met); every status: 3.00x (not met)." in text
+    assert "up to 10 with one status (target 4), 43 with every status (target 20)" in text
+    assert "one Node.js process" in text
