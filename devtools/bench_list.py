@@ -242,6 +242,21 @@ def server_note(dynamodb_name: str) -> str:
     return "moto's server, in Python, serves the page's parallel Queries on the same few cores."
 
 
+def growth_note(figures: Sequence[Figure]) -> str:
+    """Whether a page's capacity stays flat as the table grows (latency follows the machine's load)."""
+    by_case: dict[str, list[float]] = {}
+    for figure in figures:
+        by_case.setdefault(figure.case, []).append(figure.list_capacity)
+    spread = max((max(values) - min(values)) / max(values) for values in by_case.values())
+    if spread <= 0.25:
+        return (
+            f"A page's read capacity is flat (within {spread:.0%} per case, as the pages draw different "
+            "items): a Query costs what it returns, not what the table holds; the latency ratios move with "
+            "the shared machine's load."
+        )
+    return f"A page's read capacity moved by up to {spread:.0%} per case between sizes."
+
+
 def verdicts(figures: Sequence[Figure], shards: int, dynamodb_name: str) -> list[str]:
     """What the figures say against the targets, in words (computed, so a new run rewrites them)."""
     one = [figure for figure in figures if "status=" in figure.case]
@@ -284,8 +299,7 @@ def verdicts(figures: Sequence[Figure], shards: int, dynamodb_name: str) -> list
         f"{shards}), {max(f.beyond_page for f in every)} with every status (target {all_shards}): "
         "the first read takes a share and one more from every shard, and a page draws unevenly from them "
         "(most from `completed`, little from `canceled`).",
-        f"- **Growth** with the table: {'; '.join(growth)}. Flat: a Query costs what it returns, not what "
-        "the table holds.",
+        f"- **Growth** with the table: {'; '.join(growth)}. {growth_note(figures)}",
     ]
 
 

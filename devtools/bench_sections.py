@@ -7,6 +7,7 @@ the page as it stands, so a figure lives once and one suite's run never erases a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Final
 
@@ -39,3 +40,16 @@ def read_section(name: str, page: Path = PERFORMANCE_PAGE) -> str | None:
     text = page.read_text(encoding="utf-8") if page.exists() else ""
     _, found, rest = text.partition(start)
     return rest.partition(end)[0].strip() if found else None
+
+
+_SECTION = re.compile(r"\n*<!-- bench:([\w-]+) -->\n.*?<!-- /bench:\1 -->\n?", re.DOTALL)
+
+
+def without_sections(text: str) -> str:
+    """The page as the main suite renders it: every suite's own section taken out."""
+    return _SECTION.sub("\n", text).rstrip("\n") + "\n"
+
+
+def sections_of(text: str) -> str:
+    """Every suite's own section of the page, in order, for the main suite to keep when it rewrites it."""
+    return "".join("\n" + match.group(0).strip("\n") + "\n" for match in _SECTION.finditer(text))
