@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 
 from devtools.template import load_template
 from operations_api import list_index, store
-from operations_api.list_index import EXPIRES_ATTRIBUTE, INTERNAL_PREFIX
+from operations_api.list_index import EXPIRES_ATTRIBUTE
 from operations_api.store import VERSION_ATTRIBUTE
 
 INDEX_ATTRIBUTES = (
@@ -67,9 +67,7 @@ def backfill(client: Any, table: str, shards: int, retention_days: int, *, dry_r
 
 def index_update(item: dict[str, Any], shards: int, retention_days: int) -> dict[str, Any] | None:
     """The UpdateItem expression parts that bring this item's index attributes up to date, or None."""
-    record = {
-        key: store.python_value(value) for key, value in item.items() if not key.startswith(INTERNAL_PREFIX)
-    }
+    record = store.from_item(item).document
     wanted = {
         key: store.attribute_value(value)
         for key, value in list_index.attributes(record, shards, retention_days).items()

@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from devtools import bench_sections, dynalite
+from devtools import dynalite
 from devtools.item_size import stored_item_size
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
@@ -687,10 +687,10 @@ def _get_parts(operation_id: str) -> dict[str, float]:
 
     request = {"TableName": TABLE, "Key": {"operation_id": {"S": operation_id}}, "ConsistentRead": True}
     item = store.dynamodb_client().get_item(**request)["Item"]
-    document = store._stored(item, None).document
+    document = store.from_item(item).document
     return {
         "dynamodb_get": statistics.median(timed(lambda: store.dynamodb_client().get_item(**request), 100)),
-        "from_attributes": statistics.median(timed(lambda: store._stored(item, None), 100)),
+        "from_attributes": statistics.median(timed(lambda: store.from_item(item), 100)),
         "serialise": statistics.median(
             timed(lambda: json.dumps(document, ensure_ascii=False, separators=(",", ":")), 100)
         ),
@@ -1297,11 +1297,8 @@ def render(facts: dict[str, Any]) -> str:
 
 
 def write_report(facts: dict[str, Any]) -> None:
-    """The page from these facts, keeping the other suites' sections (devtools.bench_sections)."""
     chart(facts["warm"], DOCS / "latency-by-record-size.png")
-    page = DOCS / "performance.md"
-    kept = bench_sections.sections_of(page.read_text(encoding="utf-8")) if page.exists() else ""
-    page.write_text(render(facts) + kept, encoding="utf-8")
+    (DOCS / "performance.md").write_text(render(facts), encoding="utf-8")
 
 
 def main() -> int:

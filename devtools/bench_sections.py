@@ -42,14 +42,6 @@ def read_section(name: str, page: Path = PERFORMANCE_PAGE) -> str | None:
     return rest.partition(end)[0].strip() if found else None
 
 
-_SECTION = re.compile(r"\n*<!-- bench:([\w-]+) -->\n.*?<!-- /bench:\1 -->\n?", re.DOTALL)
-
-
 def without_sections(text: str) -> str:
-    """The page as the main suite renders it: every suite's own section taken out."""
-    return _SECTION.sub("\n", text).rstrip("\n") + "\n"
-
-
-def sections_of(text: str) -> str:
-    """Every suite's own section of the page, in order, for the main suite to keep when it rewrites it."""
-    return "".join("\n" + match.group(0).strip("\n") + "\n" for match in _SECTION.finditer(text))
+    """The page as it stood before any section was appended: what `make bench`'s own report renders."""
+    return re.sub(r"\n\n<!-- bench:([\w-]+) -->\n.*?\n<!-- /bench:\1 -->(?=\n|$)", "", text, flags=re.DOTALL)

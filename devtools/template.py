@@ -97,7 +97,8 @@ class Template:
         return properties
 
     def create_table_request(self, table_name: str) -> dict[str, Any]:
-        """The CreateTable request for the template's table: its own key schema, indexes and billing mode."""
+        """The CreateTable request for the template's table: its own key schema, indexes, billing mode and
+        stream."""
         props = self.table_properties
         request = {
             "TableName": table_name,
@@ -107,6 +108,8 @@ class Template:
         }
         if "GlobalSecondaryIndexes" in props:
             request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if "StreamSpecification" in props:
+            request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         return request
 
     def time_to_live_request(self, table_name: str) -> dict[str, Any] | None:

@@ -65,10 +65,17 @@ def test_every_log_group_is_declared_with_a_retention_period() -> None:
         "PutOperationLogGroup",
         "GetOperationLogGroup",
         "ListOperationsLogGroup",
+        "PublishEventsLogGroup",
     }
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
-    for function in ("PutOperationFunction", "GetOperationFunction", "ListOperationsFunction"):
+    functions = (
+        "PutOperationFunction",
+        "GetOperationFunction",
+        "ListOperationsFunction",
+        "PublishEventsFunction",
+    )
+    for function in functions:
         assert RESOURCES[function]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] in groups
 
 

@@ -13,7 +13,7 @@ from operations_api.summary import summarize
 def test_the_bench_writes_items_exactly_as_the_put_does() -> None:
     record = bench_list.operation(7, random.Random(1))  # noqa: S311 (test data)
     item = bench_list.item_of(record, shards=4)
-    assert store.python_value(item[list_index.SUMMARY_ATTRIBUTE]) == summarize(record)
+    assert store.from_attribute(item[list_index.SUMMARY_ATTRIBUTE]) == summarize(record)
     assert item[list_index.ORDER_ATTRIBUTE] == {
         "S": list_index.order_key(record["last_update_time"], record["operation_id"])
     }

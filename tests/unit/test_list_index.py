@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from operations_api import list_index
+from operations_api import list_index, store
 from operations_api.list_index import (
     ORDER_ATTRIBUTE,
     SHARD_ATTRIBUTE,
@@ -63,7 +63,7 @@ def test_the_item_carries_its_shard_order_key_and_the_one_summary() -> None:
     assert attributes[SHARD_ATTRIBUTE] == f"failed#{number}"
     assert attributes[ORDER_ATTRIBUTE] == order_key(record["last_update_time"], record["operation_id"])
     assert attributes[SUMMARY_ATTRIBUTE] == summarize(record)
-    assert all(name.startswith(list_index.INTERNAL_PREFIX) for name in attributes)
+    assert all(name.startswith(store.INTERNAL_PREFIX) for name in attributes)
 
 
 def test_only_finished_operations_under_a_retention_period_expire() -> None:

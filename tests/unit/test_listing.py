@@ -220,3 +220,11 @@ def test_a_forged_token_with_an_id_from_another_shard_is_refused() -> None:
     refusal(forged(QUERY, values))
     values[0] = position_in("executing", 0)
     assert read_token(forged(QUERY, values), SHARDS)["executing#0"] == values[0]
+
+
+def test_an_empty_page_token_is_refused_not_ignored() -> None:
+    query = parse_query("page_token=")
+    assert query.page_token == ""
+    with pytest.raises(problems.Problem) as raised:
+        listing.list_operations("page_token=")
+    assert raised.value.errors == [{"parameter": "page_token", "detail": "it is empty or far too long"}]

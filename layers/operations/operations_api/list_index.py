@@ -30,7 +30,6 @@ SHARD_ATTRIBUTE: Final = "_list_shard"
 ORDER_ATTRIBUTE: Final = "_list_order"
 SUMMARY_ATTRIBUTE: Final = "_summary"
 EXPIRES_ATTRIBUTE: Final = "_expires_at"
-INTERNAL_PREFIX: Final = "_"  # no key of a record starts with it (unknown keys are refused)
 
 SECONDS_PER_DAY: Final = 86_400
 TIME_LENGTH: Final = len("YYYYMMDD_hhmmss")

@@ -109,7 +109,7 @@ def query_page(starts: dict[str, str | None], bounds: TimeBounds, page_size: int
         newest = max(ready, key=_Shard.head_key)
         item = newest.waiting.popleft()
         newest.last_taken = item[ORDER_ATTRIBUTE]["S"]
-        summaries.append(store.python_value(item[SUMMARY_ATTRIBUTE]))
+        summaries.append(store.from_attribute(item[SUMMARY_ATTRIBUTE]))
     while not any(shard.waiting for shard in shards) and (dry := [s for s in shards if s.more]):
         _read(dry, 1, bounds, now, cost)  # does anything follow? (a Query may stop on a filtered item)
     return Page(

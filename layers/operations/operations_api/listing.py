@@ -67,7 +67,7 @@ def list_operations(raw_query_string: str) -> Listing:
     query = parse_query(raw_query_string)
     shard_count = get_settings().list_shards
     shards = shards_of(query, shard_count)
-    starts = read_token(query, shard_count) if query.page_token else dict.fromkeys(shards)
+    starts = read_token(query, shard_count) if query.page_token is not None else dict.fromkeys(shards)
     try:
         page = list_store.query_page(
             starts, TimeBounds(query.since, query.before), query.page_size, store.now_seconds()

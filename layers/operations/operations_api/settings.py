@@ -21,6 +21,8 @@ class Settings:
     max_attempts: int
     list_shards: int
     retention_days: int
+    event_bus_name: str = ""  # the change events' bus; only the stream consumer has it
+    events_endpoint_url: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +31,8 @@ def get_settings() -> Settings:
 
     The DynamoDB client's budget (3 attempts of at most 0.5 s to connect and 1.5 s to read, plus standard
     retry backoff of at most 1 + 2 s) ends within 9 s, inside the functions' 10 s timeout, so a stuck store
-    gives the caller a 503 problem rather than a Lambda timeout.
+    gives the caller a 503 problem rather than a Lambda timeout. The stream consumer's EventBridge client
+    has the same budget per PutEvents call; EVENT_BUS_NAME (set by the template for it alone) names its bus.
     """
     table_name = os.environ.get("TABLE_NAME", "").strip()
     if not table_name:
@@ -43,6 +46,8 @@ def get_settings() -> Settings:
         max_attempts=int(os.environ.get("DYNAMODB_MAX_ATTEMPTS", "3")),
         list_shards=_whole_number("LIST_SHARDS", default=DEFAULT_LIST_SHARDS, minimum=1),
         retention_days=_whole_number("RETENTION_DAYS", default=0, minimum=0),
+        event_bus_name=os.environ.get("EVENT_BUS_NAME", "").strip(),
+        events_endpoint_url=os.environ.get("EVENTS_ENDPOINT_URL") or None,
     )
 
 

@@ -23,13 +23,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
-import botocore.session
-from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from operations_api import list_index
-from operations_api.list_index import EXPIRES_ATTRIBUTE, INTERNAL_PREFIX
+from operations_api import clients, list_index
+from operations_api.list_index import EXPIRES_ATTRIBUTE
 from operations_api.rules import TERMINAL_STATUSES
 from operations_api.settings import get_settings
 
@@ -38,6 +36,9 @@ if TYPE_CHECKING:
 
 ITEM_SIZE_LIMIT_BYTES: Final = 400 * 1024
 VERSION_ATTRIBUTE: Final = "_version"
+# The item's own attributes (the version, and any index or expiry attribute) start with this; no key of the
+# record does, so they are never part of it.
+INTERNAL_PREFIX: Final = "_"
 # Enough connections for the list's parallel Queries (list_store), one per shard read at once.
 MAX_POOL_CONNECTIONS: Final = 16
 _UNAVAILABLE_CODES: Final = frozenset(
@@ -86,17 +87,8 @@ class VersionGuard:
 @lru_cache(maxsize=1)
 def dynamodb_client() -> BaseClient:
     """One client per process, made on first use (so that moto's `mock_aws` can intercept it)."""
-    settings = get_settings()
-    config = Config(
-        connect_timeout=settings.connect_timeout_seconds,
-        read_timeout=settings.read_timeout_seconds,
-        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
-        tcp_keepalive=True,
-        max_pool_connections=MAX_POOL_CONNECTIONS,
-    )
-    session = botocore.session.get_session()
-    return session.create_client(
-        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
+    return clients.create_client(
+        "dynamodb", get_settings().endpoint_url, max_pool_connections=MAX_POOL_CONNECTIONS
     )
 
 
@@ -112,7 +104,7 @@ def get_operation(operation_id: str) -> StoredOperation | None:
     item = response.get("Item")
     if item is None or _expired(item, now_seconds()):
         return None
-    return _stored(item, _capacity(response))
+    return from_item(item, _capacity(response))
 
 
 def now_seconds() -> float:
@@ -146,7 +138,7 @@ def put_operation(document: dict[str, Any], version: str, guard: VersionGuard) -
             if old is None:
                 current = _current_after_refusal(document["operation_id"])
             else:
-                current = None if _expired(old, now) else _stored(old, None)
+                current = None if _expired(old, now) else from_item(old)
             raise ConditionFailed(current) from None
         raise
     return StoredOperation(document, version, _capacity(response))
@@ -227,11 +219,12 @@ def _call(operation: str, **request: Any) -> dict[str, Any]:
     return response
 
 
-def _stored(item: dict[str, Any], capacity: float | None) -> StoredOperation:
-    """The record without the store's own attributes (`_version`, the list index's)."""
+def from_item(item: dict[str, Any], capacity: float | None = None) -> StoredOperation:
+    """The record an item (or a stream record's image) holds, without the item's internal attributes, and
+    its version."""
     version = item.get(VERSION_ATTRIBUTE, {}).get("S", "")
     document = {
-        key: _from_attribute(value) for key, value in item.items() if not key.startswith(INTERNAL_PREFIX)
+        key: from_attribute(value) for key, value in item.items() if not key.startswith(INTERNAL_PREFIX)
     }
     return StoredOperation(document, version, capacity)
 
@@ -262,7 +255,7 @@ def _to_attribute(value: Any) -> dict[str, Any]:
     raise TypeError(f"a record holds no {type(value).__name__}")
 
 
-def _from_attribute(attribute: dict[str, Any]) -> Any:
+def from_attribute(attribute: dict[str, Any]) -> Any:
     (kind, value), *_ = attribute.items()
     if kind == "S":
         return value
@@ -273,20 +266,15 @@ def _from_attribute(attribute: dict[str, Any]) -> Any:
     if kind == "BOOL":
         return bool(value)
     if kind == "L":
-        return [_from_attribute(item) for item in value]
+        return [from_attribute(item) for item in value]
     if kind == "M":
-        return {key: _from_attribute(item) for key, item in value.items()}
+        return {key: from_attribute(item) for key, item in value.items()}
     raise TypeError(f"a record holds no DynamoDB {kind} attribute")
 
 
 def query(request: dict[str, Any]) -> dict[str, Any]:
     """One Query request (the list's, `list_store`), with this module's fault mapping."""
     return _call("query", **request)
-
-
-def python_value(attribute: dict[str, Any]) -> Any:
-    """An attribute value as the record holds it (ints as ints)."""
-    return _from_attribute(attribute)
 
 
 def attribute_value(value: Any) -> dict[str, Any]:
