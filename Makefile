@@ -100,6 +100,7 @@ record-schema: $(VENV)/.stamp
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	$(PY) -m pip install $(PIP_QUIET) -r requirements-bench.txt
 	$(PY) -m devtools.bench
+	$(PY) -m devtools.bench_list
 	$(PY) -m devtools.bench_events
 	$(PY) -m devtools.bench_metrics
 
