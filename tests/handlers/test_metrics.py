@@ -13,7 +13,16 @@ from botocore.stub import Stubber
 from devtools.local_events import creations
 from operations_api import metrics, publisher, settings, store
 from tests.change_events_support import BUS_NAME, Pipeline, use_bus
-from tests.conftest import FakeLambdaContext, Invoke, get_event, load_event, minimal_record, put_event
+from tests.conftest import (
+    FakeLambdaContext,
+    Invoke,
+    get_event,
+    invoker,
+    load_event,
+    load_function,
+    minimal_record,
+    put_event,
+)
 
 STAGE = "prod"
 
@@ -192,4 +201,14 @@ def test_the_consumer_counts_the_records_it_reports_failed(
     assert [(metric["name"], metric.get("value", 1)) for metric in published(capsys)] == [
         ("EventsPublished", 3),
         ("EventsNotPublished", 1),
+    ]
+
+
+def test_each_page_of_the_list_is_counted(put: Invoke, capsys: pytest.CaptureFixture[str]) -> None:
+    put(load_event("put_operation"))
+    capsys.readouterr()
+    list_operations = invoker(load_function("list_operations"))
+    assert list_operations(load_event("list_operations"))["statusCode"] == 200
+    assert published(capsys) == [
+        {"namespace": "OperationsApi", "name": "ListPagesServed", "dimensions": [["stage"]], "stage": STAGE}
     ]

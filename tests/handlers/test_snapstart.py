@@ -58,6 +58,7 @@ def test_without_lambdas_runtime_nothing_is_registered() -> None:
     [
         ("put_operation", store.dynamodb_client),
         ("get_operation", store.dynamodb_client),
+        ("list_operations", store.dynamodb_client),
         ("publish_events", publisher.events_client),
     ],
 )

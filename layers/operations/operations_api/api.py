@@ -151,6 +151,12 @@ def written_response(stored: StoredOperation) -> Response[str]:
     return operation_response(stored)
 
 
+def page_response(payload: dict[str, Any], capacity_units: float | None = None) -> Response[str]:
+    """200 with a page of the list, counted."""
+    metrics.count(metrics.LIST_PAGES)
+    return json_response(payload, capacity_units)
+
+
 def json_response(payload: dict[str, Any], capacity_units: float | None = None) -> Response[str]:
     """200 with a JSON document that is not a record (a page of the list), never cached."""
     if capacity_units is not None:

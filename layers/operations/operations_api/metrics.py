@@ -26,6 +26,7 @@ STAGE_DIMENSION: Final = "stage"
 ACCEPTED_WRITES: Final = "AcceptedWrites"
 REFUSED_WRITES: Final = "RefusedWrites"
 STORE_UNAVAILABLE: Final = "StoreUnavailable"
+LIST_PAGES: Final = "ListPagesServed"
 EVENTS_PUBLISHED: Final = "EventsPublished"
 EVENTS_NOT_PUBLISHED: Final = "EventsNotPublished"
 
@@ -34,6 +35,7 @@ METRICS: Final[dict[str, str | None]] = {
     ACCEPTED_WRITES: "status",  # a PUT stored the record; by the record's status
     REFUSED_WRITES: "code",  # a PUT answered 4xx; by the problem's code
     STORE_UNAVAILABLE: None,  # DynamoDB throttled, failed or timed out: the caller got a 503
+    LIST_PAGES: None,  # a page of the list answered 200
     EVENTS_PUBLISHED: None,  # change events EventBridge took, per batch of stream records
     # stream records of a batch reported failed (unreadable, or their event not taken): Lambda retries them,
     # and after its retries sends them to the dead-letter queue
