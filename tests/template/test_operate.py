@@ -143,7 +143,9 @@ def test_the_table_alarms_on_throttled_requests_of_every_operation_the_functions
         for function in TEMPLATE.functions.values()
         for statement in statements_of(function_role(function.logical_id))
         if statement["Resource"] == {"Fn::GetAtt": ["OperationsTable", "Arn"]}
+        or str(statement["Resource"]).startswith("{'Fn::Sub': '${OperationsTable.Arn}/index/")
     }
+    assert {"PutItem", "GetItem", "Query"} <= operations
     table = {"Ref": "OperationsTable"}
     (name,) = {
         alarm_on(deploy, "AWS/DynamoDB", "ThrottledRequests", TableName=table, Operation=operation)
@@ -155,6 +157,16 @@ def test_the_table_alarms_on_throttled_requests_of_every_operation_the_functions
     assert all(query["Id"].startswith("operation") for query in queries)
     (returned,) = [query for query in alarm["Metrics"] if query["ReturnData"]]
     assert returned["Expression"] == 'SUM(FILL(METRICS("operation"), 0))', "sums every operation… query"
+
+
+def test_each_index_alarms_on_its_read_and_write_throttle_events() -> None:
+    deploy = Deploy({})
+    indexes = [index["IndexName"] for index in TEMPLATE.table_properties.get("GlobalSecondaryIndexes", [])]
+    assert indexes, "the list index"
+    for index in indexes:
+        dimensions = {"TableName": {"Ref": "OperationsTable"}, "GlobalSecondaryIndexName": index}
+        reads = alarm_on(deploy, "AWS/DynamoDB", "ReadThrottleEvents", **dimensions)
+        assert alarm_on(deploy, "AWS/DynamoDB", "WriteThrottleEvents", **dimensions) == reads
 
 
 def function_role(function: str) -> str:
