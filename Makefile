@@ -102,6 +102,7 @@ bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	$(PY) -m devtools.bench
 	$(PY) -m devtools.bench_list
 	$(PY) -m devtools.bench_events
+	$(PY) -m devtools.bench_metrics
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov

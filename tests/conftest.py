@@ -162,9 +162,10 @@ def table() -> Iterator[Any]:
     """A fresh moto DynamoDB table, made from template.yaml's own definition, and fresh cached clients."""
     from moto import mock_aws
 
-    from operations_api import settings, store
+    from operations_api import clients, settings, store
 
     settings.get_settings.cache_clear()
+    clients.botocore_session.cache_clear()  # a session made before moto was imported would bypass it
     store.dynamodb_client.cache_clear()
     with mock_aws():
         import boto3

@@ -19,10 +19,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from operations_api import api, service
+from operations_api import api, service, snapstart, store
 
 app = api.create_app()
 logger = api.logger
+snapstart.register_hooks(store.dynamodb_client)  # with SnapStart on, made before the snapshot
 
 
 @app.get(

@@ -19,10 +19,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from operations_api import api, listing
+from operations_api import api, listing, snapstart, store
 
 app = api.create_app()
 logger = api.logger
+snapstart.register_hooks(store.dynamodb_client)  # with SnapStart on, made before the snapshot
 
 
 @app.get(
@@ -44,7 +45,7 @@ logger = api.logger
 def list_operations() -> Response[str]:
     listed = listing.list_operations(app.current_event.raw_query_string)
     logger.append_keys(dynamodb_requests=listed.page.requests)
-    return api.json_response(listed.answer, listed.page.capacity_units)
+    return api.page_response(listed.answer, listed.page.capacity_units)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

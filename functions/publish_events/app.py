@@ -19,9 +19,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from operations_api import stream_batch
+from operations_api import publisher, snapstart, stream_batch
 
 logger = stream_batch.logger
+snapstart.register_hooks(publisher.events_client)  # with SnapStart on, made before the snapshot
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -19,10 +19,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from operations_api import api, record, service
+from operations_api import api, record, service, snapstart, store
 
 app = api.create_app()
 logger = api.logger
+snapstart.register_hooks(store.dynamodb_client)  # with SnapStart on, made before the snapshot
 
 
 @app.put(
@@ -41,7 +42,7 @@ def put_operation(operation_id: str) -> Response[str]:
         if_match=event.headers.get(api.IF_MATCH),
         if_none_match=event.headers.get(api.IF_NONE_MATCH),
     )
-    return api.operation_response(stored)
+    return api.written_response(stored)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

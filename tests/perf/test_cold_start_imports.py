@@ -21,6 +21,8 @@ NEVER_AT_COLD_START = [
     "boto3.dynamodb.types",
     "aws_lambda_powertools.event_handler.openapi.swagger_ui",  # Swagger: ~300 ms, generated offline instead
     "aws_xray_sdk",  # no tracer: Powertools' own tracing module is a few stubs without it
+    # the metrics are EMF lines on stdout (operations_api/metrics.py): no other provider, no client
+    "aws_lambda_powertools.metrics.provider.datadog",
     # the PUT validates with pydantic-core and the schema generated from the models (`record`): pydantic,
     # the models and Powertools' validation, which imports pydantic, are about a fifth of a cold start
     "pydantic",

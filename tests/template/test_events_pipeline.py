@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from devtools.template import load_template
 from tests.template.test_template import RESOURCES, statements_of, transformed
 
 
@@ -79,7 +80,11 @@ def test_an_alarm_goes_off_when_anything_lands_in_the_dead_letter_queue() -> Non
     assert alarm["Dimensions"] == [
         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["PublishEventsDeadLetterQueue", "QueueName"]}}
     ]
-    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        {"Ref": "DeadLetterQueueDepthThreshold"},
+        "GreaterThanOrEqualToThreshold",
+    )
+    assert load_template().parameter_default("DeadLetterQueueDepthThreshold") == 1, "any record in it alarms"
     queue = RESOURCES["PublishEventsDeadLetterQueue"]["Properties"]
     assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
     assert queue["SqsManagedSseEnabled"] is True

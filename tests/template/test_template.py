@@ -82,6 +82,7 @@ def test_every_log_group_is_declared_with_a_retention_period() -> None:
 def test_the_stage_is_throttled_by_parameters_and_logs_no_content() -> None:
     api = RESOURCES["OperationsApi"]["Properties"]
     assert api["DefaultRouteSettings"] == {
+        "DetailedMetricsEnabled": True,  # per-route metrics, for the dashboard (test_operate.py)
         "ThrottlingRateLimit": {"Ref": "ThrottlingRateLimit"},
         "ThrottlingBurstLimit": {"Ref": "ThrottlingBurstLimit"},
     }

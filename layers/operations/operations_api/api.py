@@ -11,13 +11,14 @@ import json
 import time
 from collections.abc import Mapping
 from functools import cache
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from operations_api import jsonbody, problems
+from operations_api import jsonbody, metrics, problems
 from operations_api.problems import Problem
 from operations_api.service import etag
 from operations_api.store import StoredOperation
@@ -144,6 +145,18 @@ def operation_response(stored: StoredOperation) -> Response[str]:
     )
 
 
+def written_response(stored: StoredOperation) -> Response[str]:
+    """200 for a PUT the store accepted, counted by the record's status."""
+    metrics.count(metrics.ACCEPTED_WRITES, breakdown=stored.document["status"])
+    return operation_response(stored)
+
+
+def page_response(payload: dict[str, Any], capacity_units: float | None = None) -> Response[str]:
+    """200 with a page of the list, counted."""
+    metrics.count(metrics.LIST_PAGES)
+    return json_response(payload, capacity_units)
+
+
 def json_response(payload: dict[str, Any], capacity_units: float | None = None) -> Response[str]:
     """200 with a JSON document that is not a record (a page of the list), never cached."""
     if capacity_units is not None:
@@ -159,12 +172,22 @@ def json_response(payload: dict[str, Any], capacity_units: float | None = None) 
 def problem_response(app: APIGatewayHttpResolver, problem: Problem) -> Response[str]:
     event = app.current_event
     logger.append_keys(problem_code=problem.code)
+    count_problem(event.request_context.http.method, problem)
     return Response(
         status_code=int(problem.status),
         content_type=problems.PROBLEM_CONTENT_TYPE,
         body=problem.body(instance=clip(event.raw_path) or "", request_id=event.request_context.request_id),
         headers={**problem.headers, "Cache-Control": "no-store"},
     )
+
+
+def count_problem(method: str, problem: Problem) -> None:
+    """An unavailable store, on any route; a write refused (4xx), by its code. A 500 is no refusal: the
+    API's 5xx alarm and the function's logs tell it."""
+    if problem.status == HTTPStatus.SERVICE_UNAVAILABLE:
+        metrics.count(metrics.STORE_UNAVAILABLE)
+    elif method == "PUT" and problem.status < HTTPStatus.INTERNAL_SERVER_ERROR:
+        metrics.count(metrics.REFUSED_WRITES, breakdown=problem.code)
 
 
 def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

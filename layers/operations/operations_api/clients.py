@@ -3,6 +3,7 @@ more than it gives), the settings' bounded timeouts and standard-mode retries, o
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import botocore.session
@@ -25,7 +26,13 @@ def create_client(service: str, endpoint_url: str | None, *, max_pool_connection
         tcp_keepalive=True,
         max_pool_connections=max_pool_connections,
     )
-    session = botocore.session.get_session()
-    return session.create_client(
+    return botocore_session().create_client(
         service, region_name=settings.region, endpoint_url=endpoint_url, config=config
     )
+
+
+@lru_cache(maxsize=1)
+def botocore_session() -> botocore.session.Session:
+    """One session per process: it holds the service models and endpoint rules its clients load, so a
+    client made again (after a SnapStart restore, `snapstart`) reuses them instead of reading them anew."""
+    return botocore.session.get_session()

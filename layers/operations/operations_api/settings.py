@@ -51,6 +51,13 @@ def get_settings() -> Settings:
     )
 
 
+@lru_cache(maxsize=1)
+def get_stage() -> str:
+    """The deployment stage (the template's Stage parameter, as STAGE): the metrics' one dimension.
+    Apart from TABLE_NAME's settings, so a function without a table can count too."""
+    return os.environ.get("STAGE", "").strip() or "local"
+
+
 def _whole_number(name: str, *, default: int, minimum: int) -> int:
     """The list index's shard count and the retention period (template parameters ListShards and
     RetentionDays): a wrong value stops the function at once rather than mis-index or expire records."""

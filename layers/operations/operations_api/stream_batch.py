@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from operations_api import publisher
+from operations_api import metrics, publisher
 from operations_api.change_events import ChangeEvent, change_event
 
 logger = Logger()
@@ -49,11 +49,20 @@ def process(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
                 processor.failure_handler(DynamoDBRecord(changes[index][0]), _not_published())
     finally:
         _log_batch(records, changes, outcome)
+        _count_batch(outcome)
     return processor.response()
 
 
 def _not_published() -> tuple[type[BaseException], BaseException, None]:
     return EventNotPublished, EventNotPublished("not published after the retries"), None
+
+
+def _count_batch(outcome: publisher.Published) -> None:
+    """Events published, and records failed (each attempt: Lambda retries them, then dead-letters them)."""
+    if outcome.published:
+        metrics.count(metrics.EVENTS_PUBLISHED, outcome.published)
+    if processor.exceptions:
+        metrics.count(metrics.EVENTS_NOT_PUBLISHED, len(processor.exceptions))
 
 
 def _log_batch(records: list[dict[str, Any]], changes: list[Any], outcome: publisher.Published) -> None:
