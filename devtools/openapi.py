@@ -132,7 +132,13 @@ def _list_parameters() -> list[dict[str, Any]]:
             "maximum": listing.MAX_PAGE_SIZE,
             "default": listing.DEFAULT_PAGE_SIZE,
         },
-        "page_token": {"type": "string", "minLength": 1, "maxLength": listing.MAX_TOKEN_LENGTH},
+        # base64url text: a pattern also keeps generated tokens short once percent-encoded in a URL
+        "page_token": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": listing.MAX_TOKEN_LENGTH,
+            "pattern": "^[A-Za-z0-9_-]+$",
+        },
     }
     return [
         {"name": name, "in": "query", "required": False, "description": description, "schema": schemas[name]}
