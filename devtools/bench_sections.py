@@ -7,10 +7,14 @@ the page as it stands, so a figure lives once and one suite's run never erases a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Final
 
 PERFORMANCE_PAGE: Final = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+
+
+SECTION: Final = re.compile(r"<!-- bench:([\w-]+) -->\n(.*?)\n<!-- /bench:\1 -->\n?", re.DOTALL)
 
 
 def markers(name: str) -> tuple[str, str]:
@@ -39,3 +43,14 @@ def read_section(name: str, page: Path = PERFORMANCE_PAGE) -> str | None:
     text = page.read_text(encoding="utf-8") if page.exists() else ""
     _, found, rest = text.partition(start)
     return rest.partition(end)[0].strip() if found else None
+
+
+def sections(page: Path = PERFORMANCE_PAGE) -> dict[str, str]:
+    """Every suite's section on the page, by name, in the page's order."""
+    text = page.read_text(encoding="utf-8") if page.exists() else ""
+    return {match[1]: match[2].strip() for match in SECTION.finditer(text)}
+
+
+def without_sections(text: str) -> str:
+    """The page as the suite that writes it whole rendered it: every suite's section taken out."""
+    return SECTION.sub("", text).rstrip("\n") + "\n"
