@@ -40,8 +40,8 @@ def _measured_in_this_run(facts: dict[str, Any]) -> list[str]:
             else ""
         )
         lines.append(
-            "- No cyclic garbage collection while a handler imports (functions/*/app.py pauses it on its "
-            "first line, then freezes what the imports made and resumes it), "
+            "- No cyclic garbage collection while a handler imports (functions/*/app.py imports under "
+            "`coldstart.collector_paused()`, which then freezes what the imports made and resumes it), "
             f"{row['method']}: {counted}wall time {ratio(row)} of the same handler collecting as usual "
             f"({PAIRS} interleaved pairs)."
         )
@@ -81,8 +81,8 @@ def _measured_while_making(facts: dict[str, Any]) -> list[str]:
         "  above: the layer no longer ships pydantic, which Lambda would download and unpack at every cold",
         f"  start: {layer['unzipped_mb']} → {facts['layer']['unzipped_mb']:.1f} MB unzipped, "
         f"{layer['zipped_mb']} → {facts['layer']['zipped_mb']:.1f} MB zipped.",
-        "- `gc.freeze()` at the end of each handler module, for what the imports made, and after the first",
-        "  request (`api.serve`), for the DynamoDB client: they leave the",
+        "- `gc.freeze()` once a handler's imports are done, for what they made, and after its first request",
+        "  (`coldstart.freeze_after_first_request`), for the DynamoDB client: they leave the",
         "  garbage collector's rescans. Measured while making the change (then one freeze, after the first",
         "  request), 300 warm PUTs of 400 clusters in one process, twice each way: a full collection took "
         f"{_span(freeze['full_collection_ms'])} ms",

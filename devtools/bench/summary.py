@@ -198,8 +198,8 @@ def _meaning(facts: dict[str, Any]) -> list[str]:
         f"time ({sum(references.values())} forward references, "
         f"{references.get('pydantic_core.core_schema', 0)} of them pydantic-core's typed dicts): without it",
         f"the PUT would stand at {_instructions(put) - excess:.2f}x in instructions.",
-        "Each handler pauses the cyclic garbage collector while it imports "
-        f"(-{saved['PUT'] * 100:.0f} % of the",
+        "Each handler pauses the cyclic garbage collector while it imports (operations_api/coldstart.py; "
+        f"-{saved['PUT'] * 100:.0f} % of the",
         f"PUT's instructions, -{saved['GET'] * 100:.0f} % of the GET's; wall time "
         f"{pause['PUT']['ratio']:.2f}x "
         f"and {pause['GET']['ratio']:.2f}x), then freezes what the imports made, and what its first request",
