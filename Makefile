@@ -25,11 +25,15 @@ BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help test lint typecheck unit scan build run invoke openapi record-schema bench clean dynalite
+FAST := not (dynalite or races or fuzzing or build)
+
+.PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema bench clean dynalite
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB (no Docker)"
 	@echo "make test     every check: ruff, mypy, pytest with coverage, sam validate --lint, cfn-lint, checkov"
+	@echo "make test-fast  the tests to run while working: all but the slow suites ($(FAST));"
+	@echo "             one file or test: make test-fast PYTEST_ARGS=tests/devtools; lint and types: make lint typecheck"
 	@echo "make build    sam build for the template's runtime and architecture, offline, no Docker"
 	@echo "make invoke   FN=<LogicalId> EVENT=events/<file>.json: run a built function on an event, no Docker"
 	@echo "make openapi  regenerate openapi.json from the code"
@@ -72,6 +76,10 @@ typecheck: $(VENV)/.stamp
 
 unit: $(VENV)/.stamp $(if $(NPM),$(DYNALITE))
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+# The template tests transform the template with sam's own translator (.venv-sam).
+test-fast: $(VENV)/.stamp $(SAM_VENV)/.stamp
+	$(PY) -m pytest -q -m "$(FAST)" $(PYTEST_ARGS)
 
 scan: $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	$(SAM) validate --lint --template template.yaml --region us-east-1
