@@ -18,8 +18,12 @@ DYNALITE_VERSION := 4.0.0
 NPM := $(shell command -v npm 2>/dev/null)
 SAM := $(SAM_VENV)/bin/sam
 PIP_QUIET := --quiet --disable-pip-version-check --no-input
-# The build's target, read from template.yaml (override with `make build ARCH=x86_64`).
+# The build's target, read from template.yaml (override with `make build ARCH=x86_64`): what deploys.
 ARCH ?= $(shell awk '/^  Architecture:/{f=1} f&&/Default:/{print $$2; exit}' template.yaml)
+# `make invoke` runs a build of its own for this machine's architecture, which a deploy never picks up.
+HOST_ARCH := $(shell uname -m | sed -e 's/^aarch64$$/arm64/')
+INVOKE_BUILD_DIR ?= .aws-sam/invoke-build
+BUILD_INPUTS := template.yaml $(shell find functions layers/operations -type f \( -name '*.py' -o -name '*.txt' -o -name '*.lock' -o -name Makefile \) -not -path '*/__pycache__/*' 2>/dev/null)
 RUNTIME_PYTHON := $(shell awk '/Runtime: python/{sub("python","",$$2); print $$2; exit}' template.yaml)
 BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
@@ -35,7 +39,10 @@ help:
 	@echo "make test-fast  the tests to run while working: all but the slow suites ($(FAST));"
 	@echo "             one file or test: make test-fast PYTEST_ARGS=tests/devtools; lint and types: make lint typecheck"
 	@echo "make build    sam build for the template's runtime and architecture, offline, no Docker"
-	@echo "make invoke   FN=<LogicalId> EVENT=events/<file>.json: run a built function on an event, no Docker"
+	@echo "make invoke   FN=<LogicalId> EVENT=events/<file>.json: run a built function on an event, no Docker."
+	@echo "             It builds for this machine ($(HOST_ARCH)) into $(INVOKE_BUILD_DIR); each invoke has a fresh"
+	@echo "             table unless DYNAMODB_ENDPOINT_URL=<the endpoint \`make run\` prints> shares that one:"
+	@echo "             make invoke FN=PutOperationFunction EVENT=events/put_operation.json DYNAMODB_ENDPOINT_URL=..."
 	@echo "make openapi  regenerate openapi.json from the code"
 	@echo "make record-schema  regenerate the PUT's validation schema from the models"
 	@echo "make dynalite install dynalite (npm) into .tools/dynalite, for the race and item-size tests"
@@ -95,9 +102,14 @@ build: $(SAM_VENV)/.stamp
 run: $(VENV)/.stamp
 	PORT=$(PORT) $(PY) -m devtools.local_server
 
+$(INVOKE_BUILD_DIR)/.stamp: $(BUILD_INPUTS)
+	$(MAKE) --no-print-directory build ARCH=$(HOST_ARCH) BUILD_DIR=$(INVOKE_BUILD_DIR)
+	touch $@
+
 invoke: $(VENV)/.stamp
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=events/<file>.json"; exit 2; }
-	@$(PY) -m devtools.invoke $(FN) $(EVENT)
+	@$(MAKE) --no-print-directory $(INVOKE_BUILD_DIR)/.stamp
+	@BUILD_DIR=$(INVOKE_BUILD_DIR) $(PY) -m devtools.invoke $(FN) $(EVENT)
 
 openapi: $(VENV)/.stamp
 	$(PY) -m devtools.openapi > openapi.json

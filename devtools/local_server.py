@@ -10,6 +10,7 @@ set, that DynamoDB is used instead (DynamoDB Local, dynalite, or a real table).
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import signal
@@ -145,9 +146,34 @@ def banner(running: RunningApi, seconds: float) -> str:
     routes = "\n".join(f"  {route.route_key:<40} -> {route.function_id}" for route in load_template().routes)
     return (
         f"Operations API on {running.url}  (ready in {seconds:.1f} s)\n"
-        f"DynamoDB {running.dynamodb_endpoint}, table {running.table_name!r}\n"
+        f"DynamoDB {running.dynamodb_endpoint}, table {running.table_name!r} (`make invoke` uses it with "
+        f"DYNAMODB_ENDPOINT_URL={running.dynamodb_endpoint})\n"
         f"{routes}\nCtrl-C stops it."
     )
+
+
+class UsageError(Exception):
+    """Something the user must change to start the server; the message says what, on one line."""
+
+
+def port_from(value: str | None) -> int:
+    """PORT as a port number (0: any free one); 3000 when unset."""
+    text = (value or "3000").strip()
+    if not text.isdigit() or int(text) > 65535:
+        raise UsageError(f"PORT must be a port number from 0 to 65535 (0: any free port), not {text!r}")
+    return int(text)
+
+
+def start_on(port: int) -> RunningApi:
+    try:
+        return start(port=port)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"port {port} is taken (another `make run`?): stop it, or choose another port, "
+                f"e.g. PORT={port + 1} make run, or PORT=0 for any free one"
+            ) from None
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
 
 
 def main() -> int:
@@ -155,7 +181,11 @@ def main() -> int:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    running = start(port=int(os.environ.get("PORT") or "3000"))
+    try:
+        running = start_on(port_from(os.environ.get("PORT")))
+    except UsageError as error:
+        print(f"make run: {error}", file=sys.stderr)
+        return 2
     print(banner(running, time.perf_counter() - started), file=sys.stderr, flush=True)
     stopping.wait()
     running.stop()
