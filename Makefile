@@ -1,12 +1,21 @@
 # The operations API. `make run` serves it locally, `make test` runs every check.
-# Each tool lives in its own virtual environment under the repository (all ignored by git):
-#   .venv          the service, its tests and the local server (requirements-dev.txt)
-#   .venv-sam      aws-sam-cli and cfn-lint, which pin older boto3 and pydantic (requirements-sam.txt)
-#   .venv-checkov  checkov, which pins its own world (requirements-checkov.txt)
+# Each tool lives in its own virtual environment under the repository (all ignored by git), installed by uv
+# (itself installed from PyPI into .tools/uv) from a lock, so every machine gets the same versions:
+#   .venv          the service, its tests and every dev tool (group `dev`, which includes `run`)
+#   .venv-sam      aws-sam-cli and cfn-lint, which pin older boto3 and pydantic (envs/sam)
+#   .venv-checkov  checkov, which pins its own world (envs/checkov)
+# Every pin is in uv.lock (and envs/*/uv.lock); the layer's (layers/operations/requirements.lock) are
+# exported from it. To add a dependency: docs/design.md, "One lock for every pin".
 
 PYTHON ?= python3
 PORT ?= 3000
 VENV := .venv
+UV_VERSION := 0.13.9
+UV := .tools/uv/bin/uv
+# uv uses this machine's $(PYTHON), never a Python it would download
+export UV_PYTHON_DOWNLOADS := never
+UV_SYNC = $(UV) sync --quiet --locked --python $(PYTHON)
+LAYER_PINS := layers/operations/requirements.lock
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
@@ -31,7 +40,8 @@ export SAM_CLI_TELEMETRY := 0
 
 FAST := not (dynalite or races or fuzzing or build)
 
-.PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema bench clean dynalite
+.PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema bench clean dynalite \
+	upgrade layer-pins
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB (no Docker)"
@@ -47,11 +57,16 @@ help:
 	@echo "make record-schema  regenerate the PUT's validation schema from the models"
 	@echo "make dynalite install dynalite (npm) into .tools/dynalite, for the race and item-size tests"
 	@echo "make bench    measure cold start, warm latency, memory and cost; writes docs/performance.md"
+	@echo "make upgrade  every dependency to its latest version: the locks, the layer's pins, record_schema.py and"
+	@echo "             openapi.json regenerated, then make test. To add a dependency: add it to pyproject.toml"
+	@echo "             (project.dependencies if the layer ships it, else a group: run, dev, bench), then"
+	@echo "             .tools/uv/bin/uv lock && make layer-pins (docs/design.md, \"One lock for every pin\")"
 
-$(VENV)/.stamp: requirements-dev.txt layers/operations/requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
-	$(PY) -m pip install $(PIP_QUIET) -r requirements-dev.txt
+$(UV):
+	$(PYTHON) -m pip install $(PIP_QUIET) --target .tools/uv uv==$(UV_VERSION)
+
+$(VENV)/.stamp: uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV_SYNC)
 	touch $@
 
 $(DYNALITE):
@@ -60,17 +75,24 @@ $(DYNALITE):
 
 dynalite: $(DYNALITE)
 
-$(SAM_VENV)/.stamp: requirements-sam.txt
-	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade pip
-	$(SAM_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements-sam.txt
+$(SAM_VENV)/.stamp: envs/sam/uv.lock envs/sam/pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(SAM_VENV) $(UV_SYNC) --project envs/sam
 	touch $@
 
-$(CHECKOV_VENV)/.stamp: requirements-checkov.txt
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade pip
-	$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements-checkov.txt
+$(CHECKOV_VENV)/.stamp: envs/checkov/uv.lock envs/checkov/pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(CHECKOV_VENV) $(UV_SYNC) --project envs/checkov
 	touch $@
+
+# What the layer ships, as pins for its build (layers/operations/Makefile), from the same lock.
+layer-pins: | $(UV)
+	$(UV) export --quiet --locked --no-default-groups --no-hashes --no-emit-project -o $(LAYER_PINS)
+
+upgrade: | $(UV)
+	$(UV) lock --upgrade
+	$(UV) lock --upgrade --project envs/sam
+	$(UV) lock --upgrade --project envs/checkov
+	$(MAKE) --no-print-directory layer-pins record-schema openapi
+	$(MAKE) --no-print-directory test
 
 test: lint typecheck scan build unit
 
@@ -100,7 +122,7 @@ build: $(SAM_VENV)/.stamp
 	$(SAM_VENV)/bin/python -m devtools.precompile $(BUILD_DIR) $(RUNTIME_PYTHON)
 
 run: $(VENV)/.stamp
-	PORT=$(PORT) $(PY) -m devtools.local_server
+	@PORT=$(PORT) $(PY) -m devtools.local_server
 
 $(INVOKE_BUILD_DIR)/.stamp: $(BUILD_INPUTS)
 	$(MAKE) --no-print-directory build ARCH=$(HOST_ARCH) BUILD_DIR=$(INVOKE_BUILD_DIR)
@@ -118,7 +140,7 @@ record-schema: $(VENV)/.stamp
 	$(PY) -m devtools.record_schema
 
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
-	$(PY) -m pip install $(PIP_QUIET) -r requirements-bench.txt
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV_SYNC) --group bench
 	$(PY) -m devtools.bench
 
 clean:
