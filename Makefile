@@ -1,6 +1,7 @@
 # The operations API. `make run` serves it locally, `make test` runs every check.
 # Each tool lives in its own virtual environment under the repository (all ignored by git), installed by uv
 # (itself installed from PyPI into .tools/uv) from a lock, so every machine gets the same versions:
+#   .venv-run      `make run` alone: the runtime and the local server (pyproject.toml's group `run`)
 #   .venv          the service, its tests and every dev tool (group `dev`, which includes `run`)
 #   .venv-sam      aws-sam-cli and cfn-lint, which pin older boto3 and pydantic (envs/sam)
 #   .venv-checkov  checkov, which pins its own world (envs/checkov)
@@ -10,6 +11,7 @@
 PYTHON ?= python3
 PORT ?= 3000
 VENV := .venv
+RUN_VENV := .venv-run
 UV_VERSION := 0.13.9
 UV := .tools/uv/bin/uv
 # uv uses this machine's $(PYTHON), never a Python it would download
@@ -69,6 +71,10 @@ $(VENV)/.stamp: uv.lock pyproject.toml | $(UV)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV_SYNC)
 	touch $@
 
+$(RUN_VENV)/.stamp: uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(RUN_VENV) $(UV_SYNC) --no-default-groups --group run
+	touch $@
+
 $(DYNALITE):
 	npm install --prefix $(DYNALITE_DIR) --no-audit --no-fund --loglevel=error dynalite@$(DYNALITE_VERSION)
 	touch $@
@@ -121,8 +127,8 @@ build: $(SAM_VENV)/.stamp
 		$(SAM) build --template template.yaml --build-dir $(BUILD_DIR) --parameter-overrides Architecture=$(ARCH)
 	$(SAM_VENV)/bin/python -m devtools.precompile $(BUILD_DIR) $(RUNTIME_PYTHON)
 
-run: $(VENV)/.stamp
-	@PORT=$(PORT) $(PY) -m devtools.local_server
+run: $(RUN_VENV)/.stamp
+	@PORT=$(PORT) $(RUN_VENV)/bin/python -m devtools.local_server
 
 $(INVOKE_BUILD_DIR)/.stamp: $(BUILD_INPUTS)
 	$(MAKE) --no-print-directory build ARCH=$(HOST_ARCH) BUILD_DIR=$(INVOKE_BUILD_DIR)
@@ -142,6 +148,7 @@ record-schema: $(VENV)/.stamp
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV_SYNC) --group bench
 	$(PY) -m devtools.bench
+	$(PY) -m devtools.bench_first_run
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov
