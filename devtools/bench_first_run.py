@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -28,12 +29,20 @@ BANNER = re.compile(r"Operations API on (http://\S+)")
 
 @dataclass(frozen=True)
 class Start:
-    seconds: float
+    seconds: float  # wall time, on a machine shared with other work
+    cpu_seconds: float  # what make and every process it started spent on the CPU: the machine's load aside
     installed_mb: float  # .venv-run and .tools/uv on disk after it
 
 
-def timed_make_run(clone: Path, environment: dict[str, str], timeout: float = 600) -> float:
-    """Seconds from `make run` to its banner; the server is then stopped (its process group, by pid)."""
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_make_run(clone: Path, environment: dict[str, str], timeout: float = 600) -> tuple[float, float]:
+    """Seconds from `make run` to its banner, and the CPU seconds it took; the server is then stopped (its
+    process group, by pid)."""
+    cpu_before = cpu_of_children()
     started = time.perf_counter()
     process = subprocess.Popen(
         ["make", "--no-print-directory", "run", "PORT=0"],
@@ -48,13 +57,16 @@ def timed_make_run(clone: Path, environment: dict[str, str], timeout: float = 60
         assert process.stderr is not None
         for line in process.stderr:
             if BANNER.search(line):
-                return time.perf_counter() - started
-            if time.perf_counter() - started > timeout:
+                wall = time.perf_counter() - started
                 break
-        raise RuntimeError(f"make run in {clone} gave no banner (exit {process.poll()})")
+            if time.perf_counter() - started > timeout:
+                raise RuntimeError(f"make run in {clone}: no banner within {timeout:.0f} s")
+        else:
+            raise RuntimeError(f"make run in {clone} gave no banner (exit {process.poll()})")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+    return wall, cpu_of_children() - cpu_before
 
 
 def installed_mb(clone: Path) -> float:
@@ -75,34 +87,38 @@ def first_run(cache: Path | None) -> tuple[Start, Start]:
     with tempfile.TemporaryDirectory(prefix="bench-first-run-") as scratch:
         clone = Path(scratch) / "clone"
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        first = Start(timed_make_run(clone, environment), installed_mb(clone))
-        second = Start(timed_make_run(clone, environment), installed_mb(clone))
+        first = Start(*timed_make_run(clone, environment), installed_mb(clone))
+        second = Start(*timed_make_run(clone, environment), installed_mb(clone))
     return first, second
 
 
 def markdown(warm: tuple[Start, Start], cold: Start | None) -> str:
     first, second = warm
+    rows = [("first: installs uv and the `run` group, then serves", first, 15.0)]
+    if cold is not None:
+        rows.append(("the same with empty pip and uv caches (every wheel downloaded)", cold, 15.0))
+    rows.append(("second: serves only", second, 10.0))
     lines = [
         "## First run",
         "",
         "`make run` on a fresh `git clone` of this repository, from the command to the banner that says the",
-        "API listens (devtools/bench_first_run.py; the targets: ≤ 15 s to install, ≤ 10 s to serve).",
+        "API listens (devtools/bench_first_run.py). Wall time on this shared machine depends on what else",
+        "runs; the CPU time of make and every process it starts does not, and approximates the wall time of",
+        "an otherwise idle machine (the processes run one after another; downloads are from caches but one).",
         "",
-        "| `make run` on a clean clone | seconds | target | installed (MB) |",
-        "|---|---|---|---|",
-        f"| first: installs uv and the `run` group, then serves | {first.seconds:.1f} | ≤ 15 "
-        f"{'met' if first.seconds <= 15 else '**missed**'} | {first.installed_mb:.0f} |",
+        "| `make run` on a clean clone | wall (s) | CPU (s) | target | installed (MB) |",
+        "|---|---|---|---|---|",
     ]
-    if cold is not None:
-        lines.append(
-            f"| the same with empty pip and uv caches (every wheel downloaded) | {cold.seconds:.1f} | "
-            f"| {cold.installed_mb:.0f} |"
-        )
-    served = "met" if second.seconds <= 10 else "**missed**"
-    lines.append(
-        f"| second: serves only | {second.seconds:.1f} | ≤ 10 {served} | {second.installed_mb:.0f} |"
-    )
+    lines += [
+        f"| {name} | {start.seconds:.1f} | {start.cpu_seconds:.1f} | ≤ {target:g} s: wall "
+        f"{_met(start.seconds, target)}, CPU {_met(start.cpu_seconds, target)} | {start.installed_mb:.0f} |"
+        for name, start, target in rows
+    ]
     return "\n".join(lines)
+
+
+def _met(seconds: float, target: float) -> str:
+    return "met" if seconds <= target else "**missed**"
 
 
 def main() -> int:
