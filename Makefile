@@ -127,8 +127,11 @@ build: $(SAM_VENV)/.stamp
 		$(SAM) build --template template.yaml --build-dir $(BUILD_DIR) --parameter-overrides Architecture=$(ARCH)
 	$(SAM_VENV)/bin/python -m devtools.precompile $(BUILD_DIR) $(RUNTIME_PYTHON)
 
+# Bytecode for what serving imports, kept inside .venv-run (the source tree stays clean) even where
+# PYTHONDONTWRITEBYTECODE is set: each later start then skips compiling it (docs/performance.md, "First run").
 run: $(RUN_VENV)/.stamp
-	@PORT=$(PORT) $(RUN_VENV)/bin/python -m devtools.local_server
+	@PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(RUN_VENV)/bytecode PORT=$(PORT) \
+		$(RUN_VENV)/bin/python -m devtools.local_server
 
 $(INVOKE_BUILD_DIR)/.stamp: $(BUILD_INPUTS)
 	$(MAKE) --no-print-directory build ARCH=$(HOST_ARCH) BUILD_DIR=$(INVOKE_BUILD_DIR)
