@@ -48,7 +48,7 @@ FAST := not (dynalite or races or fuzzing or build)
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB (no Docker)"
 	@echo "make test     every check: ruff, mypy, pytest with coverage, sam validate --lint, cfn-lint, checkov"
-	@echo "make test-fast  the tests to run while working: all but the slow suites ($(FAST));"
+	@echo "make test-fast  the tests to run while working, over every core: all but the slow suites ($(FAST));"
 	@echo "             one file or test: make test-fast PYTEST_ARGS=tests/devtools; lint and types: make lint typecheck"
 	@echo "make build    sam build for the template's runtime and architecture, offline, no Docker"
 	@echo "make invoke   FN=<LogicalId> EVENT=events/<file>.json: run a built function on an event, no Docker."
@@ -114,7 +114,7 @@ unit: $(VENV)/.stamp $(if $(NPM),$(DYNALITE))
 
 # The template tests transform the template with sam's own translator (.venv-sam).
 test-fast: $(VENV)/.stamp $(SAM_VENV)/.stamp
-	$(PY) -m pytest -q -m "$(FAST)" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n auto -m "$(FAST)" $(PYTEST_ARGS)
 
 scan: $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	$(SAM) validate --lint --template template.yaml --region us-east-1
