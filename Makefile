@@ -151,6 +151,7 @@ record-schema: $(VENV)/.stamp
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV_SYNC) --group bench
 	$(PY) -m devtools.bench
+	$(PY) -m devtools.bench_events
 	$(PY) -m devtools.bench_first_run
 
 clean:

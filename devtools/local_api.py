@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from devtools import local_events
 from devtools.gateway import (
     INTERNAL_ERROR,
     NOT_FOUND,
@@ -96,6 +97,8 @@ class CompiledRoute:
 class LocalApi:
     """The template's HttpApi routes, each served by its function's real handler."""
 
+    change_events: local_events.LocalEvents | None = None  # set by start() when the table has a stream
+
     def __init__(self, table_name: str) -> None:
         template = load_template()
         self.table_name = table_name
@@ -115,8 +118,11 @@ class LocalApi:
         return None
 
     def invoke(self, route: Route, event: dict[str, Any]) -> Any:
+        return self.invoke_function(route.function_id, event)
+
+    def invoke_function(self, function_id: str, event: dict[str, Any]) -> Any:
         with self._one_at_a_time:
-            return self.functions[route.function_id].invoke(event)
+            return self.functions[function_id].invoke(event)
 
 
 def merged_environment(functions: Iterable[Function], table_name: str) -> dict[str, str]:
@@ -142,7 +148,10 @@ def forget_cached_configuration() -> None:
 def answer(api: LocalApi, request: HttpRequest) -> HttpAnswer:
     """What API Gateway answers: its own 404 for a request no route takes (no function runs), the
     function's result mapped to HTTP, or its own 500 when the function fails."""
-    found = api.match(request.method, urlsplit(request.target).path)
+    path = urlsplit(request.target).path
+    if api.change_events and (listed := api.change_events.answer(request.method, path)):
+        return json_answer(*listed)
+    found = api.match(request.method, path)
     if found is None:
         return json_answer(*NOT_FOUND)
     route, path_parameters = found

@@ -5,7 +5,8 @@ a second list. Each HTTP request becomes the payload 2.0 event API Gateway's HTT
 (devtools/gateway.py), the real handler answers it (devtools/local_api.py, which says where this differs
 from Lambda), and its result becomes the HTTP response as API Gateway would map it. DynamoDB is moto's
 server, started in this process with the template's table; with DYNAMODB_ENDPOINT_URL (and TABLE_NAME)
-set, that DynamoDB is used instead (DynamoDB Local, dynalite, or a real table).
+set, that DynamoDB is used instead (DynamoDB Local, dynalite, or a real table). The table's change events
+are published too, and listed at GET /_local/events (devtools.local_events).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from devtools import local_events
 from devtools.gateway import BAD_REQUEST, TOO_LARGE, HttpAnswer, HttpRequest, json_answer, new_request_id
 from devtools.lambda_runtime import local_table_name, start_dynamodb
 from devtools.local_api import LocalApi, answer
@@ -68,6 +70,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._serve()
 
     do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, QUERY...) as API Gateway takes it: no route, its 404 (not a 501)."""
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _serve(self) -> None:
         started = time.perf_counter()
@@ -123,6 +131,9 @@ def start(port: int = 0, host: str = "127.0.0.1") -> RunningApi:
     dynamodb = start_dynamodb(local_table_name())
     try:
         api = LocalApi(dynamodb.table_name)
+        api.change_events, stop_events = local_events.start(
+            api.invoke_function, dynamodb.endpoint_url, dynamodb.table_name
+        )
         handler_class = type("BoundRequestHandler", (RequestHandler,), {"api": api})
         server = ThreadingHTTPServer((host, port), handler_class)
     except BaseException:
@@ -136,6 +147,7 @@ def start(port: int = 0, host: str = "127.0.0.1") -> RunningApi:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        stop_events()
         dynamodb.stop()
 
     bound_host, bound_port = server.server_address[:2]
@@ -148,7 +160,7 @@ def banner(running: RunningApi, seconds: float) -> str:
         f"Operations API on {running.url}  (ready in {seconds:.1f} s)\n"
         f"DynamoDB {running.dynamodb_endpoint}, table {running.table_name!r} (`make invoke` uses it with "
         f"DYNAMODB_ENDPOINT_URL={running.dynamodb_endpoint})\n"
-        f"{routes}\nCtrl-C stops it."
+        f"{routes}\n  change events: GET {local_events.EVENTS_PATH} (and this log)\nCtrl-C stops it."
     )
 
 
