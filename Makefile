@@ -1,12 +1,23 @@
 # The operations API. `make run` serves it locally, `make test` runs every check.
-# Each tool lives in its own virtual environment under the repository (all ignored by git):
-#   .venv          the service, its tests and the local server (requirements-dev.txt)
-#   .venv-sam      aws-sam-cli and cfn-lint, which pin older boto3 and pydantic (requirements-sam.txt)
-#   .venv-checkov  checkov, which pins its own world (requirements-checkov.txt)
+# Each tool lives in its own virtual environment under the repository (all ignored by git), installed by uv
+# (itself installed from PyPI into .tools/uv) from a lock, so every machine gets the same versions:
+#   .venv-run      `make run` alone: the runtime and the local server (pyproject.toml's group `run`)
+#   .venv          the service, its tests and every dev tool (group `dev`, which includes `run`)
+#   .venv-sam      aws-sam-cli and cfn-lint, which pin older boto3 and pydantic (envs/sam)
+#   .venv-checkov  checkov, which pins its own world (envs/checkov)
+# Every pin is in uv.lock (and envs/*/uv.lock); the layer's (layers/operations/requirements.lock) are
+# exported from it. To add a dependency: docs/design.md, "One lock for every pin".
 
 PYTHON ?= python3
 PORT ?= 3000
 VENV := .venv
+RUN_VENV := .venv-run
+UV_VERSION := 0.13.9
+UV := .tools/uv/bin/uv
+# uv uses this machine's $(PYTHON), never a Python it would download
+export UV_PYTHON_DOWNLOADS := never
+UV_SYNC = $(UV) sync --quiet --locked --python $(PYTHON)
+LAYER_PINS := layers/operations/requirements.lock
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
@@ -18,29 +29,50 @@ DYNALITE_VERSION := 4.0.0
 NPM := $(shell command -v npm 2>/dev/null)
 SAM := $(SAM_VENV)/bin/sam
 PIP_QUIET := --quiet --disable-pip-version-check --no-input
-# The build's target, read from template.yaml (override with `make build ARCH=x86_64`).
+# The build's target, read from template.yaml (override with `make build ARCH=x86_64`): what deploys.
 ARCH ?= $(shell awk '/^  Architecture:/{f=1} f&&/Default:/{print $$2; exit}' template.yaml)
+# `make invoke` runs a build of its own for this machine's architecture, which a deploy never picks up.
+HOST_ARCH := $(shell uname -m | sed -e 's/^aarch64$$/arm64/')
+INVOKE_BUILD_DIR ?= .aws-sam/invoke-build
+BUILD_INPUTS := template.yaml $(shell find functions layers/operations -type f \( -name '*.py' -o -name '*.txt' -o -name '*.lock' -o -name Makefile \) -not -path '*/__pycache__/*' 2>/dev/null)
 RUNTIME_PYTHON := $(shell awk '/Runtime: python/{sub("python","",$$2); print $$2; exit}' template.yaml)
 BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help test lint typecheck unit scan build run invoke openapi record-schema bench clean dynalite
+FAST := not (dynalite or races or fuzzing or build)
+
+.PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema bench clean dynalite \
+	upgrade layer-pins
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB (no Docker)"
 	@echo "make test     every check: ruff, mypy, pytest with coverage, sam validate --lint, cfn-lint, checkov"
+	@echo "make test-fast  the tests to run while working, over every core: all but the slow suites ($(FAST));"
+	@echo "             one file or test: make test-fast PYTEST_ARGS=tests/devtools; lint and types: make lint typecheck"
 	@echo "make build    sam build for the template's runtime and architecture, offline, no Docker"
-	@echo "make invoke   FN=<LogicalId> EVENT=events/<file>.json: run a built function on an event, no Docker"
+	@echo "make invoke   FN=<LogicalId> EVENT=events/<file>.json: run a built function on an event, no Docker."
+	@echo "             It builds for this machine ($(HOST_ARCH)) into $(INVOKE_BUILD_DIR); each invoke has a fresh"
+	@echo "             table unless DYNAMODB_ENDPOINT_URL=<the endpoint \`make run\` prints> shares that one:"
+	@echo "             make invoke FN=PutOperationFunction EVENT=events/put_operation.json DYNAMODB_ENDPOINT_URL=..."
 	@echo "make openapi  regenerate openapi.json from the code"
 	@echo "make record-schema  regenerate the PUT's validation schema from the models"
 	@echo "make dynalite install dynalite (npm) into .tools/dynalite, for the race and item-size tests"
 	@echo "make bench    measure cold start, warm latency, memory and cost; writes docs/performance.md"
+	@echo "make upgrade  every dependency to its latest version: the locks, the layer's pins, record_schema.py and"
+	@echo "             openapi.json regenerated, then make test. To add a dependency: add it to pyproject.toml"
+	@echo "             (project.dependencies if the layer ships it, else a group: run, dev, bench), then"
+	@echo "             .tools/uv/bin/uv lock && make layer-pins (docs/design.md, \"One lock for every pin\")"
 
-$(VENV)/.stamp: requirements-dev.txt layers/operations/requirements.txt
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
-	$(PY) -m pip install $(PIP_QUIET) -r requirements-dev.txt
+$(UV):
+	$(PYTHON) -m pip install $(PIP_QUIET) --target .tools/uv uv==$(UV_VERSION)
+
+$(VENV)/.stamp: uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV_SYNC)
+	touch $@
+
+$(RUN_VENV)/.stamp: uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(RUN_VENV) $(UV_SYNC) --no-default-groups --group run
 	touch $@
 
 $(DYNALITE):
@@ -49,17 +81,24 @@ $(DYNALITE):
 
 dynalite: $(DYNALITE)
 
-$(SAM_VENV)/.stamp: requirements-sam.txt
-	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade pip
-	$(SAM_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements-sam.txt
+$(SAM_VENV)/.stamp: envs/sam/uv.lock envs/sam/pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(SAM_VENV) $(UV_SYNC) --project envs/sam
 	touch $@
 
-$(CHECKOV_VENV)/.stamp: requirements-checkov.txt
-	$(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) --upgrade pip
-	$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements-checkov.txt
+$(CHECKOV_VENV)/.stamp: envs/checkov/uv.lock envs/checkov/pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(CHECKOV_VENV) $(UV_SYNC) --project envs/checkov
 	touch $@
+
+# What the layer ships, as pins for its build (layers/operations/Makefile), from the same lock.
+layer-pins: | $(UV)
+	$(UV) export --quiet --locked --no-default-groups --no-hashes --no-emit-project -o $(LAYER_PINS)
+
+upgrade: | $(UV)
+	$(UV) lock --upgrade
+	$(UV) lock --upgrade --project envs/sam
+	$(UV) lock --upgrade --project envs/checkov
+	$(MAKE) --no-print-directory layer-pins record-schema openapi
+	$(MAKE) --no-print-directory test
 
 test: lint typecheck scan build unit
 
@@ -73,6 +112,10 @@ typecheck: $(VENV)/.stamp
 unit: $(VENV)/.stamp $(if $(NPM),$(DYNALITE))
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
+# The template tests transform the template with sam's own translator (.venv-sam).
+test-fast: $(VENV)/.stamp $(SAM_VENV)/.stamp
+	$(PY) -m pytest -q -n auto -m "$(FAST)" $(PYTEST_ARGS)
+
 scan: $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
 	$(SAM) validate --lint --template template.yaml --region us-east-1
 	$(SAM_VENV)/bin/cfn-lint template.yaml
@@ -84,12 +127,20 @@ build: $(SAM_VENV)/.stamp
 		$(SAM) build --template template.yaml --build-dir $(BUILD_DIR) --parameter-overrides Architecture=$(ARCH)
 	$(SAM_VENV)/bin/python -m devtools.precompile $(BUILD_DIR) $(RUNTIME_PYTHON)
 
-run: $(VENV)/.stamp
-	PORT=$(PORT) $(PY) -m devtools.local_server
+# Bytecode for what serving imports, kept inside .venv-run (the source tree stays clean) even where
+# PYTHONDONTWRITEBYTECODE is set: each later start then skips compiling it (docs/performance.md, "First run").
+run: $(RUN_VENV)/.stamp
+	@PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(RUN_VENV)/bytecode PORT=$(PORT) \
+		$(RUN_VENV)/bin/python -m devtools.local_server
+
+$(INVOKE_BUILD_DIR)/.stamp: $(BUILD_INPUTS)
+	$(MAKE) --no-print-directory build ARCH=$(HOST_ARCH) BUILD_DIR=$(INVOKE_BUILD_DIR)
+	touch $@
 
 invoke: $(VENV)/.stamp
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=events/<file>.json"; exit 2; }
-	@$(PY) -m devtools.invoke $(FN) $(EVENT)
+	@$(MAKE) --no-print-directory $(INVOKE_BUILD_DIR)/.stamp
+	@BUILD_DIR=$(INVOKE_BUILD_DIR) $(PY) -m devtools.invoke $(FN) $(EVENT)
 
 openapi: $(VENV)/.stamp
 	$(PY) -m devtools.openapi > openapi.json
@@ -98,11 +149,12 @@ record-schema: $(VENV)/.stamp
 	$(PY) -m devtools.record_schema
 
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
-	$(PY) -m pip install $(PIP_QUIET) -r requirements-bench.txt
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV_SYNC) --group bench
 	$(PY) -m devtools.bench
 	$(PY) -m devtools.bench_list
 	$(PY) -m devtools.bench_events
 	$(PY) -m devtools.bench_metrics
+	$(PY) -m devtools.bench_first_run
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov

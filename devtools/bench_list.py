@@ -25,7 +25,8 @@ from typing import Any, Final
 
 import botocore.session
 
-from devtools.bench import TABLE, local_dynamodb
+from devtools.bench.fresh import local_dynamodb
+from devtools.bench.plan import TABLE
 from devtools.bench_sections import replace_section
 from operations_api import list_index, listing, settings, store
 from operations_api.rules import STATUSES

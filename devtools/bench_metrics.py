@@ -1,6 +1,6 @@
 """`make bench` suite: what the business metrics (and the SnapStart hooks' registration) cost.
 
-Cold start with devtools/bench.py's own probe (`bench.cold_start`: interleaved pairs of fresh processes,
+Cold start with devtools/bench.py's own probe (`cold_start`: interleaved pairs of fresh processes,
 the handler's first request against the floor's one DynamoDB call), run twice on the same code: as it is,
 and with `operations_api.metrics` and `operations_api.snapstart` replaced by stand-ins that do nothing.
 The first request of a PUT is an accepted write, so it prints one EMF line. Then, in this process, what one
@@ -19,7 +19,10 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from devtools import bench
+from devtools.bench.cold import cold_start
+from devtools.bench.fresh import Environment, environments, local_dynamodb
+from devtools.bench.plan import TABLE
+from devtools.bench.warm import percentile, timed
 from devtools.bench_sections import replace_section
 
 SECTION = "metrics"
@@ -34,7 +37,7 @@ STAND_INS = {
 }
 
 
-def without_metrics(environment: bench.Environment, work: Path) -> bench.Environment:
+def without_metrics(environment: Environment, work: Path) -> Environment:
     """The same environment, its layer copied with the stand-ins in place (compiled like the rest of the
     built layer where it ships bytecode)."""
     layer, *rest = environment.layer_paths
@@ -48,7 +51,7 @@ def without_metrics(environment: bench.Environment, work: Path) -> bench.Environ
         if (package / "__pycache__").exists():
             command = [environment.python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash"]
             subprocess.run([*command, str(package / name)], check=True)
-    return bench.Environment(
+    return Environment(
         f"{environment.name}, metrics stood in", environment.python, [copy, *rest], environment.function_root
     )
 
@@ -58,8 +61,8 @@ def count_cost_microseconds() -> float:
     from operations_api import metrics
 
     with redirect_stdout(io.StringIO()):
-        samples = bench.timed(lambda: metrics.count(metrics.ACCEPTED_WRITES, breakdown="succeeded"), COUNTS)
-    return bench.percentile(samples, 0.5) * 1000
+        samples = timed(lambda: metrics.count(metrics.ACCEPTED_WRITES, breakdown="succeeded"), COUNTS)
+    return percentile(samples, 0.5) * 1000
 
 
 def restore_cost_milliseconds() -> dict[str, float]:
@@ -70,7 +73,7 @@ def restore_cost_milliseconds() -> dict[str, float]:
     from operations_api import snapstart
     from operations_api.settings import get_settings
 
-    os.environ.setdefault("TABLE_NAME", bench.TABLE)
+    os.environ.setdefault("TABLE_NAME", TABLE)
     snapstart.before_snapshot()
     region = get_settings().region
 
@@ -78,8 +81,8 @@ def restore_cost_milliseconds() -> dict[str, float]:
         botocore.session.get_session().create_client("dynamodb", region_name=region)
 
     return {
-        "after_restore": bench.percentile(bench.timed(snapstart.after_restore, RESTORES), 0.5),
-        "new_session": bench.percentile(bench.timed(from_new_session, RESTORES), 0.5),
+        "after_restore": percentile(timed(snapstart.after_restore, RESTORES), 0.5),
+        "new_session": percentile(timed(from_new_session, RESTORES), 0.5),
     }
 
 
@@ -145,15 +148,15 @@ def render(rows: list[dict[str, Any]], count_us: float, restore: dict[str, float
 def main() -> int:
     with (
         tempfile.TemporaryDirectory(prefix="bench-metrics-") as scratch,
-        bench.local_dynamodb() as (endpoint, _),
+        local_dynamodb() as (endpoint, _),
     ):
         work = Path(scratch)
-        built = bench.environments(work)
+        built = environments(work)
         measured = [built[0], *[env for env in built if "with bytecode" in env.name]]
         stand_ins = work / "stand-ins"
         stand_ins.mkdir()
         cold = [
-            bench.cold_start(env, method, endpoint, work)
+            cold_start(env, method, endpoint, work)
             for environment in measured
             for env in (environment, without_metrics(environment, stand_ins))
             for method in ("PUT", "GET")

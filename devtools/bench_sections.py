@@ -14,6 +14,9 @@ from typing import Final
 PERFORMANCE_PAGE: Final = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
 
 
+SECTION: Final = re.compile(r"<!-- bench:([\w-]+) -->\n(.*?)\n<!-- /bench:\1 -->\n?", re.DOTALL)
+
+
 def markers(name: str) -> tuple[str, str]:
     return f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
 
@@ -42,6 +45,12 @@ def read_section(name: str, page: Path = PERFORMANCE_PAGE) -> str | None:
     return rest.partition(end)[0].strip() if found else None
 
 
+def sections(page: Path = PERFORMANCE_PAGE) -> dict[str, str]:
+    """Every suite's section on the page, by name, in the page's order."""
+    text = page.read_text(encoding="utf-8") if page.exists() else ""
+    return {match[1]: match[2].strip() for match in SECTION.finditer(text)}
+
+
 def without_sections(text: str) -> str:
-    """The page as it stood before any section was appended: what `make bench`'s own report renders."""
-    return re.sub(r"\n\n<!-- bench:([\w-]+) -->\n.*?\n<!-- /bench:\1 -->(?=\n|$)", "", text, flags=re.DOTALL)
+    """The page as the suite that writes it whole rendered it: every suite's section taken out."""
+    return SECTION.sub("", text).rstrip("\n") + "\n"

@@ -7,19 +7,16 @@ Query that index. `make openapi` documents the parameters and the page from `lis
 
 from __future__ import annotations
 
-import gc
+from operations_api import coldstart
 
-# No cyclic garbage collection while this module imports: the libraries make some 40,000 objects that live
-# as long as the process, and collecting while they are made only rescans them. Resumed at the end.
-gc.disable()
+with coldstart.collector_paused():  # no garbage collection while the libraries load (coldstart.py)
+    from typing import Any
 
-from typing import Any
+    from aws_lambda_powertools.event_handler import Response
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from operations_api import api, listing, snapstart, store
+    from operations_api import api, listing, snapstart, store
 
 app = api.create_app()
 logger = api.logger
@@ -48,11 +45,7 @@ def list_operations() -> Response[str]:
     return api.page_response(listed.answer, listed.page.capacity_units)
 
 
+@coldstart.freeze_after_first_request
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return api.serve(app, event, context)
-
-
-# The imports are done: what they made leaves the collector's reach for good, and collection resumes.
-gc.freeze()
-gc.enable()

@@ -8,28 +8,21 @@ partial response, `stream_batch` (docs/events.md).
 
 from __future__ import annotations
 
-import gc
+from operations_api import coldstart
 
-# No cyclic garbage collection while this module imports: the libraries make some 40,000 objects that live
-# as long as the process, and collecting while they are made only rescans them. Resumed at the end.
-gc.disable()
+with coldstart.collector_paused():  # no garbage collection while the libraries load (coldstart.py)
+    from typing import Any
 
-from typing import Any
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from operations_api import publisher, snapstart, stream_batch
+    from operations_api import publisher, snapstart, stream_batch
 
 logger = stream_batch.logger
 snapstart.register_hooks(publisher.events_client)  # with SnapStart on, made before the snapshot
 
 
+@coldstart.freeze_after_first_request
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return stream_batch.process(event, context)
-
-
-# The imports are done: what they made leaves the collector's reach for good, and collection resumes.
-gc.freeze()
-gc.enable()

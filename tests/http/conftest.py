@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from devtools import local_server
+from devtools.local_api import forget_cached_configuration
 from devtools.template import ROOT
 
 EVENTS = ROOT / "events"
@@ -70,4 +71,4 @@ def local_api() -> Iterator[str]:
         running.stop()
         os.environ.clear()
         os.environ.update(saved)
-        local_server._forget_cached_configuration()
+        forget_cached_configuration()

@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -151,14 +152,49 @@ def test_an_etag_precondition_works_over_http(local_api: str) -> None:
     assert_problem(call(url, "PUT", body, If_None_Match="*", **JSON), 412, "PRECONDITION_FAILED")
 
 
+def server_environment(port: str) -> dict[str, str]:
+    """The environment `make run` gives the server: its own DynamoDB, the source tree on the path."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("DYNAMODB_ENDPOINT_URL", "TABLE_NAME")}
+    environment.update(PORT=port, PYTHONPATH=f"{ROOT / 'layers' / 'operations'}{os.pathsep}{ROOT}")
+    return environment
+
+
+def start_refused(port: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "devtools.local_server"]
+    return subprocess.run(
+        command, cwd=ROOT, env=server_environment(port), capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("port", ["abc", "-1", "65536", "3000x"])
+def test_a_port_that_is_not_a_port_number_is_one_clear_line_and_exit_2(port: str) -> None:
+    refused = start_refused(port)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"make run: PORT must be a port number from 0 to 65535 (0: any free port), not {port!r}"
+    ]
+
+
+def test_a_port_that_is_taken_is_one_clear_line_and_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = start_refused(str(port))
+    assert refused.returncode == 2
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith(f"make run: port {port} is taken")
+    assert "PORT=0" in line
+
+
 @pytest.fixture
 def server_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
     """`python -m devtools.local_server` as `make run` starts it, on a free port; killed by pid if left."""
     port = free_port()
-    environment = {k: v for k, v in os.environ.items() if k not in ("DYNAMODB_ENDPOINT_URL", "TABLE_NAME")}
-    environment.update(PORT=str(port), PYTHONPATH=f"{ROOT / 'layers' / 'operations'}{os.pathsep}{ROOT}")
     command = [sys.executable, "-m", "devtools.local_server"]
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=server_environment(str(port)), stderr=subprocess.PIPE, text=True
+    )
     try:
         yield process, f"http://127.0.0.1:{port}"
     finally:
@@ -192,5 +228,6 @@ def test_make_run_serves_then_stops_cleanly_on_a_signal(
     log = process.stderr.read()
     assert f"Operations API on {base_url}" in log
     assert "DynamoDB http://127.0.0.1:" in log
+    assert "DYNAMODB_ENDPOINT_URL=http://127.0.0.1:" in log, "how `make invoke` shares this DynamoDB"
     assert all(route.route_key in log for route in load_template().routes)
     assert "GET /v1/operations/op-none 404" in log

@@ -27,6 +27,13 @@ _table_numbers = itertools.count(1)
 FLEET_SIZE = 7
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs dynalite, directly or through a fixture, is marked so (`-m "not dynalite"`)."""
+    for item in items:
+        if "dynalite_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.dynalite)
+
+
 @pytest.fixture(scope="session")
 def dynalite_server() -> Iterator[dynalite.Dynalite]:
     reason = dynalite.missing_reason()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import hypothesis
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import strategies as st
@@ -28,6 +29,8 @@ from schemathesis.checks import (
 )
 
 from tests.integrity.http_client import PROBLEM_MEMBERS
+
+pytestmark = pytest.mark.fuzzing
 
 OPENAPI: Final = Path(__file__).resolve().parents[2] / "openapi.json"
 OPERATION_PATH: Final = "/v1/operations/{operation_id}"

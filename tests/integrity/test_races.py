@@ -25,8 +25,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+import pytest
+
 from operations_api.rules import TERMINAL_STATUSES
 from tests.integrity.http_client import Reply, get, put_json
+
+pytestmark = pytest.mark.races
 
 PUT_THREADS: Final = 16
 POLL_THREADS: Final = 4

@@ -18,7 +18,7 @@ import pytest
 from devtools.template import ROOT
 from tests.integrity.server_fleet import running_server
 
-pytestmark = pytest.mark.fuzz
+pytestmark = pytest.mark.fuzzing
 
 SCHEMATHESIS: Final = Path(sys.executable).parent / "schemathesis"
 RUN_SECONDS: Final = 900

@@ -7,12 +7,15 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from operations_api import service
 from operations_api.record import validate as validate_record
 from tests.conftest import TABLE_NAME
+
+pytestmark = pytest.mark.fuzzing
 
 text = st.text(max_size=40)
 non_empty = st.text(min_size=1, max_size=40)

@@ -6,11 +6,9 @@ Handlers stay thin: they declare their route and call `service`; everything HTTP
 from __future__ import annotations
 
 import binascii
-import gc
 import json
 import time
 from collections.abc import Mapping
-from functools import cache
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
@@ -204,16 +202,4 @@ def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: LambdaCon
             "latency_ms": round((time.perf_counter() - started) * 1000, 3),
         },
     )
-    freeze_what_the_first_request_made()
     return result
-
-
-@cache
-def freeze_what_the_first_request_made() -> None:
-    """Once, after the first request: the DynamoDB client and what the resolver built on first use live
-    as long as the process, as do the libraries (frozen at the end of each handler module's import,
-    functions/*/app.py). `gc.freeze` moves them out of the cyclic garbage collector's reach, so a full
-    collection no longer rescans them: on a 400-cluster PUT such a collection took ~95 ms, after freezing
-    ~5 ms (docs/performance.md). Freezing costs nothing measurable; a frozen object is never collected,
-    so the few cycles of garbage pending at that moment stay, once."""
-    gc.freeze()

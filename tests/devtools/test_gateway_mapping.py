@@ -8,16 +8,8 @@ from typing import Any
 
 import pytest
 
-from devtools.local_server import (
-    CompiledRoute,
-    HttpRequest,
-    LocalApi,
-    MalformedLambdaResponse,
-    answer,
-    build_event,
-    encode_body,
-    to_http,
-)
+from devtools.gateway import HttpRequest, MalformedLambdaResponse, build_event, encode_body, to_http
+from devtools.local_api import CompiledRoute, LocalApi, answer
 from devtools.template import Route
 
 PUT_ROUTE = Route("PUT", "/v1/operations/{operation_id}", "PutOperationFunction")

@@ -7,12 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools import bench, bench_metrics
+from devtools import bench_metrics
+from devtools.bench.fresh import Environment
 from devtools.template import ROOT
 
 
 def test_the_stand_ins_replace_the_metrics_and_hooks_in_a_copy_and_count_nothing(tmp_path: Path) -> None:
-    source = bench.Environment("development", sys.executable, [ROOT / "layers" / "operations"], tmp_path)
+    source = Environment("development", sys.executable, [ROOT / "layers" / "operations"], tmp_path)
     stood_in = bench_metrics.without_metrics(source, tmp_path)
     layer = stood_in.layer_paths[0]
     assert layer != ROOT / "layers" / "operations"

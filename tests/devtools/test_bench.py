@@ -13,25 +13,48 @@ from typing import Any
 
 import pytest
 
-from devtools import bench
-from devtools.bench_sections import without_sections
+from devtools import bench_sections
+from devtools.bench import figures, footprint, fresh, summary, warm
+from devtools.bench.fresh import probe
+from devtools.bench.page import render, write_report
+from devtools.bench.plan import FIGURES, PAGE
 from devtools.template import ROOT
 from tests.conftest import closed_store_environment
 
 
+def committed_facts() -> dict[str, Any]:
+    facts: dict[str, Any] = json.loads(FIGURES.read_text(encoding="utf-8"))
+    return facts
+
+
 def test_the_committed_report_is_what_the_committed_figures_say() -> None:
     """docs/performance.md is generated from docs/performance.json, never edited by hand: after a change
-    to the report's text, `python -m devtools.bench --report-only` brings it back in step."""
-    facts = json.loads((bench.DOCS / "performance.json").read_text(encoding="utf-8"))
-    page = (bench.DOCS / "performance.md").read_text(encoding="utf-8")
-    assert bench.render(facts) == without_sections(page), "the other suites' sections aside"
+    to the report's text, `python -m devtools.bench --report-only` brings it back in step. Other suites'
+    sections of the page are theirs, and left out of the comparison."""
+    page = bench_sections.without_sections(PAGE.read_text(encoding="utf-8"))
+    assert summary.summarisable(committed_facts())
+    assert render(committed_facts()) == page
+
+
+def test_the_report_keeps_the_sections_other_suites_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = tmp_path / "performance.md"
+    page.write_text("# old report\n")
+    bench_sections.replace_section("client", "| client | 3 ms |", page)
+    monkeypatch.setattr("devtools.bench.page.PAGE", page)
+    monkeypatch.setattr("devtools.bench.page.DOCS", tmp_path)
+    monkeypatch.setattr("devtools.bench.page.chart", lambda rows, path: None)
+    write_report(committed_facts())
+    assert bench_sections.read_section("client", page) == "| client | 3 ms |"
+    assert bench_sections.without_sections(page.read_text()) == render(committed_facts())
 
 
 def first_request(function: str, event: str, *options: str) -> dict[str, Any]:
     """The benchmark's own cold-start process, run on the source tree against a closed port (a 503)."""
     arguments = [str(ROOT / "functions" / function), event, "0", *options]
     answer = subprocess.run(
-        [sys.executable, "-c", bench.HANDLER_SCRIPT, *arguments],
+        [sys.executable, *probe("first_request", *arguments)],
         env=closed_store_environment(ROOT / "layers" / "operations"),
         capture_output=True,
         text=True,
@@ -57,10 +80,7 @@ def source_made_by(function: str, event: str) -> dict[str, dict[str, int]]:
     answer = subprocess.run(
         [
             sys.executable,
-            "-c",
-            bench.COMPILE_PROBE_SCRIPT["handler"],
-            str(ROOT / "functions" / function),
-            event,
+            *probe("first_request", str(ROOT / "functions" / function), event, "0", "count-compiled"),
         ],
         env=closed_store_environment(ROOT / "layers" / "operations"),
         capture_output=True,
@@ -94,8 +114,8 @@ CALLGRIND_ANNOTATED = """
 
 
 def test_the_instructions_spent_compiling_are_the_parser_and_the_compiler_counted_once() -> None:
-    assert bench.compiling_instructions(CALLGRIND_ANNOTATED) == 121_102_053 + 93_064_801
-    assert bench.compiling_instructions("") == 0
+    assert fresh.compiling_instructions(CALLGRIND_ANNOTATED) == 121_102_053 + 93_064_801
+    assert fresh.compiling_instructions("") == 0
 
 
 SIZES = [0.7, 8.4, 63.4]
@@ -103,28 +123,28 @@ LINEAR_OWN_WORK = [0.04, 0.035, 0.037]  # ms per KiB at each size: fixed cost fi
 
 
 def test_time_growing_linearly_passes_and_with_the_square_of_the_size_does_not() -> None:
-    linear, _ = bench.linear_verdict(SIZES, [2.0 + 0.5 * size for size in SIZES], LINEAR_OWN_WORK)
+    linear, _ = figures.linear_verdict(SIZES, [2.0 + 0.5 * size for size in SIZES], LINEAR_OWN_WORK)
     assert linear
-    square, _ = bench.linear_verdict(SIZES, [2.0 + 0.01 * size**2 for size in SIZES], LINEAR_OWN_WORK)
+    square, _ = figures.linear_verdict(SIZES, [2.0 + 0.01 * size**2 for size in SIZES], LINEAR_OWN_WORK)
     assert not square
-    assert bench.quadratic_growth(SIZES) > 3 * bench.LINEAR_GROWTH_LIMIT, "a square is far past the limit"
+    assert figures.quadratic_growth(SIZES) > 3 * figures.LINEAR_GROWTH_LIMIT, "a square is far past the limit"
 
 
 def test_own_work_growing_with_the_square_fails_even_where_the_store_hides_it() -> None:
     own_square = [0.001 * size for size in SIZES]  # ms per KiB growing with size: time with its square
-    linear, text = bench.linear_verdict(SIZES, [2.0 + 0.5 * size for size in SIZES], own_square)
+    linear, text = figures.linear_verdict(SIZES, [2.0 + 0.5 * size for size in SIZES], own_square)
     assert not linear
     assert "this project's own work" in text
 
 
 def test_a_time_that_did_not_grow_with_the_size_cannot_pass_for_linear() -> None:
-    linear, text = bench.linear_verdict(SIZES, [5.0, 4.0, 30.0], LINEAR_OWN_WORK)
+    linear, text = figures.linear_verdict(SIZES, [5.0, 4.0, 30.0], LINEAR_OWN_WORK)
     assert not linear
     assert text.startswith("time did not grow")
 
 
 def test_the_report_renders_when_no_python_of_the_runtimes_version_was_found() -> None:
-    facts = json.loads((bench.DOCS / "performance.json").read_text(encoding="utf-8"))
+    facts = committed_facts()
     facts["cold"] = [row for row in facts["cold"] if row["environment"].startswith("development")]
     for measured_on_the_artifact in (
         "collector_pause",
@@ -133,27 +153,28 @@ def test_the_report_renders_when_no_python_of_the_runtimes_version_was_found() -
         "source_compilation",
     ):
         facts.pop(measured_on_the_artifact)
-    rendered = bench.render(facts)
+    rendered = render(facts)
     assert "built artifact" not in rendered.split("## Targets")[1].split("## Optimisations")[0]
     assert "## Memory size and architecture" in rendered
+    assert "## Summary" not in rendered, "the summary needs the built artifact's figures"
 
 
 def test_percentiles_are_taken_from_the_samples() -> None:
     samples = [float(value) for value in range(1, 101)]
-    assert bench.percentile(samples, 0.5) == 50.0
-    assert bench.percentile(samples, 0.99) == 99.0
-    assert bench.percentile([7.0], 0.99) == 7.0
+    assert warm.percentile(samples, 0.5) == 50.0
+    assert warm.percentile(samples, 0.99) == 99.0
+    assert warm.percentile([7.0], 0.99) == 7.0
 
 
 def test_a_target_is_passed_or_missed_by_how_much() -> None:
-    assert bench.verdict(1.25, 1.3) == "**pass** (1.25x ≤ 1.3x)"
-    assert bench.verdict(1.44, 1.3) == "**miss** by 0.14x (1.44x > 1.3x)"
+    assert figures.verdict(1.25, 1.3) == "**pass** (1.25x ≤ 1.3x)"
+    assert figures.verdict(1.44, 1.3) == "**miss** by 0.14x (1.44x > 1.3x)"
 
 
 def test_the_layer_size_counts_every_file_unzipped_and_the_archive(tmp_path: Path) -> None:
     layer = tmp_path / "python"
     (layer / "package").mkdir(parents=True)
     (layer / "package" / "module.py").write_text("x = 1\n" * 1000)
-    size = bench.layer_size(layer, tmp_path)
+    size = footprint.layer_size(layer, tmp_path)
     assert size["unzipped_mb"] == pytest.approx(6000 / 1e6)
     assert 0 < size["zipped_mb"] < size["unzipped_mb"]

@@ -1,0 +1,59 @@
+"""The floor's cold start: what the contract cannot do without, a fresh process making one DynamoDB call.
+
+Usage: floor.py REQUEST_FILE [boto3 | count-compiled | botocore MODULE...]
+- boto3 (the default): import boto3, make a client, send the request;
+- count-compiled: the same, counting the source text compiled at run time (probes/counting.py);
+- botocore: the call made as the store makes it, through botocore without boto3, after importing MODULEs:
+  what the handlers' libraries cost by themselves. Like a handler, it collects no garbage while it
+  imports, then freezes what the imports made.
+"""
+
+import json
+import os
+import sys
+import time
+
+
+def boto3_client() -> object:
+    import boto3
+
+    return boto3.client("dynamodb")
+
+
+def botocore_client(modules: list[str]) -> object:
+    import gc
+
+    gc.disable()
+    for module in modules:
+        __import__(module)
+    import botocore.session
+
+    gc.freeze()
+    gc.enable()
+    return botocore.session.get_session().create_client("dynamodb")
+
+
+def main() -> None:
+    started = time.perf_counter()
+    request_file = sys.argv[1]
+    way, modules = (sys.argv[2], sys.argv[3:]) if len(sys.argv) > 2 else ("boto3", [])
+    made = __import__("counting").install() if way == "count-compiled" else None
+    client = botocore_client(modules) if way == "botocore" else boto3_client()
+    with open(request_file, encoding="utf-8") as file:
+        request = json.load(file)
+    answer = getattr(client, request["operation"])(**request["arguments"])
+    first = time.perf_counter() - started
+    facts = {
+        "status": answer["ResponseMetadata"]["HTTPStatusCode"],
+        "first_ms": first * 1000,
+        "modules": len(sys.modules),
+    }
+    if made is not None:
+        facts["made"] = made
+    sys.stdout.write(json.dumps(facts))
+    sys.stdout.flush()
+    os._exit(0)  # as the handler's process: no interpreter shutdown in the measure
+
+
+if __name__ == "__main__":
+    main()

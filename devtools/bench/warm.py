@@ -1,0 +1,156 @@
+"""Warm requests: per-request latency through the handlers in this process, against a floor handler."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import redirect_stdout
+from functools import partial
+from typing import Any
+
+from devtools.bench.plan import CLUSTER_COUNTS, TABLE, WARM_ITERATIONS, event_for, record_with
+from devtools.item_size import stored_item_size
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def timed(call: Callable[[], Any], iterations: int) -> list[float]:
+    samples = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def warm(endpoint: str) -> list[dict[str, Any]]:
+    """Per-request latency through the handlers in this process (their logs formatted as on Lambda, then
+    thrown away), against a floor handler that makes the same DynamoDB call without validation."""
+    with open(os.devnull, "w", encoding="utf-8") as devnull, redirect_stdout(devnull):
+        return _warm(endpoint)
+
+
+def _warm(endpoint: str) -> list[dict[str, Any]]:
+    """Per-request latency through the handlers in this process, against a floor handler that makes the
+    same DynamoDB call without validation; and where a PUT's time goes."""
+    import boto3
+
+    from operations_api import settings, store
+    from tests.conftest import FakeLambdaContext, load_function
+
+    os.environ.update(TABLE_NAME=TABLE, DYNAMODB_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    settings.get_settings.cache_clear()
+    store.dynamodb_client.cache_clear()
+    handlers = {"PUT": load_function("put_operation"), "GET": load_function("get_operation")}
+    floor_client = boto3.client("dynamodb", endpoint_url=endpoint)
+    # how many requests the handler sent, and the last one; keeping all 300 copies of a 64 KiB item would
+    # give the garbage collector a heap to rescan that a Lambda process never holds (a 280 ms p99 here)
+    sent: dict[str, Any] = {"count": 0, "last": {}, "capacity": None}
+
+    def capture(params: dict[str, Any], **_: Any) -> None:
+        sent["count"] += 1
+        sent["last"] = dict(params)
+
+    def capacity(parsed: dict[str, Any], **_: Any) -> None:  # what ReturnConsumedCapacity brought back
+        sent["capacity"] = parsed.get("ConsumedCapacity", {}).get("CapacityUnits")
+
+    store.dynamodb_client().meta.events.register("provide-client-params.dynamodb.*", capture)
+    store.dynamodb_client().meta.events.register("after-call.dynamodb.*", capacity)
+    rows = []
+    for clusters in CLUSTER_COUNTS:
+        record = record_with(clusters)
+        for method in ("PUT", "GET"):
+            event = event_for(method, record)
+            handler = handlers[method].lambda_handler
+            sent.update(count=0, capacity=None)
+            handler_samples = timed(partial(handler, event, FakeLambdaContext()), WARM_ITERATIONS)
+            requests_per_call = sent["count"] / WARM_ITERATIONS
+            reported_capacity = sent["capacity"]
+            # the floor sends exactly the request the service sent (same condition, same options)
+            request = {"operation": "put_item" if method == "PUT" else "get_item", "arguments": sent["last"]}
+            floor_samples = timed(partial(_floor_call, floor_client, request), WARM_ITERATIONS)
+            rows.append(
+                {
+                    "method": method,
+                    "clusters": clusters,
+                    "item_bytes": stored_item_size(record),
+                    "handler_p50": percentile(handler_samples, 0.5),
+                    "handler_p99": percentile(handler_samples, 0.99),
+                    "floor_p50": percentile(floor_samples, 0.5),
+                    "floor_p99": percentile(floor_samples, 0.99),
+                    "requests_per_call": requests_per_call,
+                    "capacity_units": _capacity(method, record, reported_capacity),
+                    "parts": _put_parts(event) if method == "PUT" else _get_parts(record["operation_id"]),
+                }
+            )
+    return rows
+
+
+def _floor_call(client: Any, request: dict[str, Any]) -> str:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    answer = getattr(client, request["operation"])(**request["arguments"])
+    item = answer.get("Item", {})
+    return json.dumps(
+        {name: TypeDeserializer().deserialize(value) for name, value in item.items()}, default=str
+    )
+
+
+def _capacity(method: str, record: dict[str, Any], reported: float | None) -> dict[str, Any]:
+    """What the backend reported for the handler's last request (ReturnConsumedCapacity), and DynamoDB's
+    documented rule from the item's size: one unit per KiB written, per 4 KiB read strongly consistently."""
+    size = stored_item_size(record)
+    rule = math.ceil(size / 1024) if method == "PUT" else math.ceil(size / 4096)
+    return {"by_rule": rule, "reported": reported}
+
+
+def _put_parts(event: dict[str, Any]) -> dict[str, float]:
+    """A PUT's three steps, each timed alone: the body into a validated record, the record into DynamoDB
+    attributes and its version, the PutItem."""
+    from operations_api import jsonbody, record, service, store
+
+    body = event["body"]
+    document = record.validate(jsonbody.loads_object(body))
+    version = service.version_of(document)
+    return {
+        "parse_and_validate": statistics.median(
+            timed(lambda: record.validate(jsonbody.loads_object(body)), 100)
+        ),
+        "serialise": statistics.median(
+            timed(
+                lambda: (
+                    {k: store._to_attribute(v) for k, v in document.items()},
+                    service.version_of(document),
+                ),
+                100,
+            )
+        ),
+        "dynamodb_put": statistics.median(
+            timed(lambda: store.put_operation(document, version, store.VersionGuard()), 100)
+        ),
+    }
+
+
+def _get_parts(operation_id: str) -> dict[str, float]:
+    """A GET's three steps, each timed alone: the GetItem, the attributes into a record, the JSON body."""
+    from operations_api import store
+
+    request = {"TableName": TABLE, "Key": {"operation_id": {"S": operation_id}}, "ConsistentRead": True}
+    item = store.dynamodb_client().get_item(**request)["Item"]
+    document = store.from_item(item).document
+    return {
+        "dynamodb_get": statistics.median(timed(lambda: store.dynamodb_client().get_item(**request), 100)),
+        "from_attributes": statistics.median(timed(lambda: store.from_item(item), 100)),
+        "serialise": statistics.median(
+            timed(lambda: json.dumps(document, ensure_ascii=False, separators=(",", ":")), 100)
+        ),
+    }

@@ -1,0 +1,143 @@
+"""`make bench` suite "first-run": what a newcomer waits for, on a clean clone of this repository.
+
+`make run` twice on a fresh clone: the first time it installs its environment (uv from PyPI, then the
+`run` group into .venv-run) and serves; the second time it only serves. Each is timed from the command to
+the banner that says the API is listening, with uv's download cache as this machine has it and, for the
+first install, with an empty one too. Written into docs/performance.md's "first-run" section.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from devtools.bench_sections import replace_section
+from devtools.template import ROOT
+
+# what this process's own environment would give the clone's make and Python that a newcomer's has not
+LEFT_OUT = ("VIRTUAL_ENV", "PYTHONPATH", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+BANNER = re.compile(r"Operations API on (http://\S+)")
+
+
+@dataclass(frozen=True)
+class Start:
+    seconds: float  # wall time, on a machine shared with other work
+    cpu_seconds: float  # what make and every process it started spent on the CPU: the machine's load aside
+    installed_mb: float  # .venv-run and .tools/uv on disk after it
+
+
+def cpu_of_session(session: int) -> float:
+    """CPU seconds of every process of a session so far: each live one's own, plus what it reaped."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # a process that ended meanwhile: its parent has counted it
+            continue
+        if int(fields[3]) == session:
+            ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def timed_make_run(clone: Path, environment: dict[str, str], timeout: float = 600) -> tuple[float, float]:
+    """Seconds from `make run` to its banner, and the CPU seconds it took; the server is then stopped (its
+    process group, by pid)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run", "PORT=0"],
+        cwd=clone,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if BANNER.search(line):
+                wall = time.perf_counter() - started
+                cpu = cpu_of_session(process.pid)
+                break
+            if time.perf_counter() - started > timeout:
+                raise RuntimeError(f"make run in {clone}: no banner within {timeout:.0f} s")
+        else:
+            raise RuntimeError(f"make run in {clone} gave no banner (exit {process.poll()})")
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    return wall, cpu
+
+
+def installed_mb(clone: Path) -> float:
+    sizes = subprocess.run(
+        ["du", "-sk", str(clone / ".venv-run"), str(clone / ".tools" / "uv")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return sum(int(line.split()[0]) for line in sizes.splitlines()) / 1024
+
+
+def first_run(cache: Path | None) -> tuple[Start, Start]:
+    """The first `make run` of a fresh clone (installing), then the second (serving only)."""
+    environment = {key: value for key, value in os.environ.items() if key not in LEFT_OUT}
+    if cache is not None:
+        environment.update(UV_CACHE_DIR=str(cache), PIP_NO_CACHE_DIR="1")
+    with tempfile.TemporaryDirectory(prefix="bench-first-run-") as scratch:
+        clone = Path(scratch) / "clone"
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        first = Start(*timed_make_run(clone, environment), installed_mb(clone))
+        second = Start(*timed_make_run(clone, environment), installed_mb(clone))
+    return first, second
+
+
+def markdown(warm: tuple[Start, Start], cold: Start | None) -> str:
+    first, second = warm
+    rows = [("first: installs uv and the `run` group, then serves", first, 15.0)]
+    if cold is not None:
+        rows.append(("the same with empty pip and uv caches (every wheel downloaded)", cold, 15.0))
+    rows.append(("second: serves only", second, 10.0))
+    lines = [
+        "## First run",
+        "",
+        "`make run` on a fresh `git clone` of this repository, from the command to the banner that says the",
+        "API listens (devtools/bench_first_run.py). Wall time on this shared machine depends on what else",
+        "runs; the CPU time of make and every process it starts does not, and approximates the wall time of",
+        "an otherwise idle machine (the processes run one after another; downloads are from caches but one).",
+        "",
+        "| `make run` on a clean clone | wall (s) | CPU (s) | target | installed (MB) |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {start.seconds:.1f} | {start.cpu_seconds:.1f} | ≤ {target:g} s: wall "
+        f"{_met(start.seconds, target)}, CPU {_met(start.cpu_seconds, target)} | {start.installed_mb:.0f} |"
+        for name, start, target in rows
+    ]
+    return "\n".join(lines)
+
+
+def _met(seconds: float, target: float) -> str:
+    return "met" if seconds <= target else "**missed**"
+
+
+def main() -> int:
+    warm = first_run(cache=None)
+    with tempfile.TemporaryDirectory(prefix="bench-first-run-cache-") as cache:
+        cold, _ = first_run(cache=Path(cache))
+    text = markdown(warm, cold)
+    replace_section("first-run", text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())
