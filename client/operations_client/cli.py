@@ -23,6 +23,7 @@ from operations_client.record import Status
 from operations_client.times import to_api_time
 
 EXIT_API_ERROR: Final = 4
+EXIT_INTERRUPTED: Final = 130  # as a shell reports SIGINT
 MAX_PAGE_SIZE: Final = 100
 STATUSES: Final = get_args(Status)
 OUTPUT = click.Choice(["table", "json"])
@@ -51,6 +52,9 @@ class OpsctlGroup(click.Group):
         except OperationsError as error:
             report(error)
             ctx.exit(EXIT_API_ERROR)
+        except KeyboardInterrupt:  # Click's own handling would exit 1, which `watch` gives to `failed`
+            click.echo("interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 def report(error: OperationsError) -> None:
@@ -174,6 +178,8 @@ def list_operations(
         page_size=min(limit or MAX_PAGE_SIZE, MAX_PAGE_SIZE),
     )
     found = list(islice(summaries, limit))
+    if not found:
+        click.echo("no operation matches", err=True)
     if output == "json":
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
     else:

@@ -222,3 +222,22 @@ def test_help_lists_every_command(run_cli: RunCli) -> None:
     result = run_cli("--help")
     assert result.exit_code == 0
     assert {"get", "put", "list", "watch"} <= set(result.stdout.split())
+
+
+def test_an_empty_list_is_an_empty_array_and_said_on_stderr(fake_api: FakeApi, run_cli: RunCli) -> None:
+    result = run_cli("--endpoint", fake_api.url, "list", "-o", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == []
+    assert "no operation matches" in result.stderr
+
+
+def test_an_interrupted_watch_exits_130_not_as_failed(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(OperationsClient, "get", interrupted)
+    result = run_cli("watch", "op-1")
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr
