@@ -185,7 +185,8 @@ def list_operations(
     else:
         from operations_client import views
 
-        print_rich(views.summaries_table(found))
+        console = rich_console()
+        console.print(views.summaries_table(found, console.width))
 
 
 @cli.command()
@@ -229,10 +230,14 @@ def follow_live(versions: Iterator[StoredRecord], console: Any = None) -> Stored
     return view.stored
 
 
-def print_rich(renderable: Any) -> None:
+def rich_console() -> Any:
     from rich.console import Console
 
-    Console(soft_wrap=False).print(renderable)
+    return Console(soft_wrap=False)
+
+
+def print_rich(renderable: Any) -> None:
+    rich_console().print(renderable)
 
 
 def main() -> None:

@@ -64,8 +64,10 @@ def new_id(request: pytest.FixtureRequest) -> str:
 def run_cli(local_api: str) -> RunCli:
     """`opsctl ARGS…` against the local server, in-process; stdout and stderr apart."""
 
-    def run(*args: str, input: str | None = None, endpoint: str | None = local_api) -> Result:
-        env = {"OPERATIONS_API_URL": endpoint} if endpoint else {"OPERATIONS_API_URL": ""}
+    def run(
+        *args: str, input: str | None = None, endpoint: str | None = local_api, columns: int = 80
+    ) -> Result:
+        env = {"OPERATIONS_API_URL": endpoint or "", "COLUMNS": str(columns)}
         return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
     return run
