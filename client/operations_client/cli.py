@@ -90,6 +90,7 @@ class Settings:
     default=None,
     help="Sign requests with SigV4 (default: yes, except to 127.0.0.1, localhost and [::1]).",
 )
+@click.version_option(package_name="operations-client", prog_name="opsctl")
 @click.pass_context
 def cli(ctx: click.Context, endpoint: str | None, region: str | None, sign: bool | None) -> None:
     """Get, put, list and watch the operations of the operations API."""

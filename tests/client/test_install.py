@@ -79,3 +79,9 @@ def test_expected_failures_are_told_without_a_traceback(
     assert result.returncode in (2, 4)
     assert told in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_installed_opsctl_tells_its_version(opsctl: Path) -> None:
+    result = run(opsctl, "--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("opsctl, version 1.0.0")
