@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from devtools import dynalite
+from devtools import bench_sections, dynalite
 from devtools.item_size import stored_item_size
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
@@ -1298,7 +1298,9 @@ def render(facts: dict[str, Any]) -> str:
 
 def write_report(facts: dict[str, Any]) -> None:
     chart(facts["warm"], DOCS / "latency-by-record-size.png")
-    (DOCS / "performance.md").write_text(render(facts), encoding="utf-8")
+    page = DOCS / "performance.md"
+    kept = bench_sections.sections(page.read_text(encoding="utf-8")) if page.exists() else ""
+    page.write_text(render(facts) + kept, encoding="utf-8")  # the other suites' sections kept as they are
 
 
 def main() -> int:

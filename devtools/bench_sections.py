@@ -7,10 +7,13 @@ the page as it stands, so a figure lives once and one suite's run never erases a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Final
 
 PERFORMANCE_PAGE: Final = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+# a section with the blank line replace_section puts before it
+SECTION: Final = re.compile(r"\n?<!-- bench:([\w-]+) -->\n.*?<!-- /bench:\1 -->\n?", re.DOTALL)
 
 
 def markers(name: str) -> tuple[str, str]:
@@ -39,3 +42,13 @@ def read_section(name: str, page: Path = PERFORMANCE_PAGE) -> str | None:
     text = page.read_text(encoding="utf-8") if page.exists() else ""
     _, found, rest = text.partition(start)
     return rest.partition(end)[0].strip() if found else None
+
+
+def without_sections(text: str) -> str:
+    """The page with every suite's section taken out: what devtools/bench.py writes itself."""
+    return SECTION.sub("", text)
+
+
+def sections(text: str) -> str:
+    """Every suite's section of the page, as it stands, to be kept when the rest is written again."""
+    return "".join("\n" + match.group(0).strip("\n") + "\n" for match in SECTION.finditer(text))

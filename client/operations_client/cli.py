@@ -1,7 +1,8 @@
 """opsctl: get, put, list and watch operations from the command line (docs/client.md).
 
 Exit status: 0 success; 2 a usage error; 4 an error answer of the API or a failure of the client (its code
-and detail on stderr). `watch` ends with the operation: 0 completed, 1 failed, 3 canceled, 124 timeout.
+and detail on stderr); 130 interrupted. `watch` ends with the operation: 0 completed, 1 failed, 3 canceled,
+124 timeout.
 Rich is imported only for table and live output, so `-o json` starts as fast as the library allows.
 """
 
@@ -61,8 +62,9 @@ def report(error: OperationsError) -> None:
     status = f"{error.status} " if error.status else ""
     click.echo(f"error: {status}{error.code}: {error.detail}", err=True)
     for fault in error.errors:
-        where = fault.get("pointer") or fault.get("parameter") or fault.get("header") or ""
-        click.echo(f"  {where}: {fault.get('detail', '')}" if where else f"  {fault.get('detail')}", err=True)
+        where = fault.get("pointer") or fault.get("parameter") or fault.get("header")
+        detail = fault.get("detail", "")
+        click.echo(f"  {where}: {detail}" if where else f"  {detail}", err=True)
 
 
 @dataclass

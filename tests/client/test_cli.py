@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from operations_client import OperationsClient
-from operations_client.cli import follow_live
+from operations_client.cli import LAZY_COMMANDS, follow_live
 from tests.client.conftest import RunCli, finish_later, record_file, record_for
 from tests.client.fake_api import FakeApi
 from tests.conftest import full_record
@@ -256,3 +256,13 @@ def test_an_interrupted_watch_exits_130_not_as_failed(
     result = run_cli("watch", "op-1")
     assert result.exit_code == 130
     assert "interrupted" in result.stderr
+
+
+def test_a_lazy_command_is_listed_and_imported_only_to_run(
+    run_cli: RunCli, failed_op: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(LAZY_COMMANDS, "show", "operations_client.cli:get")
+    assert "show" in run_cli("--help").stdout.split()
+    result = run_cli("show", failed_op, "-o", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["operation_id"] == failed_op

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.bench_sections import read_section, replace_section
+from devtools.bench_sections import read_section, replace_section, sections, without_sections
 
 
 def test_a_new_section_is_appended_and_the_page_kept(tmp_path: Path) -> None:
@@ -36,3 +36,15 @@ def test_an_unclosed_section_is_refused_rather_than_overwritten(tmp_path: Path) 
     with pytest.raises(ValueError, match="has no"):
         replace_section("list", "figures", page)
     assert read_section("absent", page) is None
+
+
+def test_the_page_without_its_sections_is_what_the_main_bench_wrote(tmp_path: Path) -> None:
+    page = tmp_path / "performance.md"
+    page.write_text("# Performance\n\nthe API's figures\n", encoding="utf-8")
+    replace_section("list", "list figures", page)
+    replace_section("client", "client figures", page)
+    text = page.read_text(encoding="utf-8")
+    assert without_sections(text) == "# Performance\n\nthe API's figures\n"
+    rewritten = "# Performance\n\nnew figures\n" + sections(text)
+    assert without_sections(rewritten) == "# Performance\n\nnew figures\n"
+    assert sections(rewritten) == sections(text)
