@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -79,15 +78,53 @@ def record_file(tmp_path: Any, record: dict[str, Any]) -> str:
     return str(path)
 
 
-def finish_later(client: OperationsClient, operation_id: str, status: str, delay: float) -> threading.Thread:
-    """A worker that reports progress, then the final status, while the test waits."""
+class Polls:
+    """Counts the reads (GETs) the clients of this test have completed; a worker waits on it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def seen(self) -> None:
+        with self.changed:
+            self.count += 1
+            self.changed.notify_all()
+
+    def wait_for(self, more: int) -> None:
+        with self.changed:
+            target = self.count + more
+            self.changed.wait_for(lambda: self.count >= target, timeout=WORKER_PATIENCE)
+
+
+WORKER_PATIENCE = 30.0  # seconds a worker waits for a poll before going on anyway (the test then fails)
+
+
+@pytest.fixture
+def polls(monkeypatch: pytest.MonkeyPatch) -> Polls:
+    """Every OperationsClient.get of the test, the CLI's included, counted as it completes."""
+    counter = Polls()
+    read = OperationsClient.get
+
+    def counted(self: OperationsClient, operation_id: str) -> Any:
+        try:
+            return read(self, operation_id)
+        finally:
+            counter.seen()
+
+    monkeypatch.setattr(OperationsClient, "get", counted)
+    return counter
+
+
+def finish_later(client: OperationsClient, operation_id: str, status: str, polls: Polls) -> threading.Thread:
+    """A worker that reports progress, then the final status, while the test follows the operation. It
+    writes each version after the follower's first poll, and the next one only after two more polls (the
+    second surely began after the write), so that every version is seen, however slow the machine."""
 
     def work() -> None:
-        time.sleep(delay)
-        client.put(
-            operation_id, record_for(operation_id, last_update_time="20261122_064300", sub_status="1/2")
-        )
-        time.sleep(delay)
+        polls.wait_for(1)
+        progress = record_for(operation_id, last_update_time="20261122_064300", sub_status="1/2")
+        client.put(operation_id, progress)
+        polls.wait_for(2)
         final: dict[str, Any] = record_for(operation_id, last_update_time="20261122_064400", status=status)
         if status in ("completed", "failed"):
             final["response"] = {"status_code": 200 if status == "completed" else 500, "body": ""}

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from operations_client import OperationsClient
 from operations_client.cli import LAZY_COMMANDS, follow_live
-from tests.client.conftest import RunCli, finish_later, record_file, record_for
+from tests.client.conftest import Polls, RunCli, finish_later, record_file, record_for
 from tests.client.fake_api import FakeApi
 from tests.conftest import full_record
 
@@ -193,10 +193,10 @@ def test_an_id_too_long_for_one_line_is_folded_whole(fake_api: FakeApi, run_cli:
 
 @pytest.mark.parametrize(("status", "exit_status"), [("completed", 0), ("failed", 1), ("canceled", 3)])
 def test_watch_exits_by_the_final_status_printing_a_line_per_change(
-    run_cli: RunCli, client: OperationsClient, new_id: str, status: str, exit_status: int
+    run_cli: RunCli, client: OperationsClient, new_id: str, status: str, exit_status: int, polls: Polls
 ) -> None:
     client.put(new_id, record_for(new_id))
-    worker = finish_later(client, new_id, status, delay=0.2)
+    worker = finish_later(client, new_id, status, polls)
     result = run_cli("watch", new_id, "--interval", "0.05", "--timeout", "30")
     worker.join()
     assert result.exit_code == exit_status, result.stderr

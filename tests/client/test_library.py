@@ -15,7 +15,7 @@ from operations_client import (
     WaitTimeout,
 )
 from operations_client import client as client_module
-from tests.client.conftest import finish_later, record_for
+from tests.client.conftest import Polls, finish_later, record_for
 from tests.conftest import full_record
 
 
@@ -89,16 +89,20 @@ def executing(client: OperationsClient, new_id: str) -> str:
 
 
 @pytest.mark.parametrize("status", ["completed", "failed", "canceled"])
-def test_wait_returns_the_terminal_record(client: OperationsClient, executing: str, status: str) -> None:
-    worker = finish_later(client, executing, status, delay=0.2)
+def test_wait_returns_the_terminal_record(
+    client: OperationsClient, executing: str, status: str, polls: Polls
+) -> None:
+    worker = finish_later(client, executing, status, polls)
     finished = client.wait(executing, timeout=30, interval=0.05)
     worker.join()
     assert finished.record["status"] == status
     assert finished.etag == client.get(executing).etag
 
 
-def test_follow_yields_each_version_once_until_the_end(client: OperationsClient, executing: str) -> None:
-    worker = finish_later(client, executing, "completed", delay=0.3)
+def test_follow_yields_each_version_once_until_the_end(
+    client: OperationsClient, executing: str, polls: Polls
+) -> None:
+    worker = finish_later(client, executing, "completed", polls)
     versions = list(client.follow(executing, timeout=30, interval=0.05))
     worker.join()
     assert [v.record.get("sub_status") for v in versions] == [None, "1/2", None]
@@ -114,11 +118,18 @@ def test_wait_on_a_finished_operation_answers_at_once(
     assert sleeps == []
 
 
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's clock: each look at it is one second after the last (no test waits for real)."""
+    ticks = iter(range(0, 10_000))
+    monkeypatch.setattr(client_module, "monotonic", lambda: float(next(ticks)))
+
+
 def test_wait_times_out_with_the_last_record_seen(
-    client: OperationsClient, executing: str, sleeps: list[float]
+    client: OperationsClient, executing: str, sleeps: list[float], clock: None
 ) -> None:
     with pytest.raises(WaitTimeout) as caught:
-        client.wait(executing, timeout=0.5, interval=0.1)
+        client.wait(executing, timeout=5, interval=0.1)
     assert caught.value.code == "WAIT_TIMEOUT"
     assert caught.value.last is not None
     assert caught.value.last.record["status"] == "executing"
@@ -126,10 +137,8 @@ def test_wait_times_out_with_the_last_record_seen(
 
 
 def test_wait_backs_off_while_nothing_changes(
-    client: OperationsClient, executing: str, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+    client: OperationsClient, executing: str, sleeps: list[float], clock: None
 ) -> None:
-    clock = iter(range(0, 10_000, 1))  # each look at the clock: one second later
-    monkeypatch.setattr(client_module, "monotonic", lambda: float(next(clock)))
     with pytest.raises(WaitTimeout):
         client.wait(executing, timeout=40, interval=1.0)
     assert all(0.5 <= delay <= 8.0 for delay in sleeps)
