@@ -106,6 +106,7 @@ bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	$(PY) -m pip install $(PIP_QUIET) -r requirements-bench.txt
 	$(PY) -m devtools.bench
 	$(PY) -m devtools.bench_client
+	$(PY) -m devtools.bench_events
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Final
 
 PERFORMANCE_PAGE: Final = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
-# a section with the blank line replace_section puts before it
-SECTION: Final = re.compile(r"\n?<!-- bench:([\w-]+) -->\n.*?<!-- /bench:\1 -->\n?", re.DOTALL)
 
 
 def markers(name: str) -> tuple[str, str]:
@@ -45,10 +43,14 @@ def read_section(name: str, page: Path = PERFORMANCE_PAGE) -> str | None:
 
 
 def without_sections(text: str) -> str:
-    """The page with every suite's section taken out: what devtools/bench.py writes itself."""
-    return SECTION.sub("", text)
+    """The page as it stood before any section was appended: what `make bench`'s own report renders."""
+    return re.sub(r"\n\n<!-- bench:([\w-]+) -->\n.*?\n<!-- /bench:\1 -->(?=\n|$)", "", text, flags=re.DOTALL)
 
 
-def sections(text: str) -> str:
-    """Every suite's section of the page, as it stands, to be kept when the rest is written again."""
-    return "".join("\n" + match.group(0).strip("\n") + "\n" for match in SECTION.finditer(text))
+def with_sections_of(page_text: str, report: str) -> str:
+    """`report` (what `make bench`'s own suite renders) followed by every suite's section of the page as
+    it stood: writing the report again never erases another suite's figures."""
+    found = re.finditer(r"<!-- bench:([\w-]+) -->\n.*?\n<!-- /bench:\1 -->", page_text, flags=re.DOTALL)
+    for section in found:
+        report = report.rstrip("\n") + f"\n\n{section.group(0)}\n"
+    return report

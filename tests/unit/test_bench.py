@@ -24,7 +24,7 @@ def test_the_committed_report_is_what_the_committed_figures_say() -> None:
     to the report's text, `python -m devtools.bench --report-only` brings it back in step."""
     facts = json.loads((bench.DOCS / "performance.json").read_text(encoding="utf-8"))
     page = (bench.DOCS / "performance.md").read_text(encoding="utf-8")
-    assert bench.render(facts) == without_sections(page), "other suites' sections (bench_sections) aside"
+    assert bench.render(facts) == without_sections(page), "the other suites' sections aside"
 
 
 def first_request(function: str, event: str, *options: str) -> dict[str, Any]:

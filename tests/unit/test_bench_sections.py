@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.bench_sections import read_section, replace_section, sections, without_sections
+from devtools.bench_sections import read_section, replace_section, with_sections_of, without_sections
 
 
 def test_a_new_section_is_appended_and_the_page_kept(tmp_path: Path) -> None:
@@ -38,13 +38,24 @@ def test_an_unclosed_section_is_refused_rather_than_overwritten(tmp_path: Path) 
     assert read_section("absent", page) is None
 
 
-def test_the_page_without_its_sections_is_what_the_main_bench_wrote(tmp_path: Path) -> None:
+def test_without_its_sections_the_page_is_what_it_was(tmp_path: Path) -> None:
     page = tmp_path / "performance.md"
-    page.write_text("# Performance\n\nthe API's figures\n", encoding="utf-8")
+    page.write_text("# Performance\n\nfigures of the API\n", encoding="utf-8")
+    replace_section("list", "| page | 1.2x |\n\nmore", page)
+    replace_section("events", "events figures", page)
+    assert without_sections(page.read_text(encoding="utf-8")) == "# Performance\n\nfigures of the API\n"
+
+
+def test_the_report_written_again_keeps_every_suites_section(tmp_path: Path) -> None:
+    page = tmp_path / "performance.md"
+    page.write_text("# Performance\n\nold figures of the API\n", encoding="utf-8")
     replace_section("list", "list figures", page)
     replace_section("client", "client figures", page)
+    page.write_text(
+        with_sections_of(page.read_text(encoding="utf-8"), "# Performance\n\nnew\n"), encoding="utf-8"
+    )
     text = page.read_text(encoding="utf-8")
-    assert without_sections(text) == "# Performance\n\nthe API's figures\n"
-    rewritten = "# Performance\n\nnew figures\n" + sections(text)
-    assert without_sections(rewritten) == "# Performance\n\nnew figures\n"
-    assert sections(rewritten) == sections(text)
+    assert without_sections(text) == "# Performance\n\nnew\n"
+    assert (read_section("list", page), read_section("client", page)) == ("list figures", "client figures")
+    replace_section("client", "client figures", page)
+    assert page.read_text(encoding="utf-8") == text, "the same page as the suites themselves write"
