@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import textwrap
 import types
 import typing
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from operations_api import models, rules, summary
 PACKAGE = ROOT / "client" / "operations_client"
 RECORD_TARGET = PACKAGE / "record.py"
 SUMMARY_TARGET = PACKAGE / "summary.py"
+COMMENT_WIDTH = 100  # a field's description, as comment lines within the line length
 
 RECORD_HEADER = '''"""The record's types for the client, from the server's models (operations_api/models.py).
 
@@ -101,7 +103,7 @@ class Renderer:
             lines.append(f'    """{inspect.cleandoc(cls.__doc__)}"""\n')
         for key, annotation in get_type_hints(cls, include_extras=True).items():
             if description := field_description(annotation):
-                lines.append(f"    # {description}")
+                lines += [f"    # {line}" for line in textwrap.wrap(description, COMMENT_WIDTH)]
             text = self.type_text(annotation)
             # the annotation, not __optional_keys__: with postponed annotations the latter is always empty
             origin: Any = get_origin(annotation)
@@ -111,10 +113,11 @@ class Renderer:
 
 
 def field_description(annotation: Any) -> str | None:
-    for metadata in _metadata(annotation):
-        if isinstance(metadata, FieldInfo) and metadata.description:
-            return metadata.description
-    return None
+    """The field's description as pydantic reads it: nested Annotated types flatten, the outermost last,
+    and a later description overrides an earlier one."""
+    found = [item.description for item in _metadata(annotation) if isinstance(item, FieldInfo)]
+    descriptions = [description for description in found if description]
+    return descriptions[-1] if descriptions else None
 
 
 def _metadata(annotation: Any) -> Iterator[Any]:

@@ -66,6 +66,7 @@ class Rollbacks(TypedDict):
     """The rollback of a failed operation."""
 
     result: str
+    # a real UTC date and time, YYYYMMDD_hhmmss (docs/api.md, "Times")
     occurred_time: str
     target_clusters: NotRequired[list[RollbackCluster] | None]
 
@@ -74,8 +75,10 @@ class Operation(TypedDict):
     """The whole record of one operation: the PUT request body and the GET/PUT response body."""
 
     operation_id: str
+    # a real UTC date and time, YYYYMMDD_hhmmss (docs/api.md, "Times")
     occurred_time: str
-    # once the status is terminal, the completion time
+    # a real UTC date and time, YYYYMMDD_hhmmss, never earlier than occurred_time (a rule across fields,
+    # which no schema keyword states); once the status is terminal, the completion time
     last_update_time: str
     status: Status
     # free detail of an executing operation
