@@ -1,8 +1,8 @@
 """A scripted stand-in for the API on 127.0.0.1: each request gets the next scripted answer and is
 recorded as received (method, path, query, headers, body), so a test sees what the client sent and how
 it behaves on answers the real server gives rarely (503, 429, a connection reset). With no answers left,
-GET /v1/operations serves `summaries` in pages as the list's contract says (docs/api.md, "Listing
-operations"), its tokens opaque offsets bound to the filters."""
+GET /v1/operations serves `summaries` in pages as the contract says
+(docs/api.md, "Listing operations"), its tokens opaque offsets bound to the filters."""
 
 from __future__ import annotations
 
