@@ -26,10 +26,15 @@ def opsctl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home / "bin" / "opsctl"
 
 
+def clean_environment(**environment: str) -> dict[str, str]:
+    """This process's environment without its AWS settings, nor a PYTHONPATH that would reach the checkout."""
+    kept = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "PYTHON"))}
+    return {**kept, **environment}
+
+
 def run(opsctl: Path, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    clean = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "PYTHON"))}
     return subprocess.run(
-        [str(opsctl), *args], capture_output=True, text=True, timeout=60, env={**clean, **environment}
+        [str(opsctl), *args], capture_output=True, text=True, timeout=60, env=clean_environment(**environment)
     )
 
 
@@ -50,6 +55,7 @@ def test_the_installed_package_is_not_this_checkout(opsctl: Path) -> None:
         text=True,
         check=True,
         cwd=opsctl.parent,
+        env=clean_environment(),
     )
     assert "site-packages" in answer.stdout
     assert str(ROOT / "client") not in answer.stdout
