@@ -105,6 +105,7 @@ client-types: $(VENV)/.stamp
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	$(PY) -m pip install $(PIP_QUIET) -r requirements-bench.txt
 	$(PY) -m devtools.bench
+	$(PY) -m devtools.bench_list
 	$(PY) -m devtools.bench_client
 	$(PY) -m devtools.bench_events
 
