@@ -40,9 +40,9 @@ BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 
-FAST := not (dynalite or races or fuzzing or build)
+FAST := not (dynalite or races or fuzzing or build or slow)
 
-.PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema bench clean dynalite \
+.PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema client-types bench clean dynalite \
 	upgrade layer-pins
 
 help:
@@ -57,6 +57,7 @@ help:
 	@echo "             make invoke FN=PutOperationFunction EVENT=events/put_operation.json DYNAMODB_ENDPOINT_URL=..."
 	@echo "make openapi  regenerate openapi.json from the code"
 	@echo "make record-schema  regenerate the PUT's validation schema from the models"
+	@echo "make client-types   regenerate the client's record types and summary from the server's"
 	@echo "make dynalite install dynalite (npm) into .tools/dynalite, for the race and item-size tests"
 	@echo "make bench    measure cold start, warm latency, memory and cost; writes docs/performance.md"
 	@echo "make upgrade  every dependency to its latest version: the locks, the layer's pins, record_schema.py and"
@@ -107,7 +108,7 @@ lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.stamp
-	$(VENV)/bin/mypy layers/operations/operations_api functions devtools tests
+	$(VENV)/bin/mypy layers/operations/operations_api functions devtools tests client
 
 unit: $(VENV)/.stamp $(if $(NPM),$(DYNALITE))
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
@@ -148,10 +149,14 @@ openapi: $(VENV)/.stamp
 record-schema: $(VENV)/.stamp
 	$(PY) -m devtools.record_schema
 
+client-types: $(VENV)/.stamp
+	$(PY) -m devtools.client_types
+
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV_SYNC) --group bench
 	$(PY) -m devtools.bench
 	$(PY) -m devtools.bench_list
+	$(PY) -m devtools.bench_client
 	$(PY) -m devtools.bench_events
 	$(PY) -m devtools.bench_metrics
 	$(PY) -m devtools.bench_first_run
