@@ -25,7 +25,7 @@ BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help test lint typecheck unit scan build run invoke openapi record-schema bench clean dynalite
+.PHONY: help test lint typecheck unit scan build run invoke openapi record-schema client-types bench clean dynalite
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB (no Docker)"
@@ -34,6 +34,7 @@ help:
 	@echo "make invoke   FN=<LogicalId> EVENT=events/<file>.json: run a built function on an event, no Docker"
 	@echo "make openapi  regenerate openapi.json from the code"
 	@echo "make record-schema  regenerate the PUT's validation schema from the models"
+	@echo "make client-types   regenerate the client's record types and summary from the server's"
 	@echo "make dynalite install dynalite (npm) into .tools/dynalite, for the race and item-size tests"
 	@echo "make bench    measure cold start, warm latency, memory and cost; writes docs/performance.md"
 
@@ -41,6 +42,7 @@ $(VENV)/.stamp: requirements-dev.txt layers/operations/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
 	$(PY) -m pip install $(PIP_QUIET) -r requirements-dev.txt
+	$(PY) -m pip install $(PIP_QUIET) --no-deps -e ./client
 	touch $@
 
 $(DYNALITE):
@@ -68,7 +70,7 @@ lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.stamp
-	$(VENV)/bin/mypy layers/operations/operations_api functions devtools tests
+	$(VENV)/bin/mypy layers/operations/operations_api functions devtools tests client
 
 unit: $(VENV)/.stamp $(if $(NPM),$(DYNALITE))
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
@@ -96,6 +98,9 @@ openapi: $(VENV)/.stamp
 
 record-schema: $(VENV)/.stamp
 	$(PY) -m devtools.record_schema
+
+client-types: $(VENV)/.stamp
+	$(PY) -m devtools.client_types
 
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	$(PY) -m pip install $(PIP_QUIET) -r requirements-bench.txt

@@ -1,0 +1,31 @@
+"""A client of the operations API: sign, retry, list and wait (docs/client.md)."""
+
+from operations_client.client import OperationsClient, Page, StoredRecord
+from operations_client.errors import (
+    ConflictError,
+    CredentialsError,
+    NotFoundError,
+    OperationsError,
+    PreconditionFailedError,
+    UnavailableError,
+    ValidationError,
+    WaitTimeout,
+)
+from operations_client.record import Operation
+from operations_client.retry import RetryPolicy
+
+__all__ = [
+    "ConflictError",
+    "CredentialsError",
+    "NotFoundError",
+    "Operation",
+    "OperationsClient",
+    "OperationsError",
+    "Page",
+    "PreconditionFailedError",
+    "RetryPolicy",
+    "StoredRecord",
+    "UnavailableError",
+    "ValidationError",
+    "WaitTimeout",
+]

@@ -1,0 +1,199 @@
+"""OperationsClient: get, put, list and wait on the operations API (docs/api.md)."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final, cast
+from urllib.parse import quote, urlsplit
+
+from operations_client import retry
+from operations_client.errors import WaitTimeout, client_problem
+from operations_client.record import TERMINAL_STATUSES, Operation
+from operations_client.retry import RetryPolicy
+from operations_client.signing import Signer, is_loopback
+from operations_client.transport import Answer, Transport
+
+LIST_PATH: Final = "/v1/operations"
+MAX_INTERVAL_FACTOR: Final = 8  # wait(): the polling interval grows up to this many times the first one
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    record: Operation  # the record as the API returned it
+    etag: str  # the ETag header, quotes included
+    raw: str  # the response body exactly as received
+
+    @property
+    def finished(self) -> bool:
+        return self.record["status"] in TERMINAL_STATUSES
+
+
+@dataclass(frozen=True)
+class Page:
+    operations: list[dict[str, Any]]  # summaries (docs/api.md, "Summaries")
+    next_page_token: str | None
+
+
+class OperationsClient:
+    """A client of one deployment of the operations API.
+
+    `sign` None signs every request with SigV4 except to a loopback endpoint (127.0.0.1, localhost, [::1]);
+    True or False forces it. `region` defaults to the one the endpoint's host names, then to the AWS
+    configuration's.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        region: str | None = None,
+        sign: bool | None = None,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"the endpoint must be an http(s) URL, e.g. http://127.0.0.1:3000: {endpoint!r}")
+        self.endpoint = endpoint
+        signed = not is_loopback(endpoint) if sign is None else sign
+        signer = Signer(endpoint, region) if signed else None
+        self._transport = Transport(endpoint, signer, retry_policy or RetryPolicy(), timeout)
+
+    def get(self, operation_id: str) -> StoredRecord:
+        return _stored(self._transport.call("GET", _operation_path(operation_id)))
+
+    def put(
+        self,
+        operation_id: str,
+        record: dict[str, Any] | Operation,
+        *,
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> StoredRecord:
+        """Create or replace the record (docs/api.md, "Optimistic concurrency" for the preconditions).
+
+        A PUT is idempotent, so it is retried like a GET; with if_none_match, a retry of a first attempt
+        that was stored but whose answer was lost ends in PreconditionFailedError.
+        """
+        headers = {}
+        if if_match is not None:
+            headers["If-Match"] = if_match
+        if if_none_match:
+            headers["If-None-Match"] = "*"
+        body = json.dumps(record, ensure_ascii=False).encode("utf-8")
+        return _stored(self._transport.call("PUT", _operation_path(operation_id), body=body, headers=headers))
+
+    def list_page(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        updated_since: str | None = None,
+        updated_before: str | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> Page:
+        """One page of summaries, newest first (docs/api.md, "Listing operations")."""
+        query = _list_query(status, updated_since, updated_before, page_size, page_token)
+        page = json.loads(self._transport.call("GET", LIST_PATH, query=query).body)
+        return Page(operations=page["operations"], next_page_token=page.get("next_page_token"))
+
+    def list(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        updated_since: str | None = None,
+        updated_before: str | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching summary, newest first, following the pages as they are consumed."""
+        statuses = status if status is None or isinstance(status, str) else tuple(status)
+        token: str | None = None
+        while True:
+            page = self.list_page(
+                status=statuses,
+                updated_since=updated_since,
+                updated_before=updated_before,
+                page_size=page_size,
+                page_token=token,
+            )
+            yield from page.operations
+            if page.next_page_token is None:
+                return
+            token = page.next_page_token
+
+    def follow(self, operation_id: str, timeout: float, *, interval: float = 1.0) -> Iterator[StoredRecord]:
+        """Each new version of the record (by ETag) until it is finished; WaitTimeout after `timeout`.
+
+        Polls with capped exponential backoff and jitter: the interval starts at `interval`, doubles while
+        nothing changes, up to 8 times `interval`, and starts again from `interval` after each change.
+        """
+        deadline = time.monotonic() + timeout
+        last: StoredRecord | None = None
+        quiet_polls = 0
+        while True:
+            current = self.get(operation_id)
+            if last is None or current.etag != last.etag:
+                yield current
+                quiet_polls = 0
+            else:
+                quiet_polls += 1
+            last = current
+            if current.finished:
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WaitTimeout(_timeout_problem(operation_id, timeout, current), last)
+            retry.sleep(min(remaining, _poll_delay(interval, quiet_polls)))
+
+    def wait(self, operation_id: str, timeout: float, *, interval: float = 1.0) -> StoredRecord:
+        """The record once its status is terminal (completed, failed, canceled); WaitTimeout after
+        `timeout` seconds, carrying the last record seen."""
+        versions = self.follow(operation_id, timeout, interval=interval)
+        finished = next(versions)
+        for finished in versions:  # noqa: B007  (the last version is the one wanted)
+            pass
+        return finished
+
+
+def _poll_delay(interval: float, quiet_polls: int) -> float:
+    ceiling = min(interval * MAX_INTERVAL_FACTOR, interval * 2**quiet_polls)
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311  ("equal jitter": never below half)
+
+
+def _timeout_problem(operation_id: str, timeout: float, last: StoredRecord) -> dict[str, Any]:
+    detail = f"operation {operation_id!r} was still {last.record['status']} after {timeout:g} s"
+    return client_problem("WAIT_TIMEOUT", detail)
+
+
+def _operation_path(operation_id: str) -> str:
+    return f"{LIST_PATH}/{quote(operation_id, safe='')}"
+
+
+def _stored(answer: Answer) -> StoredRecord:
+    raw = answer.body.decode("utf-8")
+    return StoredRecord(record=cast(Operation, json.loads(raw)), etag=answer.headers.get("ETag", ""), raw=raw)
+
+
+def _list_query(
+    status: str | Iterable[str] | None,
+    updated_since: str | None,
+    updated_before: str | None,
+    page_size: int | None,
+    page_token: str | None,
+) -> dict[str, str]:
+    query: dict[str, str] = {}
+    if status is not None:
+        query["status"] = status if isinstance(status, str) else ",".join(status)
+    if updated_since is not None:
+        query["updated_since"] = updated_since
+    if updated_before is not None:
+        query["updated_before"] = updated_before
+    if page_size is not None:
+        query["page_size"] = str(page_size)
+    if page_token is not None:
+        query["page_token"] = page_token
+    return query
