@@ -71,12 +71,18 @@ def test_the_clusters_summary_counts_answered_clusters_and_names_failures(
     assert present.clusters_summary(counts) == expected
 
 
-def test_a_record_s_clusters_are_counted_as_the_list_s_summary_counts_them(
-    full_record_summary: tuple[dict[str, Any], dict[str, Any]],
-) -> None:
-    record, summary = full_record_summary
-    assert present.count_states(record["target_clusters"]) == summary["target_clusters"]
-    assert present.count_states(None) == {"total": 0, "succeeded": 0, "failed": 0, "pending": 0}
+@pytest.mark.parametrize(
+    ("response", "state"),
+    [
+        ({"status_code": 201, "body": ""}, "succeeded"),
+        ({"status_code": 409, "body": ""}, "failed"),
+        ({"status_code": None, "body": None}, "pending"),
+        (None, "pending"),
+    ],
+)
+def test_a_cluster_s_state_is_how_its_summary_counts_it(response: dict[str, Any] | None, state: str) -> None:
+    cluster = {"cluster_id": "c", "request": {"uri": "/", "method": "GET", "body": ""}, "response": response}
+    assert present.cluster_state(cluster) == state
 
 
 def test_a_json_body_is_indented_and_any_other_text_is_kept_as_it_is() -> None:

@@ -28,6 +28,7 @@ from operations_client.console import pages
 from operations_client.console.pages import Problem
 from operations_client.console.query import OPERATIONS_PREFIX, RAW_SUFFIX, BadQuery, ListQuery
 from operations_client.console.server import Reply
+from operations_client.errors import NO_ANSWER
 
 STATIC_PREFIX: Final = "/static/"
 STATIC_TYPES: Final = {
@@ -91,10 +92,10 @@ class Console:
     def _route(self, path: str, query: str) -> Reply:
         if path == "/":
             return self._list(ListQuery.parse(query))
-        if path.startswith(OPERATIONS_PREFIX) and "/" not in path[len(OPERATIONS_PREFIX) :]:
-            segment = path[len(OPERATIONS_PREFIX) :]
+        segment = path.removeprefix(OPERATIONS_PREFIX)
+        if path.startswith(OPERATIONS_PREFIX) and segment.removesuffix(RAW_SUFFIX) and "/" not in segment:
             if segment.endswith(RAW_SUFFIX):
-                return self._raw(unquote(segment[: -len(RAW_SUFFIX)]))
+                return self._raw(unquote(segment.removesuffix(RAW_SUFFIX)))
             return self._operation(unquote(segment))
         if path.startswith(STATIC_PREFIX) and path[len(STATIC_PREFIX) :] in self.static:
             name = path[len(STATIC_PREFIX) :]
@@ -140,15 +141,15 @@ class Console:
                 "Configure them (aws configure, aws sso login, or AWS_ACCESS_KEY_ID and "
                 "AWS_SECRET_ACCESS_KEY), then reload this page."
             )
-        elif isinstance(error, UnavailableError):
+        elif isinstance(error, UnavailableError) and error.status == NO_ANSWER:
             status, title = 502, "The API cannot be reached"
-            explanation = f"The console got no usable answer from {self.endpoint}, even after retrying."
+            explanation = f"The console got no answer from {self.endpoint}, even after retrying."
         elif isinstance(error, ValidationError):
             status, title = 400, "The API refused this request"
             explanation = "The API says what is wrong with the filters of this page:"
         else:
             status, title = 502, "The API answered with an error"
-            explanation = f"{self.endpoint} answered {error.status}:"
+            explanation = f"{self.endpoint} answered {error.status}, even after retrying where that helps:"
         return Problem(status, title, explanation, error.code, error.detail, error.errors)
 
     def _problem(self, problem: Problem) -> Reply:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
+
+from operations_client.cli import Settings
 
 DEFAULT_PORT = 8765
 
@@ -15,35 +19,25 @@ DEFAULT_PORT = 8765
     show_default=True,
     help="Port on 127.0.0.1 (0: any free port).",
 )
-@click.option(
-    "--endpoint",
-    envvar="OPERATIONS_API_URL",
-    required=True,
-    metavar="URL",
-    help="The API's base URL (or OPERATIONS_API_URL).",
-)
-@click.option("--region", default=None, help="AWS region for signing (default: from the URL or AWS config).")
-@click.option(
-    "--sign/--no-sign",
-    default=None,
-    help="Sign the API calls with SigV4 (default: unsigned for loopback endpoints only).",
-)
-def console(port: int, endpoint: str, region: str | None, sign: bool | None) -> None:
+@click.option("--endpoint", metavar="URL", help="The API's URL (default: opsctl's --endpoint).")
+@click.pass_obj
+def console(settings: Settings, port: int, endpoint: str | None) -> None:
     """Serve a web view of the operations on http://127.0.0.1:PORT, until Ctrl-C.
 
-    The console calls the API with your AWS credentials; the browser never sees them. It answers only
-    pages asked for from its own address (not other sites, not other host names).
+    The console calls the API with your AWS credentials, as opsctl does; the browser never sees them.
+    It answers only pages asked for at its own address, never other sites or other host names.
     """
-    from operations_client import OperationsClient
     from operations_client.console.app import Console
     from operations_client.console.server import ConsoleServer, stderr_log
 
-    client = OperationsClient(endpoint, region=region, sign=sign)
+    if endpoint is not None:
+        settings = replace(settings, endpoint=endpoint)
+    client = settings.client()
     try:
-        server = ConsoleServer(Console(client, endpoint), port, log=stderr_log)
+        server = ConsoleServer(Console(client, client.endpoint), port, log=stderr_log)
     except OSError as error:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
-    click.echo(f"opsctl console on {server.url}/  (API: {endpoint})  Ctrl-C stops it.", err=True)
+    click.echo(f"opsctl console on {server.url}/  (API: {client.endpoint})  Ctrl-C stops it.", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from operations_client.console import present
 from operations_client.console.query import WINDOWS, ListQuery, operation_href
+from operations_client.summary import count_clusters
 
 
 @cache
@@ -34,7 +35,7 @@ def environment() -> Environment:
         pretty=present.pretty_body,
         clusters_summary=present.clusters_summary,
         clusters_detail=present.clusters_detail,
-        clusters_line=lambda clusters: present.clusters_summary(present.count_states(clusters)),
+        clusters_line=lambda clusters: present.clusters_summary(count_clusters(clusters)),
         cluster_state=present.cluster_state,
         terminal=present.is_terminal,
         clock=present.clock_time,

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, get_args
 
-RECORD_TIME_FORMAT: Final = "%Y%m%d_%H%M%S"  # the contract's times: UTC, YYYYMMDD_hhmmss
-STATUSES: Final = ("unexecuted", "executing", "completed", "failed", "canceled")
-TERMINAL_STATUSES: Final = frozenset({"completed", "failed", "canceled"})
-SUCCESS_BELOW: Final = 400  # a cluster's response status_code below this succeeded (docs/api.md, "Summaries")
+from operations_client.record import TERMINAL_STATUSES, Status
+from operations_client.summary import count_clusters
+from operations_client.times import API_FORMAT as RECORD_TIME_FORMAT
+
+STATUSES: Final[tuple[str, ...]] = get_args(Status)
+CLUSTER_STATES: Final = ("succeeded", "failed", "pending")
 
 
 def parse_time(text: object) -> datetime | None:
@@ -79,7 +81,7 @@ def elapsed(record: Mapping[str, Any], now: datetime) -> str:
     return f"running for {duration((now - start).total_seconds())}"
 
 
-def clusters_summary(counts: Mapping[str, int] | None) -> str:
+def clusters_summary(counts: Mapping[str, Any] | None) -> str:
     """A summary's cluster counts in a few words: `3/5 done, 1 failed` (done: answered, failed or not)."""
     if not counts or not counts.get("total"):
         return "no clusters"
@@ -89,20 +91,17 @@ def clusters_summary(counts: Mapping[str, int] | None) -> str:
     return f"{text}, {failed} failed" if failed else text
 
 
-def clusters_detail(counts: Mapping[str, int] | None) -> str:
+def clusters_detail(counts: Mapping[str, Any] | None) -> str:
     """The same counts spelt out, for a tooltip."""
     if not counts:
         return ""
     return ", ".join(f"{counts.get(key, 0)} {key}" for key in ("succeeded", "failed", "pending"))
 
 
-def cluster_state(cluster: Mapping[str, Any]) -> str:
-    """`succeeded`, `failed` or `pending`, from a cluster's response, as the summaries count it."""
-    response = cluster.get("response") or {}
-    code = response.get("status_code")
-    if not isinstance(code, int):
-        return "pending"
-    return "succeeded" if code < SUCCESS_BELOW else "failed"
+def cluster_state(cluster: dict[str, Any]) -> str:
+    """`succeeded`, `failed` or `pending`: how the summaries count this cluster (docs/api.md, "Summaries")."""
+    counts = count_clusters([cluster])
+    return next(state for state in CLUSTER_STATES if counts[state])
 
 
 def pretty_body(body: object) -> str:
@@ -130,12 +129,3 @@ def clock_time(moment: datetime) -> str:
 def window_start(window: timedelta | None, now: datetime) -> str | None:
     """The `updated_since` filter of a time window ending now; None for no window."""
     return None if window is None else format_record_time(now - window)
-
-
-def count_states(clusters: object) -> dict[str, int]:
-    """A record's clusters counted as a summary counts them: total, succeeded, failed, pending."""
-    counts = {"total": 0, "succeeded": 0, "failed": 0, "pending": 0}
-    for cluster in clusters if isinstance(clusters, list) else ():
-        counts["total"] += 1
-        counts[cluster_state(cluster)] += 1
-    return counts
