@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -15,6 +14,7 @@ from operations_client import (
     CredentialsError,
     NotFoundError,
     Operation,
+    OperationsClient,
     OperationsError,
     Page,
     StoredRecord,
@@ -51,23 +51,8 @@ class FakeClient:
             raise NotFoundError({"status": 404, "code": "OPERATION_NOT_FOUND", "detail": "no such operation"})
         return self.records[operation_id]
 
-    def list_page(
-        self,
-        *,
-        status: str | Iterable[str] | None = None,
-        updated_since: str | None = None,
-        updated_before: str | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
-    ) -> Page:
-        self.list_calls.append(
-            {
-                "status": status,
-                "updated_since": updated_since,
-                "page_size": page_size,
-                "page_token": page_token,
-            }
-        )
+    def list_page(self, **filters: Any) -> Page:
+        self.list_calls.append(filters)
         if self.error is not None:
             raise self.error
         summaries = [summarize(dict(stored.record)) for stored in self.records.values()]
@@ -76,7 +61,7 @@ class FakeClient:
 
 def console_with(*records: dict[str, Any], **client: Any) -> tuple[Console, FakeClient]:
     fake = FakeClient({record["operation_id"]: stored(record) for record in records}, **client)
-    return Console(fake, ENDPOINT, clock=lambda: NOW), fake
+    return Console(cast(OperationsClient, fake), ENDPOINT, clock=lambda: NOW), fake
 
 
 def test_the_list_asks_the_api_for_the_url_s_filters_and_shows_each_operation() -> None:

@@ -9,17 +9,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.resources import files
-from typing import Final, Protocol
+from typing import Final
 from urllib.parse import unquote, urlsplit
 
 from operations_client import (
     CredentialsError,
     NotFoundError,
+    OperationsClient,
     OperationsError,
-    Page,
     StoredRecord,
     UnavailableError,
     ValidationError,
@@ -40,22 +40,6 @@ JSON: Final = "application/json; charset=utf-8"
 logger = logging.getLogger(__name__)
 
 
-class OperationsReader(Protocol):
-    """What the console needs of OperationsClient: it only reads."""
-
-    def get(self, operation_id: str) -> StoredRecord: ...
-
-    def list_page(
-        self,
-        *,
-        status: str | Iterable[str] | None = None,
-        updated_since: str | None = None,
-        updated_before: str | None = None,
-        page_size: int | None = None,
-        page_token: str | None = None,
-    ) -> Page: ...
-
-
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -64,7 +48,7 @@ class Console:
     """The console's pages for one API endpoint, read through `client`."""
 
     def __init__(
-        self, client: OperationsReader, endpoint: str, clock: Callable[[], datetime] = utc_now
+        self, client: OperationsClient, endpoint: str, clock: Callable[[], datetime] = utc_now
     ) -> None:
         self.client = client
         self.endpoint = endpoint
