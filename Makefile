@@ -16,6 +16,10 @@ DYNALITE_DIR := .tools/dynalite
 DYNALITE := $(DYNALITE_DIR)/.stamp
 DYNALITE_VERSION := 4.0.0
 NPM := $(shell command -v npm 2>/dev/null)
+# Debian's chromium and chromedriver: the console's browser tests and `make screenshots`. Installed once where
+# apt-get can (as root); elsewhere those tests skip, saying so.
+CHROMIUM_STAMP := .tools/chromium/.stamp
+APT_GET := $(shell command -v apt-get 2>/dev/null)
 SAM := $(SAM_VENV)/bin/sam
 PIP_QUIET := --quiet --disable-pip-version-check --no-input
 # The build's target, read from template.yaml (override with `make build ARCH=x86_64`).
@@ -25,7 +29,8 @@ BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help test lint typecheck unit scan build run invoke openapi record-schema client-types bench clean dynalite
+.PHONY: help test lint typecheck unit scan build run invoke openapi record-schema client-types bench clean dynalite \
+	chromium screenshots
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB (no Docker)"
@@ -37,6 +42,7 @@ help:
 	@echo "make client-types   regenerate the client's record types and summary from the server's"
 	@echo "make dynalite install dynalite (npm) into .tools/dynalite, for the race and item-size tests"
 	@echo "make bench    measure cold start, warm latency, memory and cost; writes docs/performance.md"
+	@echo "make screenshots  photograph the console (opsctl console) in headless Chromium: docs/console-*.png"
 
 $(VENV)/.stamp: requirements-dev.txt layers/operations/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +56,14 @@ $(DYNALITE):
 	touch $@
 
 dynalite: $(DYNALITE)
+
+$(CHROMIUM_STAMP):
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then mkdir -p $(@D) && touch $@; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver \
+		&& mkdir -p $(@D) && touch $@; \
+	else echo "chromium or chromedriver missing, and apt-get needs root: the browser tests will skip"; fi
+
+chromium: $(CHROMIUM_STAMP)
 
 $(SAM_VENV)/.stamp: requirements-sam.txt
 	$(PYTHON) -m venv $(SAM_VENV)
@@ -72,7 +86,7 @@ lint: $(VENV)/.stamp
 typecheck: $(VENV)/.stamp
 	$(VENV)/bin/mypy layers/operations/operations_api functions devtools tests client
 
-unit: $(VENV)/.stamp $(if $(NPM),$(DYNALITE))
+unit: $(VENV)/.stamp $(if $(NPM),$(DYNALITE)) $(if $(APT_GET),$(CHROMIUM_STAMP))
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 scan: $(SAM_VENV)/.stamp $(CHECKOV_VENV)/.stamp
@@ -105,6 +119,9 @@ client-types: $(VENV)/.stamp
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	$(PY) -m pip install $(PIP_QUIET) -r requirements-bench.txt
 	$(PY) -m devtools.bench
+
+screenshots: $(VENV)/.stamp $(if $(APT_GET),$(CHROMIUM_STAMP))
+	PYTHONPATH=$(CURDIR)/client:$(PYTHONPATH) $(PY) -m devtools.console_screenshots
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov

@@ -167,6 +167,7 @@ def test_an_api_failure_is_a_page_with_the_problem_s_code_and_detail(
         assert reply.content_type.startswith("text/html")
         assert page.of_class("problem-code") == [code]
         assert page.of_class("problem-detail") == [error.detail]
+        assert page.of_class("problem-status") == ([str(error.status)] if error.status else [])
         assert title in page.text
         assert [e.get("detail") for e in error.errors] == page.of_class("problem-error")
 

@@ -113,7 +113,10 @@ class Console:
             return self.client.get(operation_id)
         except NotFoundError as error:
             explanation = f"No operation has the id {operation_id!r} (or it has expired)."
-            return self._problem(Problem(404, "No such operation", explanation, error.code, error.detail))
+            problem = Problem(
+                404, "No such operation", explanation, error.code, error.detail, api_status=error.status
+            )
+            return self._problem(problem)
         except OperationsError as error:
             return self._problem(self._api_problem(error))
 
@@ -133,8 +136,8 @@ class Console:
             explanation = "The API says what is wrong with the filters of this page:"
         else:
             status, title = 502, "The API answered with an error"
-            explanation = f"{self.endpoint} answered {error.status}, even after retrying where that helps:"
-        return Problem(status, title, explanation, error.code, error.detail, error.errors)
+            explanation = f"{self.endpoint} answered with an error, even after retrying where that helps:"
+        return Problem(status, title, explanation, error.code, error.detail, error.errors, error.status)
 
     def _problem(self, problem: Problem) -> Reply:
         return Reply(problem.status, pages.problem_page(self.endpoint, problem).encode())

@@ -48,12 +48,13 @@ def environment() -> Environment:
 class Problem:
     """What an error page says: a title, a sentence for a person, and the API's problem, if any."""
 
-    status: int
+    status: int  # of the console's page
     title: str
     explanation: str
     code: str = ""
     detail: str = ""
     errors: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    api_status: int = 0  # the status the API answered with; 0 when it gave no answer
 
 
 def list_page(
