@@ -210,13 +210,13 @@ def follow_lines(versions: Iterator[StoredRecord]) -> StoredRecord:
     return stored
 
 
-def follow_live(versions: Iterator[StoredRecord]) -> StoredRecord:
+def follow_live(versions: Iterator[StoredRecord], console: Any = None) -> StoredRecord:
     from rich.live import Live
 
     from operations_client import views
 
     view = views.WatchView()
-    with Live(view, refresh_per_second=4):
+    with Live(view, console=console, refresh_per_second=4):
         for stored in versions:
             view.stored = stored
     assert view.stored is not None  # follow() yields at least once or raises

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any, Final, cast
 from urllib.parse import quote, urlsplit
 
@@ -131,7 +131,7 @@ class OperationsClient:
         Polls with capped exponential backoff and jitter: the interval starts at `interval`, doubles while
         nothing changes, up to 8 times `interval`, and starts again from `interval` after each change.
         """
-        deadline = time.monotonic() + timeout
+        deadline = monotonic() + timeout
         last: StoredRecord | None = None
         quiet_polls = 0
         while True:
@@ -144,7 +144,7 @@ class OperationsClient:
             last = current
             if current.finished:
                 return
-            remaining = deadline - time.monotonic()
+            remaining = deadline - monotonic()
             if remaining <= 0:
                 raise WaitTimeout(_timeout_problem(operation_id, timeout, current), last)
             retry.sleep(min(remaining, _poll_delay(interval, quiet_polls)))

@@ -49,9 +49,13 @@ class Signer:
         if self._credentials is not None:
             return
         import botocore.session  # only a signed request pays for botocore
+        from botocore.exceptions import BotoCoreError
 
         session = botocore.session.get_session()
-        credentials = session.get_credentials()
+        try:
+            credentials = session.get_credentials()
+        except BotoCoreError as error:  # a profile that does not exist, an expired SSO login…
+            raise CredentialsError(client_problem("CREDENTIALS_MISSING", str(error))) from None
         if credentials is None:
             raise CredentialsError(
                 client_problem(

@@ -81,10 +81,12 @@ def clusters_table(stored: StoredRecord) -> RenderableType:
 def summaries_table(summaries: Iterable[dict[str, Any]]) -> Table:
     """Summaries, one a row, readable at 80 columns: the id is never cut, the request is."""
     table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("OPERATION", overflow="fold", ratio=3)
+    table.add_column("OPERATION", overflow="fold")
     table.add_column("STATUS", no_wrap=True)
     table.add_column("UPDATED", no_wrap=True)
-    table.add_column("REQUEST", overflow="ellipsis", no_wrap=True, ratio=2)
+    # the one column that gives way: Rich narrows the columns that may wrap, and a cell of one line cut
+    # with an ellipsis still counts as one that may
+    table.add_column("REQUEST")
     table.add_column("CLUSTERS", no_wrap=True, justify="right")
     for summary in summaries:
         tally = summary["target_clusters"]
@@ -95,7 +97,7 @@ def summaries_table(summaries: Iterable[dict[str, Any]]) -> Table:
             summary["operation_id"],
             styled(summary["status"]),
             summary["last_update_time"],
-            f"{request['method']} {request['uri']}",
+            Text(f"{request['method']} {request['uri']}", no_wrap=True, overflow="ellipsis"),
             clusters,
         )
     return table

@@ -1,0 +1,100 @@
+"""The client's tests: the local server (`make run`'s, with moto behind it, in a process of its own), a
+scripted fake API for what the real one rarely does, and opsctl run in-process by Click's runner."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from operations_client import OperationsClient, RetryPolicy, retry
+from operations_client.cli import cli
+from tests.client.fake_api import FakeApi, serve
+from tests.conftest import minimal_record
+from tests.integrity.server_fleet import STARTUP_SECONDS, start_server_process, wait_until_answering
+
+# Tests see the delays asked for, and wait for none of them.
+FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
+
+RunCli = Callable[..., Result]
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every delay the client sleeps (retries and polling), recorded and not waited out."""
+    delays: list[float] = []
+    monkeypatch.setattr(retry, "sleep", delays.append)
+    return delays
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeApi]:
+    yield from serve()
+
+
+@pytest.fixture(scope="session")
+def local_api() -> Iterator[str]:
+    """The base URL of `python -m devtools.local_server` on a port of its choosing, with its own moto. A
+    process apart: its log lines never mix with what opsctl prints."""
+    server = start_server_process(endpoint_url="", table_name="operations")
+    try:
+        wait_until_answering(server, time.monotonic() + STARTUP_SECONDS)
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def client(local_api: str) -> OperationsClient:
+    return OperationsClient(local_api, retry_policy=FAST)
+
+
+@pytest.fixture
+def new_id(request: pytest.FixtureRequest) -> str:
+    """An operation id of this test's own: the local server's table is shared by the session."""
+    return f"client-{request.node.name}"[:128].replace("[", "-").replace("]", "")
+
+
+@pytest.fixture
+def run_cli(local_api: str) -> RunCli:
+    """`opsctl ARGS…` against the local server, in-process; stdout and stderr apart."""
+
+    def run(*args: str, input: str | None = None, endpoint: str | None = local_api) -> Result:
+        env = {"OPERATIONS_API_URL": endpoint} if endpoint else {"OPERATIONS_API_URL": ""}
+        return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
+
+    return run
+
+
+def record_for(operation_id: str, **overrides: Any) -> dict[str, Any]:
+    return minimal_record(operation_id=operation_id, **overrides)
+
+
+def record_file(tmp_path: Any, record: dict[str, Any]) -> str:
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    return str(path)
+
+
+def finish_later(client: OperationsClient, operation_id: str, status: str, delay: float) -> threading.Thread:
+    """A worker that reports progress, then the final status, while the test waits."""
+
+    def work() -> None:
+        time.sleep(delay)
+        client.put(
+            operation_id, record_for(operation_id, last_update_time="20261122_064300", sub_status="1/2")
+        )
+        time.sleep(delay)
+        final: dict[str, Any] = record_for(operation_id, last_update_time="20261122_064400", status=status)
+        if status in ("completed", "failed"):
+            final["response"] = {"status_code": 200 if status == "completed" else 500, "body": ""}
+        client.put(operation_id, final)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread

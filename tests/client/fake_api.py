@@ -1,0 +1,119 @@
+"""A scripted stand-in for the API on 127.0.0.1: each request gets the next scripted answer and is
+recorded as received (method, path, query, headers, body), so a test sees what the client sent and how
+it behaves on answers the real server gives rarely (503, 429, a connection reset). With no answers left,
+GET /v1/operations serves `summaries` in pages as the list's contract says (docs/api.md, "Listing
+operations"), its tokens opaque offsets bound to the filters."""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit
+
+RESET: Final = "reset"  # a scripted answer: close the connection at once, with a TCP reset
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Received:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    raw_path: str
+
+
+class FakeApi(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.script: deque[Reply | str] = deque()
+        self.received: list[Received] = []
+        self.summaries: list[dict[str, Any]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def answer(self, *replies: Reply | str) -> None:
+        self.script.extend(replies)
+
+    def list_page(self, query: dict[str, str]) -> Reply:
+        size = int(query.get("page_size", "25"))
+        filters = json.dumps({k: v for k, v in sorted(query.items()) if k not in ("page_token", "page_size")})
+        token = query.get("page_token")
+        start = 0
+        if token is not None:
+            bound, _, offset = token.partition("@")
+            if bound != str(hash(filters)):
+                return Reply(400, {"code": "VALIDATION_ERROR", "detail": "page_token", "status": 400})
+            start = int(offset)
+        page: dict[str, Any] = {"operations": self.summaries[start : start + size]}
+        if start + size < len(self.summaries):
+            page["next_page_token"] = f"{hash(filters)}@{start + size}"
+        return Reply(200, page)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeApi
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        parts = urlsplit(self.path)
+        query = {name: values[-1] for name, values in parse_qs(parts.query).items()}
+        received = Received(
+            self.command, parts.path, query, dict(self.headers.items()), self.rfile.read(length), self.path
+        )
+        self.server.received.append(received)
+        scripted = self.server.script.popleft() if self.server.script else None
+        if scripted == RESET:
+            # SO_LINGER 0: close() sends RST, the client sees "connection reset by peer"
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
+        if not isinstance(scripted, Reply):
+            scripted = self.server.list_page(query) if parts.path == "/v1/operations" else Reply(404, {})
+        body = scripted.body if isinstance(scripted.body, bytes) else json.dumps(scripted.body).encode()
+        self.send_response(scripted.status)
+        for name, value in scripted.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: the test reads `received`."""
+
+
+def serve() -> Iterator[FakeApi]:
+    server = FakeApi()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

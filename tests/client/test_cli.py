@@ -1,0 +1,224 @@
+"""opsctl, every command and exit status, against the local server (docs/client.md, "Exit status")."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from operations_client import OperationsClient
+from operations_client.cli import follow_live
+from tests.client.conftest import RunCli, finish_later, record_file, record_for
+from tests.client.fake_api import FakeApi
+from tests.conftest import full_record
+
+
+@pytest.fixture
+def failed_op(client: OperationsClient, new_id: str) -> str:
+    client.put(new_id, {**full_record(), "operation_id": new_id})
+    return new_id
+
+
+def test_put_prints_the_stored_etag_and_get_json_prints_the_body_as_returned(
+    run_cli: RunCli, client: OperationsClient, new_id: str, tmp_path: Any
+) -> None:
+    put = run_cli("put", new_id, "-f", record_file(tmp_path, record_for(new_id)))
+    assert put.exit_code == 0, put.stderr
+    stored = client.get(new_id)
+    assert put.stdout == f"{stored.etag}\n"
+    got = run_cli("get", new_id, "-o", "json")
+    assert got.exit_code == 0
+    assert got.stdout == stored.raw + "\n"
+
+
+def test_put_reads_stdin_and_honours_preconditions(run_cli: RunCli, new_id: str) -> None:
+    body = json.dumps(record_for(new_id))
+    first = run_cli("put", new_id, "-f", "-", "--if-none-match", input=body)
+    assert first.exit_code == 0
+    again = run_cli("put", new_id, "-f", "-", "--if-none-match", input=body)
+    assert again.exit_code == 4
+    assert "412 PRECONDITION_FAILED" in again.stderr
+    changed = json.dumps(record_for(new_id, sub_status="2/3"))
+    matched = run_cli("put", new_id, "-f", "-", "--if-match", first.stdout.strip(), input=changed)
+    assert matched.exit_code == 0
+    assert matched.stdout != first.stdout
+
+
+def test_get_table_shows_the_record_and_its_clusters(run_cli: RunCli, failed_op: str) -> None:
+    result = run_cli("get", failed_op)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert any(line.split()[:2] == ["status", "failed"] for line in lines)
+    assert any(line.split()[:3] == ["cluster-b", "failed", "409"] for line in lines)
+    assert "2/3 clusters done, 1 failed" in result.stdout
+    assert max(len(line.rstrip()) for line in lines) <= 80
+
+
+def test_an_api_error_is_told_on_stderr_with_each_fault(run_cli: RunCli, new_id: str) -> None:
+    bad = json.dumps(record_for(new_id, status="finished", colour="red"))
+    result = run_cli("put", new_id, "-f", "-", input=bad)
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: 400 VALIDATION_ERROR: ")
+    assert "  /status: " in result.stderr
+    assert "  /colour: " in result.stderr
+    missing = run_cli("get", "no-such-op")
+    assert (missing.exit_code, missing.stderr.split(":")[:2]) == (4, ["error", " 404 OPERATION_NOT_FOUND"])
+
+
+@pytest.mark.parametrize(
+    ("args", "told"),
+    [
+        (["get"], "Missing argument"),
+        (["get", "op", "-o", "yaml"], "'yaml' is not one of"),
+        (["put", "op"], "Missing option '-f'"),
+        (["put", "op", "-f", "/no/such/file"], "No such file"),
+        (["list", "--status", "done"], "unknown status done"),
+        (["list", "--since", "yesterday"], "relative time"),
+        (["list", "--before", "20261399_000000"], "not a real calendar time"),
+        (["list", "--limit", "0"], "--limit"),
+        (["watch", "op", "--interval", "0"], "--interval"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_usage_errors_exit_2(run_cli: RunCli, args: list[str], told: str) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert told in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("body", "told"), [("{not json", "not JSON"), ("[1, 2]", "JSON object")])
+def test_a_file_that_is_no_record_is_a_usage_error(run_cli: RunCli, body: str, told: str) -> None:
+    result = run_cli("put", "op", "-f", "-", input=body)
+    assert result.exit_code == 2
+    assert told in result.stderr
+
+
+def test_an_endpoint_is_required_and_must_be_a_url(run_cli: RunCli) -> None:
+    missing = run_cli("get", "op", endpoint=None)
+    assert missing.exit_code == 2
+    assert "OPERATIONS_API_URL" in missing.stderr
+    bad = run_cli("--endpoint", "localhost:3000", "get", "op")
+    assert bad.exit_code == 2
+    assert "http" in bad.stderr
+
+
+def test_no_server_is_an_error_in_words(run_cli: RunCli, sleeps: list[float]) -> None:
+    result = run_cli("--endpoint", "http://127.0.0.1:9", "get", "op")
+    assert result.exit_code == 4
+    assert "CONNECTION_FAILED" in result.stderr
+    assert "Connection refused" in result.stderr
+
+
+def test_missing_credentials_for_a_signed_endpoint(run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    result = run_cli("--endpoint", "https://abc.execute-api.eu-west-1.amazonaws.com", "get", "op")
+    assert result.exit_code == 4
+    assert "CREDENTIALS_MISSING" in result.stderr
+
+
+# --- list ----------------------------------------------------------------------------------------------
+
+
+def summary(number: int, status: str = "executing") -> dict[str, Any]:
+    return {
+        "operation_id": f"op-{number:03d}-{'x' * 30}",
+        "status": status,
+        "occurred_time": "20261122_064230",
+        "last_update_time": f"20261122_07{number // 60:02d}{number % 60:02d}",
+        "request": {"method": "POST", "uri": "/v1/networks/with/a/rather/long/path/" + "p" * 40},
+        "target_clusters": {"total": 3, "succeeded": 1, "failed": 1, "pending": 1},
+    }
+
+
+def test_list_json_follows_the_pages_into_one_array(fake_api: FakeApi, run_cli: RunCli) -> None:
+    fake_api.summaries = [summary(n) for n in range(230)]
+    result = run_cli("--endpoint", fake_api.url, "list", "-o", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == fake_api.summaries
+    assert [r.query.get("page_size") for r in fake_api.received] == ["100", "100", "100"]
+
+
+def test_list_sends_the_filters_and_stops_at_the_limit(fake_api: FakeApi, run_cli: RunCli) -> None:
+    fake_api.summaries = [summary(n) for n in range(30)]
+    args = ["--status", "executing,failed", "--since", "20261122_000000", "--before", "2h", "--limit", "12"]
+    result = run_cli("--endpoint", fake_api.url, "list", *args, "-o", "json")
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)) == 12
+    (received,) = fake_api.received
+    assert received.query["status"] == "executing,failed"
+    assert received.query["updated_since"] == "20261122_000000"
+    assert len(received.query["updated_before"]) == len("20261122_000000")
+    assert received.query["page_size"] == "12"
+
+
+def test_list_table_is_readable_at_80_columns(fake_api: FakeApi, run_cli: RunCli) -> None:
+    fake_api.summaries = [summary(1), summary(2, "failed")]
+    result = run_cli("--endpoint", fake_api.url, "list")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["OPERATION", "STATUS", "UPDATED", "REQUEST", "CLUSTERS"]
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    first_column = lines[0].index("STATUS")
+    ids = "".join(line[:first_column].strip() for line in lines[1:])
+    assert ids == summary(1)["operation_id"] + summary(2)["operation_id"], "an id is folded, never cut"
+    assert "failed" in result.stdout
+    assert "2/3 (1✗)" in result.stdout
+
+
+# --- watch ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "exit_status"), [("completed", 0), ("failed", 1), ("canceled", 3)])
+def test_watch_exits_by_the_final_status_printing_a_line_per_change(
+    run_cli: RunCli, client: OperationsClient, new_id: str, status: str, exit_status: int
+) -> None:
+    client.put(new_id, record_for(new_id))
+    worker = finish_later(client, new_id, status, delay=0.2)
+    result = run_cli("watch", new_id, "--interval", "0.05", "--timeout", "30")
+    worker.join()
+    assert result.exit_code == exit_status, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3, "one line per change"
+    assert lines[0].startswith("20261122_064230  executing  clusters 0/0 done")
+    assert lines[1].startswith("20261122_064300  executing (1/2)  clusters 0/0 done")
+    assert lines[2].startswith(f"20261122_064400  {status}  ")
+
+
+def test_watch_times_out_with_124(run_cli: RunCli, client: OperationsClient, new_id: str) -> None:
+    client.put(new_id, record_for(new_id))
+    result = run_cli("watch", new_id, "--interval", "0.05", "--timeout", "0.3")
+    assert result.exit_code == 124
+    assert "timeout: " in result.stderr
+    assert "still executing" in result.stderr
+
+
+def test_watch_of_an_unknown_operation_is_an_api_error(run_cli: RunCli) -> None:
+    result = run_cli("watch", "no-such-op", "--timeout", "1")
+    assert result.exit_code == 4
+    assert "OPERATION_NOT_FOUND" in result.stderr
+
+
+def test_the_live_view_draws_status_clusters_and_progress(client: OperationsClient, failed_op: str) -> None:
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=80, color_system=None)
+    final = follow_live(client.follow(failed_op, timeout=5), console=console)
+    assert final.record["status"] == "failed"
+    drawn = screen.getvalue()
+    for shown in ("status", "failed", "elapsed", "0:02:42", "cluster-a", "succeeded", "cluster-c", "pending"):
+        assert shown in drawn
+    assert "2/3 clusters done, 1 failed" in drawn
+    assert "━" in drawn, "a progress bar"
+
+
+def test_help_lists_every_command(run_cli: RunCli) -> None:
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    assert {"get", "put", "list", "watch"} <= set(result.stdout.split())
