@@ -1299,7 +1299,6 @@ def render(facts: dict[str, Any]) -> str:
 def write_report(facts: dict[str, Any]) -> None:
     chart(facts["warm"], DOCS / "latency-by-record-size.png")
     (DOCS / "performance.md").write_text(render(facts), encoding="utf-8")
-    README.write_text(with_readme_summary(README.read_text(encoding="utf-8"), facts), encoding="utf-8")
 
 
 def main() -> int:

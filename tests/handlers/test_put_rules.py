@@ -132,7 +132,7 @@ def test_a_100000_character_id_is_refused_without_echoing_it(get: Invoke, put: I
         assert len(result["body"]) < 2_000
 
 
-# --- optimistic concurrency (decision 9) --------------------------------------------------------
+# --- optimistic concurrency (docs/api.md, "Optimistic concurrency") ------------------------------
 
 
 def test_if_match_applies_only_to_that_version(put: Invoke, get: Invoke) -> None:
@@ -211,7 +211,8 @@ def test_an_empty_body_is_a_400(put: Invoke, body: str | None) -> None:
     event["body"] = body
     result = put(event)
     assert result["statusCode"] == 400
-    assert "empty" in body_of(result)["errors"][0]["detail"]
+    assert code_of(result) == "MALFORMED_JSON"
+    assert body_of(result)["errors"] == [{"pointer": "", "detail": "the request body is empty"}]
 
 
 @pytest.mark.parametrize("body", ["[]", '[{"operation_id": "op-1"}]', "null", '"op-1"', "42"])
@@ -221,6 +222,14 @@ def test_a_body_that_is_not_an_object_is_a_400(put: Invoke, body: str) -> None:
     result = put(event)
     assert result["statusCode"] == 400
     assert code_of(result) == "MALFORMED_JSON"
+
+
+def test_a_syntax_error_is_told_with_its_line_and_column(put: Invoke) -> None:
+    event = put_event(minimal_record())
+    event["body"] = '{\n  "operation_id": "op-1",\n  "status": executing\n}'
+    result = put(event)
+    assert code_of(result) == "MALFORMED_JSON"
+    assert body_of(result)["errors"] == [{"pointer": "", "detail": "Expecting value at line 3, column 13"}]
 
 
 def test_duplicate_keys_are_refused(put: Invoke, get: Invoke) -> None:

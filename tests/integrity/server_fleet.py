@@ -36,10 +36,16 @@ class ServerProcess(LoggedProcess):
     url: str = ""
 
 
-def start_server_process(endpoint_url: str, table_name: str) -> ServerProcess:
+def start_server_process(endpoint_url: str | None = None, table_name: str | None = None) -> ServerProcess:
     """A local server on a port it chooses itself (PORT=0): a port chosen here and handed over could be
-    taken by another process, or handed to a second server, before the server binds it."""
-    environment = {**os.environ, "PORT": "0", "DYNAMODB_ENDPOINT_URL": endpoint_url, "TABLE_NAME": table_name}
+    taken by another process, or handed to a second server, before the server binds it. Without an
+    endpoint, on a DynamoDB of its own (moto's, embedded), empty."""
+    environment = {key: value for key, value in os.environ.items() if key != "DYNAMODB_ENDPOINT_URL"}
+    environment["PORT"] = "0"
+    if endpoint_url is not None:
+        environment["DYNAMODB_ENDPOINT_URL"] = endpoint_url
+    if table_name is not None:
+        environment["TABLE_NAME"] = table_name
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by ServerProcess.stop)
     command = [sys.executable, "-m", "devtools.local_server"]
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
@@ -64,6 +70,17 @@ def wait_until_answering(server: ServerProcess, deadline: float) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"the local server did not answer within {STARTUP_SECONDS} s: {server.output(3000)}")
+
+
+@contextmanager
+def running_server() -> Iterator[str]:
+    """One fresh local server with its own empty DynamoDB, as `make run` starts it; its base URL."""
+    server = start_server_process()
+    try:
+        wait_until_answering(server, time.monotonic() + STARTUP_SECONDS)
+        yield server.url
+    finally:
+        server.stop()
 
 
 @contextmanager

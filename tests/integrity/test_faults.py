@@ -1,10 +1,10 @@
-"""Faults of the network between the function and DynamoDB (issue 4.3), through the handlers.
+"""Faults of the network between the function and DynamoDB, through the handlers.
 
 Throttling and DynamoDB's own errors are injected with botocore's Stubber in tests/handlers and
 tests/unit. Here the faults are on the wire, between the real client (its timeouts and retries as
 configured in settings) and dynalite: nobody listening, dropped connections, a store that never answers,
-a reply lost after the write. Each ends within the function's timeout, as the
-contract's 503 problem with Retry-After (or a 200 once a retry gets through), logs one line, and leaves
+a reply lost after the write. Each ends within the function's timeout, as the contract's 503 problem with
+Retry-After (docs/api.md, "Status codes"), or a 200 once a retry gets through; logs one line; and leaves
 the stored record whole: the old one, or the new one, never a mix.
 """
 

@@ -1,6 +1,7 @@
-"""Hostile input, generated (issue 4.5): schemathesis reads the committed openapi.json and sends requests
-that fit it and requests that break it, over HTTP, to the local server. Whatever it sends: no 5xx, every
-4xx is a problem document, every 2xx is a record valid against the schema, with the documented headers.
+"""Hostile input, generated (docs/api.md, "Strict types"): schemathesis reads the committed openapi.json
+and sends requests that fit it and requests that break it, over HTTP, to the local server. Whatever it
+sends: no 5xx, every 4xx is a problem document, every 2xx is a record valid against the schema, with the
+documented headers.
 
 The document's security scheme (SigV4 in the Authorization header) is API Gateway's business: the local
 server checks no signatures, so generated Authorization headers are simply ignored.

@@ -1,4 +1,5 @@
-"""Hostile input, by hand (issue 4.5): what a fuzzer rarely finds, sent as raw bytes over HTTP.
+"""Hostile input, by hand (docs/api.md, "Strict types"): what a fuzzer rarely finds, sent as raw bytes
+over HTTP.
 
 Every refusal is a 4xx problem document and leaves nothing stored; a record that is valid, however odd
 (a NUL inside a string), is stored and comes back exactly. Nothing is ever a 5xx.
@@ -73,7 +74,7 @@ def hostile_bodies(operation_id: str) -> dict[str, tuple[bytes, str]]:
             valid.replace(b'"method": "POST"', b'"method": "POST", "method": "PUT"'),
             "MALFORMED_JSON",
         ),
-        "an empty body": (b"", "VALIDATION_ERROR"),
+        "an empty body": (b"", "MALFORMED_JSON"),
         "whitespace only": (b" \r\n\t ", "MALFORMED_JSON"),
         "a top-level array": (b"[" + valid + b"]", "MALFORMED_JSON"),
         "a top-level null": (b"null", "MALFORMED_JSON"),

@@ -1,11 +1,12 @@
-"""Races (issue 4.2): hundreds of out-of-order reports from many threads, over HTTP, on dynalite.
+"""Races (docs/api.md, "Writes never go back"): hundreds of out-of-order reports from many threads,
+over HTTP, on dynalite.
 
 Workers report asynchronously, so their PUTs arrive in any order and at the same time. Each of many
 operations gets a burst of reports over the three seconds of its life, several per second; some end in
 a terminal report sent in the same second as running ones. Each burst is shuffled and fired at once from
 16 threads, spread over a fleet of local servers (separate processes, as Lambda's execution environments
 are), so that the winning report really races the others, while pollers read the operations back through
-a server of their own. Whatever the order, the contract (decision 8) says what must be left:
+a server of their own. Whatever the order, the contract says what must be left:
 
 - the final record is one of the newest reports; if the newest second holds a terminal report, that one;
 - a terminal status, once stored, is never left (checked by every poll, not only at the end);

@@ -1,6 +1,6 @@
-"""Size at the true limit (issue 4.4): DynamoDB's 400 KiB item, checked against dynalite, which enforces
-DynamoDB's own limit (moto's is 405,000 B). A record whose item is 409,600 B is stored whole; one byte more
-is a 413 and nothing is stored, nothing truncated."""
+"""Size at the true limit (docs/api.md, "Size"): DynamoDB's 400 KiB item, checked against dynalite,
+which enforces DynamoDB's own limit (moto's is 405,000 B). A record whose item is 409,600 B is stored
+whole; one byte more is a 413 and nothing is stored, nothing truncated."""
 
 from __future__ import annotations
 

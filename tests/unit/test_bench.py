@@ -25,14 +25,6 @@ def test_the_committed_report_is_what_the_committed_figures_say() -> None:
     assert bench.render(facts) == (bench.DOCS / "performance.md").read_text(encoding="utf-8")
 
 
-def test_the_readme_summary_is_what_the_committed_figures_say() -> None:
-    """The README's performance table and its figures are generated from docs/performance.json too."""
-    facts = json.loads((bench.DOCS / "performance.json").read_text(encoding="utf-8"))
-    readme = bench.README.read_text(encoding="utf-8")
-    assert bench.summarisable(facts)
-    assert bench.with_readme_summary(readme, facts) == readme
-
-
 def first_request(function: str, event: str, *options: str) -> dict[str, Any]:
     """The benchmark's own cold-start process, run on the source tree against a closed port (a 503)."""
     arguments = [str(ROOT / "functions" / function), event, "0", *options]
@@ -142,8 +134,6 @@ def test_the_report_renders_when_no_python_of_the_runtimes_version_was_found() -
     rendered = bench.render(facts)
     assert "built artifact" not in rendered.split("## Targets")[1].split("## Optimisations")[0]
     assert "## Memory size and architecture" in rendered
-    readme = bench.README.read_text(encoding="utf-8")
-    assert bench.with_readme_summary(readme, facts) == readme, "the committed summary stays as it was"
 
 
 def test_percentiles_are_taken_from_the_samples() -> None:

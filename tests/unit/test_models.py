@@ -173,9 +173,7 @@ def test_unknown_keys_are_refused_at_every_level(validate: Validate, pointer: st
 )
 @pytest.mark.parametrize("value", [{"a": 1}, ["a"], 1, True])
 def test_strings_are_strict(validate: Validate, pointer: str, value: Any) -> None:
-    assert refusals(validate, with_value(full_record(), pointer, value)) == {
-        pointer: "must be a valid string"
-    }
+    assert refusals(validate, with_value(full_record(), pointer, value)) == {pointer: "must be a string"}
 
 
 @pytest.mark.parametrize(
@@ -188,9 +186,7 @@ def test_strings_are_strict(validate: Validate, pointer: str, value: Any) -> Non
 )
 @pytest.mark.parametrize("value", ["200", 200.5, 200.0, True, False])
 def test_status_codes_must_be_integers(validate: Validate, pointer: str, value: Any) -> None:
-    assert refusals(validate, with_value(full_record(), pointer, value)) == {
-        pointer: "must be a valid integer"
-    }
+    assert refusals(validate, with_value(full_record(), pointer, value)) == {pointer: "must be an integer"}
 
 
 @pytest.mark.parametrize("value", [99, 600, -200, 10**30])

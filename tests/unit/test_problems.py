@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
-from operations_api import problems, rules
+from operations_api import problems, rules, validators
+from operations_api.record_schema import RECORD_SCHEMA
 
 
 def test_a_problem_document_has_every_member_of_the_contract() -> None:
@@ -53,35 +56,41 @@ def test_a_path_id_error_names_the_parameter_and_tells_the_contracts_rule() -> N
             {"type": "extra_forbidden", "loc": ("colour",), "msg": "Extra inputs are not permitted"},
             "is not a key of the operation record (unknown keys are refused)",
         ),
+        ({"type": "string_type", "loc": ("status",), "msg": "…", "input": None}, "must not be null"),
+        ({"type": "literal_error", "loc": ("status",), "msg": "…", "input": None}, "must not be null"),
         (
-            {
-                "type": "string_type",
-                "loc": ("status",),
-                "msg": "Input should be a valid string",
-                "input": None,
-            },
-            "must not be null",
+            {"type": "string_type", "loc": ("status",), "msg": "Input should be…", "input": 1},
+            "must be a string",
         ),
         (
-            {"type": "string_type", "loc": ("status",), "msg": "Input should be a valid string", "input": 1},
-            "must be a valid string",
+            {"type": "literal_error", "loc": ("request", "method"), "ctx": {"expected": "'POST' or 'PUT'"}},
+            "must be 'POST' or 'PUT'",
         ),
         (
-            {
-                "type": "time_order",
-                "loc": ("last_update_time",),
-                "msg": "must not be earlier than occurred_time",
-            },
+            {"type": "less_than_equal", "loc": ("response", "status_code"), "ctx": {"le": 599}},
+            "must be 599 or less",
+        ),
+        (
+            {"type": "time_order", "loc": ("last_update_time",), "msg": "…"},
             "must not be earlier than occurred_time",
+        ),
+        (
+            {"type": "response_required", "loc": ("response",), "ctx": {"status": "failed"}},
+            "is required (not absent, not null) when status is 'failed'",
         ),
     ],
 )
-def test_a_record_fault_is_told_at_its_pointer_in_the_contracts_words(
-    error: dict[str, Any], detail: str
-) -> None:
+def test_a_record_fault_is_told_at_its_pointer_in_our_words(error: dict[str, Any], detail: str) -> None:
     problem = problems.invalid_record([error])
     assert problem.code == "VALIDATION_ERROR"
     assert problem.errors == [{"pointer": problems.json_pointer(error["loc"]), "detail": detail}]
+
+
+def test_a_fault_is_worded_from_its_type_never_from_the_librarys_message() -> None:
+    error = {"type": "int_type", "loc": ("response", "status_code"), "msg": "Input should be a valid integer"}
+    assert problems.invalid_record([error]).errors[0]["detail"] == "must be an integer"
+    assert problems.fault_detail({**error, "type": "a_type_from_a_future_release"}) == problems.UNWORDED_FAULT
+    assert problems.fault_detail({"type": "greater_than_equal", "ctx": {}}) == problems.UNWORDED_FAULT
 
 
 def test_a_record_fault_never_echoes_the_input() -> None:
@@ -89,15 +98,84 @@ def test_a_record_fault_never_echoes_the_input() -> None:
     error = {
         "type": "int_type",
         "loc": ("response", "status_code"),
-        "msg": "Input should be a valid integer",
+        "msg": f"Input should be a valid integer, got {secret}",
         "input": secret,
     }
     assert secret not in problems.invalid_record([error]).body(instance="/v1", request_id="r")
 
 
-def test_an_empty_body_is_named_as_such() -> None:
-    (entry,) = problems.empty_body().errors
-    assert entry == {
-        "pointer": "",
-        "detail": "the request body is empty: send the operation record as a JSON object",
+def test_an_empty_body_is_malformed_json_and_named_as_such() -> None:
+    problem = problems.empty_body()
+    assert (problem.status, problem.code) == (HTTPStatus.BAD_REQUEST, "MALFORMED_JSON")
+    assert problem.errors == [{"pointer": "", "detail": "the request body is empty"}]
+
+
+# --- every error type the record's schema can raise has our wording --------------------------------
+
+# What each kind of node of a pydantic-core schema can raise, and what its constraints add. A node kind
+# missing here fails the test below: say what it raises, and word it in problems.FAULT_WORDING.
+RAISES: Final[dict[str, set[str]]] = {
+    "typed-dict": {"dict_type"},
+    "str": {"string_type"},
+    "int": {"int_type"},
+    "literal": {"literal_error"},
+    "list": {"list_type"},
+}
+CONSTRAINTS: Final[dict[str, str]] = {
+    "min_length": "string_too_short",
+    "max_length": "string_too_long",
+    "pattern": "string_pattern_mismatch",
+    "ge": "greater_than_equal",
+    "le": "less_than_equal",
+    "gt": "greater_than",
+    "lt": "less_than",
+}
+RAISES_NOTHING_ITSELF: Final = frozenset(
+    {"definitions", "definition-ref", "nullable", "typed-dict-field", "function-after", "function-wrap"}
+)
+FUNCTION_KINDS: Final = frozenset({"no-info", "with-info"})  # {"type": ..., "function": f}: not a schema
+
+
+def schema_error_types(node: Any) -> set[str]:
+    """The error types a pydantic-core schema can raise, by walking it."""
+    if isinstance(node, list):
+        return set().union(*(schema_error_types(item) for item in node))
+    if not isinstance(node, dict):
+        return set()
+    found = set().union(*(schema_error_types(value) for value in node.values()))
+    kind = node.get("type")
+    if not isinstance(kind, str) or kind in FUNCTION_KINDS:
+        return found
+    assert kind in RAISES or kind in RAISES_NOTHING_ITSELF, f"a schema node this test does not know: {kind}"
+    found |= RAISES.get(kind, set())
+    found |= {error for constraint, error in CONSTRAINTS.items() if constraint in node}
+    if kind == "typed-dict":
+        fields = node["fields"].values()
+        found |= {"missing"} if any(field.get("required", True) for field in fields) else set()
+        found |= {"extra_forbidden"} if node.get("extra_behavior") == "forbid" else set()
+    return found
+
+
+def custom_error_types() -> set[str]:
+    """The types `validators` raises as PydanticCustomError("<type>", ...)."""
+    tree = ast.parse(inspect.getsource(validators))
+    return {
+        str(call.args[0].value)
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and getattr(call.func, "id", None) == "PydanticCustomError"
+        and isinstance(call.args[0], ast.Constant)  # the other re-raises a fault of the schema as it was
     }
+
+
+def test_every_error_type_the_record_can_raise_has_our_wording() -> None:
+    emittable = schema_error_types(RECORD_SCHEMA) | custom_error_types()
+    assert {"missing", "extra_forbidden", "literal_error", "time_order", "response_required"} <= emittable
+    assert not emittable - set(problems.FAULT_WORDING), "word these in problems.FAULT_WORDING"
+    assert not set(problems.FAULT_WORDING) - emittable, "wording for types the record never raises"
+
+
+def test_the_walk_finds_what_a_new_constraint_would_raise() -> None:
+    assert schema_error_types({"type": "str", "max_length": 9}) == {"string_type", "string_too_long"}
+    with pytest.raises(AssertionError, match="does not know: float"):
+        schema_error_types({"type": "nullable", "schema": {"type": "float"}})

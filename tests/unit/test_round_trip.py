@@ -1,4 +1,5 @@
-"""Property: whatever valid record a PUT stores, a GET gives back exactly (decision 2)."""
+"""Property: whatever valid record a PUT stores, a GET gives back exactly
+(docs/api.md, "Nulls and absence")."""
 
 from __future__ import annotations
 

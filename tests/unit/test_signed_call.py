@@ -1,4 +1,4 @@
-"""The SigV4 client of the README signs requests the way API Gateway's AWS_IAM authorizer checks them."""
+"""The SigV4 client of docs/deploy.md signs requests the way API Gateway's AWS_IAM authorizer checks them."""
 
 from __future__ import annotations
 

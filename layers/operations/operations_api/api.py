@@ -113,8 +113,8 @@ def json_body(event: APIGatewayProxyEventV2) -> Any:
         raise problems.empty_body()
     try:
         return jsonbody.loads_object(event.decoded_body or "")
-    except json.JSONDecodeError as error:
-        raise problems.malformed_json(error.msg) from None
+    except jsonbody.MalformedJson as error:
+        raise problems.malformed_json(str(error)) from None
 
 
 def is_json_content_type(content_type: str) -> bool:

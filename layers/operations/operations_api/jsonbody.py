@@ -2,8 +2,9 @@
 
 Python's `json.loads` is lenient where a record store must not be: it keeps the last of two duplicate
 keys (silently dropping one), accepts NaN and Infinity, and parses lone UTF-16 surrogates that cannot be
-stored or sent back as UTF-8. Each of these is refused here as a `JSONDecodeError`, which `api` answers
-with a 400 MALFORMED_JSON. So is a top level that is not an object: it can never be a record.
+stored or sent back as UTF-8. Each of these is refused here as `MalformedJson`, which `api` answers with
+a 400 MALFORMED_JSON. So is a top level that is not an object: it can never be a record. A syntax error
+keeps its position (line and column), so the sender can find it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 _SURROGATE_ESCAPES = ("\\ud8", "\\ud9", "\\uda", "\\udb", "\\udc", "\\udd", "\\ude", "\\udf")
 
 
-def _refuse(message: str, document: str, position: int = 0) -> json.JSONDecodeError:
-    return json.JSONDecodeError(message, document, position)
+class MalformedJson(ValueError):
+    """A body that is not one strict JSON object; its message says why, for the sender."""
 
 
 _JSON_TYPE_NAMES = {str: "string", int: "number", float: "number", bool: "boolean", list: "array"}
@@ -48,17 +49,15 @@ def loads_object(document: str) -> dict[str, Any]:
     """Parse a request body that must be one JSON object, refusing what cannot round-trip exactly."""
     try:
         value = json.loads(document, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
-    except json.JSONDecodeError:
-        raise
+    except json.JSONDecodeError as error:
+        raise MalformedJson(f"{error.msg} at line {error.lineno}, column {error.colno}") from None
     except RecursionError:
-        raise _refuse("the JSON is nested too deeply", document) from None
+        raise MalformedJson("the JSON is nested too deeply") from None
     except ValueError as error:  # our hooks, or an integer too long to convert
-        raise _refuse(str(error), document) from None
+        raise MalformedJson(str(error)) from None
     if not isinstance(value, dict):
-        raise _refuse(
-            f"the top level is {_JSON_TYPE_NAMES.get(type(value), 'null')}, not an object", document
-        )
+        raise MalformedJson(f"the top level is {_JSON_TYPE_NAMES.get(type(value), 'null')}, not an object")
     lowered = document.lower()
     if any(escape in lowered for escape in _SURROGATE_ESCAPES) and _has_lone_surrogate(value):
-        raise _refuse("a string holds a lone UTF-16 surrogate, which is not Unicode text", document)
+        raise MalformedJson("a string holds a lone UTF-16 surrogate, which is not Unicode text")
     return value

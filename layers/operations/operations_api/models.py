@@ -1,4 +1,4 @@
-"""The operation record of the contract (shared/spec/operations-api.md), as pydantic v2 models.
+"""The operation record of the contract (docs/api.md, "The record"), as pydantic v2 models.
 
 The record's one definition. Pydantic builds from it the OpenAPI document (`make openapi`) and the
 validation schema that the PUT function runs with pydantic-core alone (`record_schema`, written by

@@ -1,4 +1,4 @@
-"""RFC 9457 problem details: the one module that knows the error format (contract, decision 7).
+"""RFC 9457 problem details: the one module that knows the error format (docs/api.md, "Errors").
 
 Every non-2xx answer the service produces is built here. The rest of the code raises `Problem`s and never
 writes an error body itself: if the missing "Error response format" sheet turns up, only this module
@@ -11,6 +11,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, Final
+
+from operations_api import rules
 
 PROBLEM_CONTENT_TYPE: Final = "application/problem+json"
 TYPE_PREFIX: Final = "tag:operations-api,2026:problems/"
@@ -111,7 +113,7 @@ def malformed_json(reason: str) -> Problem:
     return Problem(
         HTTPStatus.BAD_REQUEST,
         "MALFORMED_JSON",
-        f"The request body is not a JSON object: {reason}. Nothing was stored.",
+        f"The request body is not one strict JSON object: {reason}. Nothing was stored.",
         errors=[{"pointer": "", "detail": reason}],
     )
 
@@ -216,38 +218,62 @@ def internal_error() -> Problem:
 
 # --- pydantic-core's validation errors of a body -> one problem -----------------------------------
 
+# How each fault of a record is told, by pydantic-core's error `type` (and the custom types that
+# `validators` raises), in the contract's words rather than the library's: its messages may change with a
+# release, ours do not. `{name}` is filled from the error's context. A test fails when the record's schema
+# can raise a type that is missing here.
+FAULT_WORDING: Final[Mapping[str, str]] = {
+    "missing": "is required",
+    "extra_forbidden": "is not a key of the operation record (unknown keys are refused)",
+    "dict_type": "must be an object",
+    "list_type": "must be an array",
+    "string_type": "must be a string",
+    "string_too_short": "must not be empty",  # the record's only length rule: non-empty strings
+    "int_type": "must be an integer",
+    "greater_than_equal": "must be {ge} or more",
+    "less_than_equal": "must be {le} or less",
+    "literal_error": "must be {expected}",
+    "operation_id_format": rules.OPERATION_ID_RULE,
+    "timestamp_format": rules.TIMESTAMP_RULE,
+    "timestamp_calendar": rules.TIMESTAMP_CALENDAR_RULE,
+    "time_order": "must not be earlier than occurred_time",
+    "response_required": "is required (not absent, not null) when status is '{status}'",
+}
+NOT_NULL: Final = "must not be null"
+UNWORDED_FAULT: Final = "is not valid"
+
 
 def invalid_record(errors: Iterable[Mapping[str, Any]]) -> Problem:
     """A PUT body's faults, as pydantic-core reports them (`record`), each at its JSON pointer.
 
-    Input values are never echoed: they can be large or secret. A pointer and a message are enough.
+    Input values are never echoed: they can be large or secret. A pointer and our wording are enough.
     """
     return validation_failed(
-        [{"pointer": json_pointer(error.get("loc", ())), "detail": _message(error)} for error in errors]
+        [{"pointer": json_pointer(error.get("loc", ())), "detail": fault_detail(error)} for error in errors]
     )
 
 
+def fault_detail(error: Mapping[str, Any]) -> str:
+    """One fault in our words, from its type and context (never from the library's message)."""
+    kind = str(error.get("type", ""))
+    if error.get("input", ...) is None and (kind.endswith("_type") or kind == "literal_error"):
+        return NOT_NULL
+    wording = FAULT_WORDING.get(kind, UNWORDED_FAULT)
+    try:
+        return wording.format_map(error.get("ctx") or {})
+    except (KeyError, IndexError, ValueError):  # a context without the value the wording names
+        return UNWORDED_FAULT
+
+
 def empty_body() -> Problem:
-    return validation_failed(
-        [{"pointer": "", "detail": "the request body is empty: send the operation record as a JSON object"}]
+    return Problem(
+        HTTPStatus.BAD_REQUEST,
+        "MALFORMED_JSON",
+        "The request body is empty: send the operation record as one JSON object. Nothing was stored.",
+        errors=[{"pointer": "", "detail": "the request body is empty"}],
     )
 
 
 def json_pointer(path: Iterable[Any]) -> str:
     """RFC 6901: "" is the whole document; '~' and '/' in a key are escaped."""
     return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in path)
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    kind = error.get("type", "")
-    if kind == "missing":
-        return "is required"
-    if kind == "extra_forbidden":
-        return "is not a key of the operation record (unknown keys are refused)"
-    if (kind.endswith("_type") or kind == "literal_error") and error.get("input", ...) is None:
-        return "must not be null"
-    message = str(error.get("msg", "is not valid"))
-    for prefix in ("Input should", "String should", "List should", "Value should"):
-        if message.startswith(prefix):
-            return "must" + message[len(prefix) :]
-    return message

@@ -1,4 +1,4 @@
-"""The contract's field rules (shared/spec/operations-api.md), in plain Python with no pydantic.
+"""The contract's field rules (docs/api.md, "The record"), in plain Python with no pydantic.
 
 `models` builds the record's pydantic models on these rules. The GET function checks its one input, the
 path's operation_id, with them directly: a GET never needs the models, and not importing pydantic keeps a

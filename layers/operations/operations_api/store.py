@@ -2,9 +2,9 @@
 
 The record's keys are the item's attributes, its nested lists stored as native lists and maps. The item
 also holds `_version`, the record's version (its ETag), which is never part of the record. A PUT is one
-conditional `PutItem` that enforces the contract's decision 8 (writes never go back) and the client's
-preconditions (decision 9) atomically; a refusal carries the item as it stood, so the caller can say why
-without a second request. This module knows DynamoDB and nothing of HTTP.
+conditional `PutItem` that enforces, atomically, that writes never go back and the client's preconditions
+(docs/api.md, "Writes never go back" and "Optimistic concurrency"); a refusal carries the item as it
+stood, so the caller can say why without a second request. This module knows DynamoDB and nothing of HTTP.
 
 The attribute-value conversion is written here rather than taken from `boto3.dynamodb.types`: importing
 that module imports all of boto3 (and s3transfer), which costs the cold start more than these few lines,

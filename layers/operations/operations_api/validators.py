@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+from operations_api.problems import FAULT_WORDING
 from operations_api.rules import (
     OPERATION_ID_RULE,
     STATUSES_WITH_RESPONSE,
@@ -32,9 +33,10 @@ def check_operation_id(value: str) -> str:
 
 def check_timestamp(value: str) -> str:
     fault = timestamp_fault(value)
+    if fault == TIMESTAMP_CALENDAR_RULE:
+        raise PydanticCustomError("timestamp_calendar", fault)
     if fault is not None:
-        kind = "timestamp_calendar" if fault == TIMESTAMP_CALENDAR_RULE else "timestamp_format"
-        raise PydanticCustomError(kind, fault)
+        raise PydanticCustomError("timestamp_format", fault)
     return value
 
 
@@ -42,7 +44,7 @@ def not_before_occurrence(value: str, info: ValidationInfo) -> str:
     """last_update_time, against the occurred_time validated before it."""
     occurred = info.data.get("occurred_time")
     if occurred is not None and value < occurred:  # fixed-width digits: text order is time order
-        raise PydanticCustomError("time_order", "must not be earlier than occurred_time")
+        raise PydanticCustomError("time_order", FAULT_WORDING["time_order"])
     return value
 
 
@@ -58,20 +60,18 @@ def response_when_finished(value: Any, handler: ValidatorFunctionWrapHandler) ->
     ):
         return handler(value)
     required = InitErrorDetails(
-        type=PydanticCustomError(
-            "response_required",
-            "is required (not absent, not null) when status is '{status}'",
-            {"status": status},
-        ),
+        type=PydanticCustomError("response_required", FAULT_WORDING["response_required"], {"status": status}),
         loc=("response",),
         input=value.get("response"),
     )
     try:
         handler(value)
     except ValidationError as error:
-        others = [
+        others = [  # each as it was: its type and context are what `problems` words it from
             InitErrorDetails(
-                type=PydanticCustomError(fault["type"], fault["msg"]), loc=fault["loc"], input=fault["input"]
+                type=PydanticCustomError(fault["type"], fault["msg"], fault.get("ctx")),
+                loc=fault["loc"],
+                input=fault["input"],
             )
             for fault in error.errors()
         ]

@@ -1,0 +1,248 @@
+"""Every shell and Python example of README.md and docs/*.md runs as written, against a fresh local server.
+
+The examples of one file run top to bottom, in a temporary working directory they share (a block can
+write a file a later block reads), against a local server of their own (`make run`'s, with an empty
+DynamoDB), its address put where the examples say `127.0.0.1:3000` or `localhost:3000`. Shell blocks run
+with `bash -euo pipefail`, Python blocks with this interpreter. A block that cannot run here (it needs AWS,
+Docker...) is preceded by `<!-- not run: <reason> -->`, and the reason is required.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from devtools.template import ROOT
+from tests.http.conftest import call
+from tests.integrity.server_fleet import running_server
+
+DOCUMENTS: Final = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+RUNNERS: Final = {"sh": "sh", "bash": "sh", "python": "python"}
+FENCE: Final = re.compile(r"^\s*```\s*(\S*)\s*$")
+NOT_RUN: Final = re.compile(r"^\s*<!--\s*not run\s*(?::(.*?))?\s*-->\s*$")
+LOCAL_ADDRESS: Final = re.compile(r"\b(?:127\.0\.0\.1|localhost):3000\b")
+EXAMPLE_SECONDS: Final = 120
+
+
+@dataclass(frozen=True)
+class Example:
+    document: Path
+    line: int  # of the opening fence, 1-based
+    language: str  # "sh" or "python"
+    text: str
+    not_run_reason: str | None  # None: it runs; "" would be a skip that does not say why
+
+    @property
+    def where(self) -> str:
+        name = self.document.relative_to(ROOT) if self.document.is_relative_to(ROOT) else self.document
+        return f"{name}:{self.line}"
+
+
+def examples(document: Path, text: str | None = None) -> list[Example]:
+    """The ```sh and ```python blocks of a Markdown document, in order, each with its skip marker."""
+    lines = (document.read_text(encoding="utf-8") if text is None else text).splitlines()
+    found: list[Example] = []
+    previous = ""  # the last non-blank line outside a block
+    index = 0
+    while index < len(lines):
+        opening = FENCE.match(lines[index])
+        if opening is None:
+            previous = lines[index] if lines[index].strip() else previous
+            index += 1
+            continue
+        end = next((i for i in range(index + 1, len(lines)) if FENCE.match(lines[i])), len(lines))
+        language = RUNNERS.get(opening.group(1).lower())
+        if language is not None:
+            marker = NOT_RUN.match(previous)
+            reason = None if marker is None else (marker.group(1) or "").strip()
+            body = "\n".join(lines[index + 1 : end]) + "\n"
+            found.append(Example(document, index + 1, language, body, reason))
+        previous = ""
+        index = end + 1
+    return found
+
+
+def at_address(text: str, base_url: str) -> str:
+    """The example with `make run`'s default address replaced by the server's."""
+    return LOCAL_ADDRESS.sub(base_url.removeprefix("http://"), text)
+
+
+def run_example(example: Example, base_url: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+    text = at_address(example.text, base_url)
+    command = (
+        ["bash", "-euo", "pipefail", "-c", text] if example.language == "sh" else [sys.executable, "-c", text]
+    )
+    # this interpreter's environment first on PATH: `python` in an example is the project's
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return subprocess.run(
+        command,
+        cwd=workdir,
+        env={**os.environ, "PATH": path},
+        capture_output=True,
+        text=True,
+        timeout=EXAMPLE_SECONDS,
+        check=False,
+    )
+
+
+def failure(example: Example, answer: subprocess.CompletedProcess[str]) -> str | None:
+    """What to tell when an example failed, naming it by file and line; None when it succeeded."""
+    if answer.returncode == 0:
+        return None
+    return (
+        f"{example.where}: the {example.language} example exited with {answer.returncode}\n"
+        f"--- the example\n{example.text}--- its output\n{answer.stdout}{answer.stderr}"
+    )
+
+
+def runnable(document: Path) -> list[Example]:
+    return [example for example in examples(document) if example.not_run_reason is None]
+
+
+@pytest.mark.http
+@pytest.mark.parametrize(
+    "document",
+    [document for document in DOCUMENTS if runnable(document)],
+    ids=lambda document: str(document.relative_to(ROOT)),
+)
+def test_every_example_runs_as_written(document: Path, tmp_path: Path) -> None:
+    with running_server() as base_url:
+        for example in runnable(document):
+            message = failure(example, run_example(example, base_url, tmp_path))
+            if message is not None:
+                pytest.fail(message, pytrace=False)
+
+
+def test_every_example_that_is_not_run_says_why() -> None:
+    silent = [
+        example.where
+        for document in DOCUMENTS
+        for example in examples(document)
+        if example.not_run_reason == ""
+    ]
+    assert not silent, f"add a reason, as in <!-- not run: needs AWS credentials -->: {silent}"
+
+
+def test_the_readme_has_examples_that_run() -> None:
+    assert len(runnable(ROOT / "README.md")) >= 3
+
+
+SAMPLE = """\
+# A document
+
+```sh
+curl -fsS http://127.0.0.1:3000/v1/operations/op-1 http://localhost:3000/x
+```
+
+<!-- not run: needs AWS -->
+
+```python
+print("signed")
+```
+
+<!-- not run -->
+```bash
+make deploy
+```
+
+```json
+{"not": "an example"}
+```
+
+```python
+print(1)
+```
+"""
+
+
+def test_examples_are_found_with_their_line_language_and_reason() -> None:
+    found = examples(ROOT / "sample.md", SAMPLE)
+    assert [(e.line, e.language, e.not_run_reason) for e in found] == [
+        (3, "sh", None),
+        (9, "python", "needs AWS"),
+        (14, "sh", ""),
+        (22, "python", None),
+    ]
+    assert found[0].where == "sample.md:3"
+    assert found[3].text == "print(1)\n"
+
+
+def test_the_default_address_becomes_the_servers() -> None:
+    (first, *_) = examples(ROOT / "sample.md", SAMPLE)
+    assert at_address(first.text, "http://127.0.0.1:45678") == (
+        "curl -fsS http://127.0.0.1:45678/v1/operations/op-1 http://127.0.0.1:45678/x\n"
+    )
+
+
+def test_a_failing_example_is_told_by_file_and_line_with_its_output(tmp_path: Path) -> None:
+    example = Example(ROOT / "docs" / "api.md", 12, "sh", "echo before\nfalse\necho after\n", None)
+    answer = run_example(example, "http://127.0.0.1:9", tmp_path)
+    message = failure(example, answer)
+    assert message is not None
+    assert message.startswith("docs/api.md:12: the sh example exited with 1")
+    assert "before" in message
+    assert "after" not in answer.stdout, "bash -e stops at the first failure"
+
+
+def test_the_blocks_of_one_document_share_a_working_directory(tmp_path: Path) -> None:
+    write = Example(ROOT / "README.md", 1, "sh", "echo kept > note.txt\n", None)
+    read = Example(ROOT / "README.md", 2, "python", "print(open('note.txt').read().strip())\n", None)
+    assert run_example(write, "http://127.0.0.1:9", tmp_path).returncode == 0
+    assert run_example(read, "http://127.0.0.1:9", tmp_path).stdout == "kept\n"
+
+
+# --- the signed call of docs/deploy.md, which needs AWS to run for real --------------------------------
+
+
+def signed_call_example() -> Example:
+    (example,) = [e for e in examples(ROOT / "docs" / "deploy.md") if "SigV4Auth" in e.text]
+    assert example.language == "python"
+    return example
+
+
+@pytest.mark.http
+def test_the_signed_call_example_reads_an_operation(local_api: str, tmp_path: Path) -> None:
+    """The local server checks no signature: this runs the example's whole path with test credentials."""
+    record = (
+        '{"operation_id": "op-42", "occurred_time": "20261122_064230", "last_update_time": "20261122_064230",'
+        ' "status": "executing", "request": {"uri": "/v1/n", "method": "POST", "body": ""}}'
+    )
+    put = call(f"{local_api}/v1/operations/op-42", "PUT", record, Content_Type="application/json")
+    assert put.status == 200
+    answer = run_with_api(signed_call_example(), local_api + "/", tmp_path, os.environ)
+    assert answer.returncode == 0, answer.stderr
+    status, etag, body = answer.stdout.split(" ", 2)
+    assert (status, etag.startswith('"')) == ("200", True)
+    assert '"operation_id":"op-42"' in body
+
+
+def test_the_signed_call_example_says_when_there_are_no_credentials(tmp_path: Path) -> None:
+    nowhere = str(tmp_path / "absent")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    environment.update(
+        AWS_CONFIG_FILE=nowhere, AWS_SHARED_CREDENTIALS_FILE=nowhere, AWS_EC2_METADATA_DISABLED="true"
+    )
+    answer = run_with_api(signed_call_example(), "http://127.0.0.1:9/", tmp_path, environment)
+    assert answer.returncode == 1
+    assert answer.stderr.startswith("No AWS credentials found"), answer.stderr
+
+
+def run_with_api(
+    example: Example, api_url: str, workdir: Path, environment: os._Environ[str] | dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", example.text],
+        cwd=workdir,
+        env={**environment, "API": api_url},
+        capture_output=True,
+        text=True,
+        timeout=EXAMPLE_SECONDS,
+        check=False,
+    )
