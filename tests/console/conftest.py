@@ -3,11 +3,6 @@ serving it from this process, and Debian's headless Chromium (skipped, saying wh
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +12,7 @@ from devtools.console_screenshots import headless_chromium, missing_browser
 from operations_client import OperationsClient
 from operations_client.console.app import Console
 from operations_client.console.server import start_in_background
-from tests.integrity.server_fleet import ROOT, STARTUP_SECONDS, ServerProcess, wait_until_answering
+from tests.integrity.server_fleet import running_server
 
 
 @pytest.fixture(scope="session")
@@ -32,18 +27,8 @@ def browser() -> Iterator[WebDriver]:
 @pytest.fixture(scope="module")
 def api_url() -> Iterator[str]:
     """A fresh local API with its embedded DynamoDB, in a process of its own, on a port it chose."""
-    environment = {**os.environ, "PORT": "0"}
-    environment.pop("DYNAMODB_ENDPOINT_URL", None)
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by ServerProcess.stop)
-    command = [sys.executable, "-m", "devtools.local_server"]
-    server = ServerProcess(
-        subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT), log
-    )
-    try:
-        wait_until_answering(server, time.monotonic() + STARTUP_SECONDS)
-        yield server.url
-    finally:
-        server.stop()
+    with running_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
