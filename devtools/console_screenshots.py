@@ -45,6 +45,7 @@ CHROMIUM_ARGUMENTS: Final = (
 )
 DOCS: Final = ROOT / "docs"
 WIDTH: Final = 1280
+MIN_HEIGHT: Final = 300
 MAX_HEIGHT: Final = 2400
 TIME_FORMAT: Final = "%Y%m%d_%H%M%S"
 
@@ -153,6 +154,7 @@ def seed(client: OperationsClient, now: datetime) -> None:
 
 def fit_to_page(driver: WebDriver) -> None:
     """Resize the window to the page's height (up to MAX_HEIGHT), for a screenshot of the whole page."""
+    driver.set_window_size(WIDTH, MIN_HEIGHT)  # the page's height is at least the window's
     chrome, height = driver.execute_script(
         "window.scrollTo(0, 0); return [window.outerHeight - window.innerHeight, "
         "document.documentElement.scrollHeight];"
