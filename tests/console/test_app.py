@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -205,3 +206,20 @@ def test_an_unexpected_failure_is_a_500_page_not_a_dropped_connection() -> None:
     reply = console.answer("/operations/op-1")
     assert reply.status == 500
     assert "The console failed: TypeError" in read(reply.body.decode()).text
+
+
+def test_without_aws_credentials_a_signing_console_says_so_before_sending_anything(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    endpoint = "https://abc123.execute-api.us-east-1.amazonaws.com"
+    console = Console(OperationsClient(endpoint), endpoint, clock=lambda: NOW)
+    reply = console.answer("/")
+    page = read(reply.body.decode())
+    assert reply.status == 503
+    assert page.of_class("problem-code") == ["CREDENTIALS_MISSING"]
+    assert "The console signs its calls to https://abc123.execute-api" in page.text
