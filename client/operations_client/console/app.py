@@ -62,9 +62,9 @@ class Console:
             return self._route(url.path, url.query)
         except BadQuery as error:
             return self._problem(Problem(400, "This page's address asks for something unknown", str(error)))
-        except (
-            Exception
-        ) as error:  # a page for the user rather than a dropped connection; the trace is logged
+        # Anything else is a fault of the console: a page for the user rather than a dropped connection, and
+        # the trace in the console's log.
+        except Exception as error:
             logger.exception("the console failed on %s", target)
             explanation = f"The console failed: {type(error).__name__}: {error}"
             return self._problem(Problem(500, "The console failed", explanation))
