@@ -119,6 +119,7 @@ client-types: $(VENV)/.stamp
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	$(PY) -m pip install $(PIP_QUIET) -r requirements-bench.txt
 	$(PY) -m devtools.bench
+	$(PY) -m devtools.bench_client
 
 screenshots: $(VENV)/.stamp $(if $(APT_GET),$(CHROMIUM_STAMP))
 	PYTHONPATH=$(CURDIR)/client:$(PYTHONPATH) $(PY) -m devtools.console_screenshots

@@ -23,6 +23,7 @@ from operations_client.record import Status
 from operations_client.times import to_api_time
 
 EXIT_API_ERROR: Final = 4
+EXIT_INTERRUPTED: Final = 130  # as a shell reports SIGINT
 MAX_PAGE_SIZE: Final = 100
 STATUSES: Final = get_args(Status)
 OUTPUT = click.Choice(["table", "json"])
@@ -51,6 +52,9 @@ class OpsctlGroup(click.Group):
         except OperationsError as error:
             report(error)
             ctx.exit(EXIT_API_ERROR)
+        except KeyboardInterrupt:  # Click's own handling would exit 1, which `watch` gives to `failed`
+            click.echo("interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 def report(error: OperationsError) -> None:
@@ -86,6 +90,7 @@ class Settings:
     default=None,
     help="Sign requests with SigV4 (default: yes, except to 127.0.0.1, localhost and [::1]).",
 )
+@click.version_option(package_name="operations-client", prog_name="opsctl")
 @click.pass_context
 def cli(ctx: click.Context, endpoint: str | None, region: str | None, sign: bool | None) -> None:
     """Get, put, list and watch the operations of the operations API."""
@@ -174,12 +179,15 @@ def list_operations(
         page_size=min(limit or MAX_PAGE_SIZE, MAX_PAGE_SIZE),
     )
     found = list(islice(summaries, limit))
+    if not found:
+        click.echo("no operation matches", err=True)
     if output == "json":
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
     else:
         from operations_client import views
 
-        print_rich(views.summaries_table(found))
+        console = rich_console()
+        console.print(views.summaries_table(found, console.width))
 
 
 @cli.command()
@@ -223,10 +231,14 @@ def follow_live(versions: Iterator[StoredRecord], console: Any = None) -> Stored
     return view.stored
 
 
-def print_rich(renderable: Any) -> None:
+def rich_console() -> Any:
     from rich.console import Console
 
-    Console(soft_wrap=False).print(renderable)
+    return Console(soft_wrap=False)
+
+
+def print_rich(renderable: Any) -> None:
+    rich_console().print(renderable)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from typing import Any, Final, cast
 from urllib.parse import quote, urlsplit
 
 from operations_client import retry
-from operations_client.errors import WaitTimeout, client_problem
+from operations_client.errors import OperationsError, WaitTimeout, client_problem
 from operations_client.record import TERMINAL_STATUSES, Operation
 from operations_client.retry import RetryPolicy
 from operations_client.signing import Signer, is_loopback
@@ -98,8 +98,12 @@ class OperationsClient:
     ) -> Page:
         """One page of summaries, newest first (docs/api.md, "Listing operations")."""
         query = _list_query(status, updated_since, updated_before, page_size, page_token)
-        page = json.loads(self._transport.call("GET", LIST_PATH, query=query).body)
-        return Page(operations=page["operations"], next_page_token=page.get("next_page_token"))
+        answer = self._transport.call("GET", LIST_PATH, query=query)
+        _, page = _json_object(answer)
+        operations, token = page.get("operations"), page.get("next_page_token")
+        if not isinstance(operations, list) or not isinstance(token, str | None):
+            raise _invalid_answer(answer, "a page without its list of operations")
+        return Page(operations=operations, next_page_token=token)
 
     def list(
         self,
@@ -174,8 +178,25 @@ def _operation_path(operation_id: str) -> str:
 
 
 def _stored(answer: Answer) -> StoredRecord:
-    raw = answer.body.decode("utf-8")
-    return StoredRecord(record=cast(Operation, json.loads(raw)), etag=answer.headers.get("ETag", ""), raw=raw)
+    raw, record = _json_object(answer)
+    return StoredRecord(record=cast(Operation, record), etag=answer.headers.get("ETag", ""), raw=raw)
+
+
+def _json_object(answer: Answer) -> tuple[str, dict[str, Any]]:
+    """The body's text and its JSON object; an answer that is none (a proxy's page) is an error."""
+    try:
+        raw = answer.body.decode("utf-8")
+        document = json.loads(raw)
+    except ValueError:  # UnicodeDecodeError is one
+        raise _invalid_answer(answer, "a body that is not JSON") from None
+    if not isinstance(document, dict):
+        raise _invalid_answer(answer, "a JSON body that is not an object")
+    return raw, document
+
+
+def _invalid_answer(answer: Answer, what: str) -> OperationsError:
+    detail = f"the endpoint answered {answer.status} with {what}: is it the operations API?"
+    return OperationsError(client_problem("INVALID_ANSWER", detail, status=answer.status))
 
 
 def _list_query(

@@ -5,7 +5,6 @@ Imported only for table or live output: `-o json` and piped `watch` never load R
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Final
 
 from rich.console import Group, RenderableType
@@ -16,6 +15,10 @@ from rich.text import Text
 from operations_client.client import StoredRecord
 from operations_client.watching import cluster_state, clusters_of, counts, elapsed, format_elapsed
 
+ID_ON_ONE_LINE: Final = 40  # a UUID is 36
+MIN_REQUEST_WIDTH: Final = 12
+COLUMN_GAP: Final = 2
+FIXED_COLUMNS: Final = ((1, "STATUS"), (2, "UPDATED"), (4, "CLUSTERS"))  # (cell index, header)
 STATUS_STYLES: Final = {
     "unexecuted": "dim",
     "executing": "cyan",
@@ -78,29 +81,33 @@ def clusters_table(stored: StoredRecord) -> RenderableType:
     return Group(table, bar) if clusters else Text("no target clusters", style="dim")
 
 
-def summaries_table(summaries: Iterable[dict[str, Any]]) -> Table:
-    """Summaries, one a row, readable at 80 columns: the id is never cut, the request is."""
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("OPERATION", overflow="fold")
+def summaries_table(summaries: list[dict[str, Any]], width: int) -> Table:
+    """Summaries, one a row, in `width` columns (80 and up): an id of up to 40 characters stays on one line,
+    for copying; the request gets what is left, cut with an ellipsis, and is left out below 12 columns."""
+    rows = [_summary_cells(summary) for summary in summaries]
+    longest_id = max((len(row[0]) for row in rows), default=0)
+    id_width = max(len("OPERATION"), min(ID_ON_ONE_LINE, longest_id))
+    fixed = id_width + sum(max(len(header), *(len(row[i]) for row in rows)) for i, header in FIXED_COLUMNS)
+    request_room = width - fixed - COLUMN_GAP * 4
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, COLUMN_GAP // 2))
+    table.add_column("OPERATION", overflow="fold", min_width=id_width)
     table.add_column("STATUS", no_wrap=True)
     table.add_column("UPDATED", no_wrap=True)
-    # the one column that gives way: Rich narrows the columns that may wrap, and a cell of one line cut
-    # with an ellipsis still counts as one that may
-    table.add_column("REQUEST")
+    if request_room >= MIN_REQUEST_WIDTH:
+        table.add_column("REQUEST", no_wrap=True, overflow="ellipsis", max_width=request_room)
     table.add_column("CLUSTERS", no_wrap=True, justify="right")
-    for summary in summaries:
-        tally = summary["target_clusters"]
-        done = tally["succeeded"] + tally["failed"]
-        clusters = f"{done}/{tally['total']}" + (f" ({tally['failed']}✗)" if tally["failed"] else "")
-        request = summary["request"]
-        table.add_row(
-            summary["operation_id"],
-            styled(summary["status"]),
-            summary["last_update_time"],
-            Text(f"{request['method']} {request['uri']}", no_wrap=True, overflow="ellipsis"),
-            clusters,
-        )
+    for operation_id, status, updated, request, clusters in rows:
+        request_cell = [request] if request_room >= MIN_REQUEST_WIDTH else []
+        table.add_row(operation_id, styled(status), updated, *request_cell, clusters)
     return table
+
+
+def _summary_cells(summary: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    tally = summary["target_clusters"]
+    done = tally["succeeded"] + tally["failed"]
+    clusters = f"{done}/{tally['total']}" + (f" ({tally['failed']}✗)" if tally["failed"] else "")
+    request = f"{summary['request']['method']} {summary['request']['uri']}"
+    return summary["operation_id"], summary["status"], summary["last_update_time"], request, clusters
 
 
 class WatchView:

@@ -16,7 +16,7 @@ from operations_client import OperationsClient, RetryPolicy, retry
 from operations_client.cli import cli
 from tests.client.fake_api import FakeApi, serve
 from tests.conftest import minimal_record
-from tests.integrity.server_fleet import STARTUP_SECONDS, start_server_process, wait_until_answering
+from tests.integrity.server_fleet import running_server
 
 # Tests see the delays asked for, and wait for none of them.
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
@@ -41,12 +41,8 @@ def fake_api() -> Iterator[FakeApi]:
 def local_api() -> Iterator[str]:
     """The base URL of `python -m devtools.local_server` on a port of its choosing, with its own moto. A
     process apart: its log lines never mix with what opsctl prints."""
-    server = start_server_process(endpoint_url="", table_name="operations")
-    try:
-        wait_until_answering(server, time.monotonic() + STARTUP_SECONDS)
-        yield server.url
-    finally:
-        server.stop()
+    with running_server() as url:
+        yield url
 
 
 @pytest.fixture
@@ -64,8 +60,10 @@ def new_id(request: pytest.FixtureRequest) -> str:
 def run_cli(local_api: str) -> RunCli:
     """`opsctl ARGS…` against the local server, in-process; stdout and stderr apart."""
 
-    def run(*args: str, input: str | None = None, endpoint: str | None = local_api) -> Result:
-        env = {"OPERATIONS_API_URL": endpoint} if endpoint else {"OPERATIONS_API_URL": ""}
+    def run(
+        *args: str, input: str | None = None, endpoint: str | None = local_api, columns: int = 80
+    ) -> Result:
+        env = {"OPERATIONS_API_URL": endpoint or "", "COLUMNS": str(columns)}
         return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
     return run

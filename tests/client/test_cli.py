@@ -164,13 +164,28 @@ def test_list_table_is_readable_at_80_columns(fake_api: FakeApi, run_cli: RunCli
     result = run_cli("--endpoint", fake_api.url, "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["OPERATION", "STATUS", "UPDATED", "REQUEST", "CLUSTERS"]
+    assert lines[0].split() == ["OPERATION", "STATUS", "UPDATED", "CLUSTERS"], "no room for the request"
     assert max(len(line.rstrip()) for line in lines) <= 80
+    assert [line.split()[0] for line in lines[1:]] == [summary(1)["operation_id"], summary(2)["operation_id"]]
+    assert lines[2].split()[1:] == ["failed", "20261122_070002", "2/3", "(1✗)"]
+
+
+def test_list_table_gives_the_request_what_room_is_left(fake_api: FakeApi, run_cli: RunCli) -> None:
+    fake_api.summaries = [summary(1), {**summary(2), "operation_id": "op-2"}]
+    result = run_cli("--endpoint", fake_api.url, "list", columns=100)
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["OPERATION", "STATUS", "UPDATED", "REQUEST", "CLUSTERS"]
+    assert max(len(line.rstrip()) for line in lines) <= 100
+    request = lines[1][lines[0].index("REQUEST") : lines[0].index("CLUSTERS")].strip()
+    assert request.startswith("POST /v1/networks/with")
+    assert request.endswith("…"), "cut, with an ellipsis"
+
+
+def test_an_id_too_long_for_one_line_is_folded_whole(fake_api: FakeApi, run_cli: RunCli) -> None:
+    fake_api.summaries = [{**summary(1), "operation_id": "x" * 60}]
+    lines = run_cli("--endpoint", fake_api.url, "list").stdout.splitlines()
     first_column = lines[0].index("STATUS")
-    ids = "".join(line[:first_column].strip() for line in lines[1:])
-    assert ids == summary(1)["operation_id"] + summary(2)["operation_id"], "an id is folded, never cut"
-    assert "failed" in result.stdout
-    assert "2/3 (1✗)" in result.stdout
+    assert "".join(line[:first_column].strip() for line in lines[1:]) == "x" * 60
 
 
 # --- watch ---------------------------------------------------------------------------------------------
@@ -222,3 +237,22 @@ def test_help_lists_every_command(run_cli: RunCli) -> None:
     result = run_cli("--help")
     assert result.exit_code == 0
     assert {"get", "put", "list", "watch"} <= set(result.stdout.split())
+
+
+def test_an_empty_list_is_an_empty_array_and_said_on_stderr(fake_api: FakeApi, run_cli: RunCli) -> None:
+    result = run_cli("--endpoint", fake_api.url, "list", "-o", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == []
+    assert "no operation matches" in result.stderr
+
+
+def test_an_interrupted_watch_exits_130_not_as_failed(
+    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(OperationsClient, "get", interrupted)
+    result = run_cli("watch", "op-1")
+    assert result.exit_code == 130
+    assert "interrupted" in result.stderr

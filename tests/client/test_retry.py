@@ -118,3 +118,18 @@ def test_the_budget_counts_attempts_and_time() -> None:
     assert budget.next_delay("4") == 4.0
     assert budget.next_delay("0") is None, "three attempts in all"
     assert RetryBudget(RetryPolicy(budget=5)).next_delay("6") is None
+
+
+@pytest.mark.parametrize("body", [b"<html>welcome</html>", b"[1, 2]", b"\xff\xfe"])
+def test_an_answer_that_is_not_the_apis_is_an_error_in_words(fake_api: FakeApi, body: bytes) -> None:
+    fake_api.answer(Reply(200, body))
+    with pytest.raises(OperationsError) as caught:
+        fake_client(fake_api).get("op-1")
+    assert caught.value.code == "INVALID_ANSWER"
+    assert caught.value.status == 200
+
+
+def test_a_page_without_operations_is_an_error_in_words(fake_api: FakeApi) -> None:
+    fake_api.answer(Reply(200, {"items": []}))
+    with pytest.raises(OperationsError, match="list of operations"):
+        fake_client(fake_api).list_page()

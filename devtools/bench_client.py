@@ -1,0 +1,226 @@
+"""`opsctl get` start-up against its floor (docs/performance.md, section "client").
+
+Start-up is the time from the moment a process is started to the moment its request reaches the server:
+after it, `opsctl get` waits on the network like any client. The floor is a bare Python process that
+imports botocore, signs one request with it and sends it (http.client, which botocore loads anyway): no
+client can start faster and sign. A socket server in this process notes when each request arrives
+(CLOCK_MONOTONIC, shared by every process of the machine) and answers a record. Runs are interleaved
+(floor, opsctl signed, opsctl unsigned, …) so that the machine's drift touches each alike; the figures are
+medians and the per-run ratios' median and quartiles.
+
+    python -m devtools.bench_client [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Final
+
+from devtools.bench import percentile, verdict
+from devtools.bench_sections import replace_section
+from devtools.template import ROOT
+
+CLIENT: Final = ROOT / "client"
+TARGET: Final = 1.5
+RECORD: Final = (
+    b'{"operation_id":"op-1","occurred_time":"20261122_064230","last_update_time":"20261122_064230",'
+    b'"status":"executing","request":{"uri":"/v1/networks","method":"POST","body":""}}'
+)
+ANSWER: Final = (
+    b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nETag: "v1"\r\nConnection: close\r\n'
+    + f"Content-Length: {len(RECORD)}\r\n\r\n".encode()
+    + RECORD
+)
+
+FLOOR: Final = """
+import sys, http.client
+import botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+url = sys.argv[1] + "/v1/operations/op-1"
+request = AWSRequest(method="GET", url=url)
+SigV4Auth(botocore.session.get_session().get_credentials(), "execute-api", "us-east-1").add_auth(request)
+connection = http.client.HTTPConnection(sys.argv[1].removeprefix("http://"))
+connection.request("GET", "/v1/operations/op-1", headers=dict(request.headers.items()))
+connection.getresponse().read()
+"""
+REGION: Final = ["--region", "us-east-1"]
+OPSCTL: Final = "import sys; from operations_client.cli import main; sys.argv[0] = 'opsctl'; main()"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: list[str]
+
+
+def commands(endpoint: str) -> list[Command]:
+    python = sys.executable
+    opsctl = [python, "-c", OPSCTL, "--endpoint", endpoint]
+    return [
+        Command("floor: python + botocore, one signed request", [python, "-c", FLOOR, endpoint]),
+        Command(
+            "opsctl get -o json, signed (--sign)", [*opsctl, "--sign", *REGION, "get", "op-1", "-o", "json"]
+        ),
+        Command("opsctl get -o json, loopback (unsigned)", [*opsctl, "get", "op-1", "-o", "json"]),
+        Command("opsctl get (a table: Rich), signed", [*opsctl, "--sign", *REGION, "get", "op-1"]),
+    ]
+
+
+class ArrivalServer:
+    """Accepts one connection at a time, notes when its first bytes arrive, answers RECORD."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.arrivals: list[float] = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+
+    def serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                self.arrivals.append(time.monotonic())
+                connection.sendall(ANSWER)
+
+
+@contextmanager
+def arrival_server() -> Iterator[ArrivalServer]:
+    server = ArrivalServer()
+    server.thread.start()
+    try:
+        yield server
+    finally:
+        server.socket.shutdown(socket.SHUT_RDWR)  # wakes the accept() that close() alone would leave waiting
+        server.socket.close()
+        server.thread.join(timeout=5)
+
+
+def environment() -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(CLIENT),
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+@dataclass(frozen=True)
+class Run:
+    start_up: float  # ms from process start to the request's arrival
+    total: float  # ms from process start to its exit
+
+
+def run_once(command: Command, server: ArrivalServer) -> Run:
+    seen = len(server.arrivals)
+    started = time.monotonic()
+    subprocess.run(command.args, env=environment(), check=True, capture_output=True, cwd=ROOT)
+    ended = time.monotonic()
+    if len(server.arrivals) != seen + 1:
+        raise RuntimeError(f"{command.name}: expected one request, saw {len(server.arrivals) - seen}")
+    return Run((server.arrivals[-1] - started) * 1000, (ended - started) * 1000)
+
+
+def measure(runs: int, run: Callable[[Command, ArrivalServer], Run] = run_once) -> dict[str, list[Run]]:
+    # a pip-installed client has its bytecode compiled at install time; this checkout would not otherwise
+    compileall.compile_dir(CLIENT / "operations_client", quiet=1)
+    samples: dict[str, list[Run]] = {}
+    with arrival_server() as server:
+        listed = commands(server.url)
+        for command in listed:  # one unmeasured round: the file system's caches are warm for all alike
+            run(command, server)
+        for _ in range(runs):
+            for command in listed:
+                samples.setdefault(command.name, []).append(run(command, server))
+    return samples
+
+
+def modules_loaded(args: list[str]) -> set[str]:
+    """The top-level packages a command imports (python -X importtime), for what is kept lazy."""
+    python, *rest = args
+    answer = subprocess.run(
+        [python, "-X", "importtime", *rest], env=environment(), capture_output=True, text=True, cwd=ROOT
+    )
+    lines = [line.split("|")[-1] for line in answer.stderr.splitlines() if line.startswith("import time:")]
+    return {line.strip().split(".")[0] for line in lines[1:]}
+
+
+def ratios(runs: list[Run], floor: list[Run]) -> list[float]:
+    return [run.start_up / base.start_up for run, base in zip(runs, floor, strict=True)]
+
+
+def render(samples: dict[str, list[Run]], loaded: dict[str, bool], when: str) -> str:
+    names = list(samples)
+    floor = samples[names[0]]
+    runs = len(floor)
+    lines = [
+        "## Client start-up (`opsctl get`)",
+        "",
+        f"Generated by `python -m devtools.bench_client` ({when}, {platform.machine()}, Python "
+        f"{platform.python_version()}): from process start to the request's arrival at a local socket, "
+        f"{runs} interleaved runs of each. The floor is a bare Python process that imports botocore, "
+        "signs one request and sends it. The client's bytecode compiled, as `pip install` leaves it.",
+        "",
+        "| process | start-up, median (ms) | start-up / floor: median of runs (quartiles) | to exit (ms) |",
+        "|---|---|---|---|",
+    ]
+    for name in names:
+        shares = ratios(samples[name], floor)
+        quartiles = f"{percentile(shares, 0.25):.2f}-{percentile(shares, 0.75):.2f}"
+        start_up = statistics.median(run.start_up for run in samples[name])
+        total = statistics.median(run.total for run in samples[name])
+        lines.append(
+            f"| {name} | {start_up:.0f} | {statistics.median(shares):.2f} ({quartiles}) | {total:.0f} |"
+        )
+    signed = statistics.median(ratios(samples[names[1]], floor))
+    lazily = ", ".join(
+        f"{package}: {'imported' if seen else 'not imported'}" for package, seen in loaded.items()
+    )
+    lines += [
+        "",
+        f"Target: `opsctl get`, signed, ≤ {TARGET}x the floor: {verdict(signed, TARGET)}.",
+        f"Imported by `opsctl get -o json` (python -X importtime): {lazily}. Rich is imported only to draw a",
+        "table or the live view, after the answer: it shows in the time to exit, not in the start-up.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args(argv)
+    samples = measure(args.runs)
+    with arrival_server() as server:
+        packages = modules_loaded(commands(server.url)[1].args)
+    loaded = {package: package in packages for package in ("botocore", "click", "rich")}
+    markdown = render(samples, loaded, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+    replace_section("client", markdown)
+    print(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
