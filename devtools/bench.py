@@ -687,10 +687,10 @@ def _get_parts(operation_id: str) -> dict[str, float]:
 
     request = {"TableName": TABLE, "Key": {"operation_id": {"S": operation_id}}, "ConsistentRead": True}
     item = store.dynamodb_client().get_item(**request)["Item"]
-    document = store._stored(item, None).document
+    document = store.from_item(item).document
     return {
         "dynamodb_get": statistics.median(timed(lambda: store.dynamodb_client().get_item(**request), 100)),
-        "from_attributes": statistics.median(timed(lambda: store._stored(item, None), 100)),
+        "from_attributes": statistics.median(timed(lambda: store.from_item(item), 100)),
         "serialise": statistics.median(
             timed(lambda: json.dumps(document, ensure_ascii=False, separators=(",", ":")), 100)
         ),

@@ -7,6 +7,7 @@ the page as it stands, so a figure lives once and one suite's run never erases a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Final
 
@@ -39,3 +40,8 @@ def read_section(name: str, page: Path = PERFORMANCE_PAGE) -> str | None:
     text = page.read_text(encoding="utf-8") if page.exists() else ""
     _, found, rest = text.partition(start)
     return rest.partition(end)[0].strip() if found else None
+
+
+def without_sections(text: str) -> str:
+    """The page as it stood before any section was appended: what `make bench`'s own report renders."""
+    return re.sub(r"\n\n<!-- bench:([\w-]+) -->\n.*?\n<!-- /bench:\1 -->(?=\n|$)", "", text, flags=re.DOTALL)

@@ -6,7 +6,8 @@ boto3 is the runtime's own (devtools.runtime_packages). The process is a Python 
 version when the machine has one (python3.X on PATH, or pyenv's), else this one, and it says which; a layer
 whose compiled extensions are for another Python, machine or OS cannot run here, and it says so instead
 of failing on an ImportError. DynamoDB is DYNAMODB_ENDPOINT_URL if set, else moto's server for the
-duration, with the template's table. The handler's result is printed on stdout as JSON; logs go to stderr.
+duration, with the template's table (and EventBridge, for the stream consumer: the events it published are
+printed afterwards). The handler's result is printed on stdout as JSON; logs go to stderr.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from devtools import local_events
 from devtools.lambda_runtime import (
     LOCAL_ACCOUNT,
     LOCAL_REGION,
@@ -175,7 +177,8 @@ def invoke(logical_id: str, event_path: Path) -> int:
     print(f"invoke: {logical_id} from {built.task_root}, under {interpreter.description}", file=sys.stderr)
     dynamodb = start_dynamodb(local_table_name())
     try:
-        return run_handler(built, interpreter, event_path, dynamodb.table_name)
+        with local_events.shown_after_invoke(logical_id, dynamodb.endpoint_url):
+            return run_handler(built, interpreter, event_path, dynamodb.table_name)
     finally:
         dynamodb.stop()
 

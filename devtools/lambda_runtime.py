@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from devtools.template import Function, load_template
 
 DEFAULT_TABLE_NAME: Final = "operations"
+DEFAULT_EVENT_BUS_NAME: Final = "operations-events"
 LOCAL_REGION: Final = "us-east-1"
 LOCAL_ACCOUNT: Final = "123456789012"
 LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -43,9 +44,13 @@ def local_table_name() -> str:
     return os.environ.get("TABLE_NAME") or DEFAULT_TABLE_NAME
 
 
+def local_event_bus_name() -> str:
+    return os.environ.get("EVENT_BUS_NAME") or DEFAULT_EVENT_BUS_NAME
+
+
 def function_environment(function: Function, table_name: str) -> dict[str, str]:
-    """The function's variables from the template: a !Ref to the table is the local table's name, a !Ref
-    to a parameter is the parameter's default."""
+    """The function's variables from the template: a !Ref to the table is the local table's name, to the
+    event bus the local bus's name, to a parameter the parameter's default."""
     return {key: _resolve(value, table_name) for key, value in function.environment.items()}
 
 
@@ -56,6 +61,8 @@ def _resolve(value: Any, table_name: str) -> str:
     target = value["Ref"]
     if target == template.table_logical_id:
         return table_name
+    if template.resources.get(target, {}).get("Type") == "AWS::Events::EventBus":
+        return local_event_bus_name()
     default = template.parameter_default(target)
     if default is None:
         raise ValueError(f"cannot resolve !Ref {target} locally: it is neither the table nor a parameter")

@@ -4,7 +4,8 @@ Routes, handlers, environment variables and layers come from template.yaml (devt
 a second list. Each HTTP request becomes the payload 2.0 event API Gateway's HTTP API sends, the real
 handler answers it, and its result becomes the HTTP response as API Gateway would map it. DynamoDB is
 moto's server, started in this process with the template's table; with DYNAMODB_ENDPOINT_URL (and
-TABLE_NAME) set, that DynamoDB is used instead (DynamoDB Local, dynalite, or a real table).
+TABLE_NAME) set, that DynamoDB is used instead (DynamoDB Local, dynalite, or a real table). The table's
+change events are published too, and listed at GET /_local/events (devtools.local_events).
 
 Where this differs from Lambda, on purpose:
 - Environment variables are process-wide, so the functions' variables are merged (the union). Both
@@ -42,6 +43,7 @@ from types import ModuleType
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from devtools import local_events
 from devtools.lambda_runtime import (
     LOCAL_ACCOUNT,
     LambdaContext,
@@ -119,6 +121,8 @@ class CompiledRoute:
 class LocalApi:
     """The template's HttpApi routes, each served by its function's real handler."""
 
+    change_events: local_events.LocalEvents | None = None  # set by start() when the table has a stream
+
     def __init__(self, table_name: str) -> None:
         template = load_template()
         self.table_name = table_name
@@ -138,8 +142,11 @@ class LocalApi:
         return None
 
     def invoke(self, route: Route, event: dict[str, Any]) -> Any:
+        return self.invoke_function(route.function_id, event)
+
+    def invoke_function(self, function_id: str, event: dict[str, Any]) -> Any:
         with self._one_at_a_time:
-            return self.functions[route.function_id].invoke(event)
+            return self.functions[function_id].invoke(event)
 
 
 def merged_environment(functions: Iterable[Function], table_name: str) -> dict[str, str]:
@@ -305,7 +312,10 @@ def json_answer(status: int, payload: dict[str, Any]) -> HttpAnswer:
 def answer(api: LocalApi, request: HttpRequest) -> HttpAnswer:
     """What API Gateway answers: its own 404 for a request no route takes (no function runs), the
     function's result mapped to HTTP, or its own 500 when the function fails."""
-    found = api.match(request.method, urlsplit(request.target).path)
+    path = urlsplit(request.target).path
+    if api.change_events and (listed := api.change_events.answer(request.method, path)):
+        return json_answer(*listed)
+    found = api.match(request.method, path)
     if found is None:
         return json_answer(*NOT_FOUND)
     route, path_parameters = found
@@ -352,6 +362,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._serve()
 
     do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, QUERY...) as API Gateway takes it: no route, its 404 (not a 501)."""
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _serve(self) -> None:
         started = time.perf_counter()
@@ -407,6 +423,9 @@ def start(port: int = 0, host: str = "127.0.0.1") -> RunningApi:
     dynamodb = start_dynamodb(local_table_name())
     try:
         api = LocalApi(dynamodb.table_name)
+        api.change_events, stop_events = local_events.start(
+            api.invoke_function, dynamodb.endpoint_url, dynamodb.table_name
+        )
         handler_class = type("BoundRequestHandler", (RequestHandler,), {"api": api})
         server = ThreadingHTTPServer((host, port), handler_class)
     except BaseException:
@@ -420,6 +439,7 @@ def start(port: int = 0, host: str = "127.0.0.1") -> RunningApi:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        stop_events()
         dynamodb.stop()
 
     bound_host, bound_port = server.server_address[:2]
@@ -431,7 +451,7 @@ def banner(running: RunningApi, seconds: float) -> str:
     return (
         f"Operations API on {running.url}  (ready in {seconds:.1f} s)\n"
         f"DynamoDB {running.dynamodb_endpoint}, table {running.table_name!r}\n"
-        f"{routes}\nCtrl-C stops it."
+        f"{routes}\n  change events: GET {local_events.EVENTS_PATH} (and this log)\nCtrl-C stops it."
     )
 
 

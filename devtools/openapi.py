@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -17,6 +18,7 @@ from devtools.template import load_template
 from operations_api import api
 from operations_api.models import RECORD
 from operations_api.rules import OPERATION_ID_MAX_LENGTH, OPERATION_ID_PATTERN
+from operations_api.service import ENTITY_TAG_PATTERN, MAX_ENTITY_TAGS
 
 TITLE = "Operations API"
 VERSION = "1.0.0"
@@ -33,7 +35,31 @@ def generate() -> dict[str, Any]:
         if function.routes:
             merge.add_file(function.code_dir / f"{function.module_name}.py", resolver_name="app")
     schema: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
-    return _inputs_documented(_without_framework_defaults(schema))
+    return named_after_handlers(_inputs_documented(_without_framework_defaults(schema)))
+
+
+def named_after_handlers(schema: dict[str, Any]) -> dict[str, Any]:
+    """Each operation's id, where its route gives none (`operation_id=`), is its handler function's name in
+    camel case (put_operation -> putOperation). Powertools' default id is that name followed by the path
+    and the method (put_operation_v1_operations__operation_id__put), which no client wants as a method."""
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            suffix = re.sub(r"\W", "_", path) + "_" + method
+            default: str = operation.get("operationId", "")
+            if default.endswith(suffix) and len(default) > len(suffix):
+                operation["operationId"] = camel_case(default.removesuffix(suffix))
+    return schema
+
+
+def camel_case(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
+# A precondition header as `service.parse_entity_tags` reads it: blank (as if absent), `*`, or a list of
+# entity tags. How many distinct tags it holds is beyond a pattern: the description says so.
+_TAG = ENTITY_TAG_PATTERN.replace("(W/)?", "(?:W/)?").replace('"(', '"(?:')
+ENTITY_TAGS = rf"^(?:\s*|\s*\*\s*|{_TAG}(?:,{_TAG})*)$"
 
 
 def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
@@ -57,8 +83,8 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
             "name": name,
             "in": "header",
             "required": False,
-            "description": description,
-            "schema": {"type": "string"},
+            "description": f"{description}; `*` or a list of at most {MAX_ENTITY_TAGS} quoted entity tags",
+            "schema": {"type": "string", "pattern": ENTITY_TAGS},
         }
         for name, description in api.PRECONDITION_HEADERS.items()
     ]

@@ -97,14 +97,17 @@ class Template:
         return properties
 
     def create_table_request(self, table_name: str) -> dict[str, Any]:
-        """The CreateTable request for the template's table: its own key schema and billing mode."""
+        """The CreateTable request for the template's table: its own key schema, billing mode and stream."""
         props = self.table_properties
-        return {
+        request = {
             "TableName": table_name,
             "KeySchema": props["KeySchema"],
             "AttributeDefinitions": props["AttributeDefinitions"],
             "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
         }
+        if "StreamSpecification" in props:
+            request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+        return request
 
     @property
     def runtime(self) -> str:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
-from devtools.openapi import render
+import pytest
+
+from devtools.openapi import named_after_handlers, render
+from operations_api import rules, service
+from operations_api.problems import Problem
 
 COMMITTED = Path(__file__).resolve().parent.parent / "openapi.json"
 
@@ -47,3 +53,106 @@ def test_the_put_documents_its_body_headers_and_the_path_ids_rule() -> None:
     record = document["components"]["schemas"]["Operation"]
     assert record["additionalProperties"] is False
     assert record["required"] == ["operation_id", "occurred_time", "last_update_time", "status", "request"]
+
+
+def components() -> dict[str, Any]:
+    schemas: dict[str, Any] = json.loads(COMMITTED.read_text(encoding="utf-8"))["components"]["schemas"]
+    return schemas
+
+
+def test_operations_are_named_for_clients() -> None:
+    document = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    operations = document["paths"]["/v1/operations/{operation_id}"]
+    assert {method: operation["operationId"] for method, operation in operations.items()} == {
+        "put": "putOperation",
+        "get": "getOperation",
+    }
+
+
+def test_a_route_without_an_operation_id_is_named_after_its_handler() -> None:
+    """Powertools' default id is the handler's name, the path and the method; a route's own id is kept."""
+    schema = {
+        "paths": {
+            "/v1/operations": {
+                "get": {"operationId": "list_operations_v1_operations_get"},
+                "post": {"operationId": "findOperations"},
+            }
+        }
+    }
+    named = named_after_handlers(schema)["paths"]["/v1/operations"]
+    assert (named["get"]["operationId"], named["post"]["operationId"]) == ("listOperations", "findOperations")
+
+
+def test_nulls_are_accepted_exactly_where_the_contract_says() -> None:
+    nullable = {
+        (name, key)
+        for name, schema in components().items()
+        for key, field in schema.get("properties", {}).items()
+        if {"type": "null"} in field.get("anyOf", [])
+    }
+    assert nullable == {
+        ("Operation", "response"),
+        ("Operation", "target_clusters"),
+        ("Operation", "rollbacks"),
+        ("TargetCluster", "response"),
+        ("ClusterResponse", "status_code"),
+        ("ClusterResponse", "body"),
+        ("Rollbacks", "target_clusters"),
+        ("RollbackCluster", "response"),
+        ("RollbackRequest", "body"),
+    }
+
+
+def test_a_finished_operation_must_carry_a_response_that_is_not_null() -> None:
+    record = components()["Operation"]
+    assert record["if"] == {
+        "properties": {"status": {"enum": ["completed", "failed"]}},
+        "required": ["status"],
+    }
+    assert record["then"] == {"required": ["response"], "properties": {"response": {"type": "object"}}}
+
+
+def test_every_time_has_the_pattern_of_real_times_and_the_order_is_described() -> None:
+    schemas = components()
+    times = [
+        schemas["Operation"]["properties"]["occurred_time"],
+        schemas["Operation"]["properties"]["last_update_time"],
+        schemas["Rollbacks"]["properties"]["occurred_time"],
+    ]
+    assert all(time["pattern"] == rules.TIMESTAMP_SCHEMA_PATTERN for time in times)
+    assert "never earlier than occurred_time" in times[1]["description"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        " ",
+        "*",
+        ' "abc" ',
+        'W/"a", "b"',
+        '"a","b"',
+        '"a"',
+        "abc",
+        '"a',
+        '*, "a"',
+        '"a,b"',
+        '"a" "b"',
+        ",",
+        "**",
+    ],
+)
+def test_the_precondition_headers_pattern_is_the_services_rule(value: str) -> None:
+    document = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    (if_match,) = [
+        parameter
+        for parameter in document["paths"]["/v1/operations/{operation_id}"]["put"]["parameters"]
+        if parameter["name"] == "if-match"
+    ]
+    fits = re.search(if_match["schema"]["pattern"], value) is not None
+    try:
+        service.parse_entity_tags("If-Match", value, weak_matches=True)
+        accepted = True
+    except Problem as problem:
+        accepted = problem.code != "INVALID_HEADER"
+    assert fits is accepted

@@ -31,3 +31,22 @@ def test_invoke_prints_the_handlers_result_and_logs_apart(native_build: Path) ->
     assert result["statusCode"] == 404
     assert json.loads(result["body"])["code"] == "OPERATION_NOT_FOUND"
     assert '"message":"request"' in answer.stderr
+
+
+@pytest.mark.parametrize(
+    ("fixture", "published"),
+    [
+        ("dynamodb_stream_status_change.json", ["Operation Status Changed"]),
+        ("dynamodb_stream_replay.json", []),
+    ],
+)
+def test_invoke_runs_the_built_stream_consumer_and_shows_what_it_published(
+    native_build: Path, fixture: str, published: list[str]
+) -> None:
+    answer = invoke("PublishEventsFunction", fixture, native_build)
+    assert answer.returncode == 0, answer.stderr
+    assert json.loads(answer.stdout) == {"batchItemFailures": []}
+    assert f"invoke: {len(published)} change events published" in answer.stderr
+    assert [line for line in answer.stderr.splitlines() if '"detail-type"' in line] == [
+        f'  "detail-type": "{detail_type}",' for detail_type in published
+    ]

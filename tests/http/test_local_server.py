@@ -91,6 +91,8 @@ def test_an_unknown_operation_is_a_404_problem(local_api: str) -> None:
         ("GET", "/v1/operations/a/b"),
         ("DELETE", f"/v1/operations/{FIXTURE_ID}"),
         ("POST", f"/v1/operations/{FIXTURE_ID}"),
+        ("TRACE", f"/v1/operations/{FIXTURE_ID}"),
+        ("QUERY", f"/v1/operations/{FIXTURE_ID}"),
     ],
 )
 def test_a_request_no_route_takes_gets_api_gateways_own_404(local_api: str, method: str, path: str) -> None:

@@ -60,10 +60,15 @@ def test_the_table_survives_mistakes() -> None:
 
 def test_every_log_group_is_declared_with_a_retention_period() -> None:
     groups = {name: res for name, res in RESOURCES.items() if res["Type"] == "AWS::Logs::LogGroup"}
-    assert set(groups) == {"ApiAccessLogGroup", "PutOperationLogGroup", "GetOperationLogGroup"}
+    assert set(groups) == {
+        "ApiAccessLogGroup",
+        "PutOperationLogGroup",
+        "GetOperationLogGroup",
+        "PublishEventsLogGroup",
+    }
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
-    for function in ("PutOperationFunction", "GetOperationFunction"):
+    for function in ("PutOperationFunction", "GetOperationFunction", "PublishEventsFunction"):
         assert RESOURCES[function]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] in groups
 
 

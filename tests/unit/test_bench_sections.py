@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.bench_sections import read_section, replace_section
+from devtools.bench_sections import read_section, replace_section, without_sections
 
 
 def test_a_new_section_is_appended_and_the_page_kept(tmp_path: Path) -> None:
@@ -36,3 +36,11 @@ def test_an_unclosed_section_is_refused_rather_than_overwritten(tmp_path: Path) 
     with pytest.raises(ValueError, match="has no"):
         replace_section("list", "figures", page)
     assert read_section("absent", page) is None
+
+
+def test_without_its_sections_the_page_is_what_it_was(tmp_path: Path) -> None:
+    page = tmp_path / "performance.md"
+    page.write_text("# Performance\n\nfigures of the API\n", encoding="utf-8")
+    replace_section("list", "| page | 1.2x |\n\nmore", page)
+    replace_section("events", "events figures", page)
+    assert without_sections(page.read_text(encoding="utf-8")) == "# Performance\n\nfigures of the API\n"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from operations_api import rules
 
@@ -32,3 +36,43 @@ def test_a_timestamp_not_in_the_format_says_which_format(value: str) -> None:
 @pytest.mark.parametrize("value", ["20261322_064230", "20230229_120000", "20261122_246000"])
 def test_a_timestamp_that_is_no_real_time_says_so(value: str) -> None:
     assert rules.timestamp_fault(value) == rules.TIMESTAMP_CALENDAR_RULE
+
+
+def schema_pattern_accepts(value: str) -> bool:
+    return re.fullmatch(rules.TIMESTAMP_SCHEMA_PATTERN, value) is not None
+
+
+@pytest.mark.parametrize(
+    ("value", "real"),
+    [
+        ("20240229_235959", True),
+        ("20000229_000000", True),
+        ("19000229_000000", False),
+        ("21000229_000000", False),
+        ("20230229_120000", False),
+        ("00040229_000000", True),
+        ("00000101_000000", False),
+        ("00010101_000000", True),
+        ("99991231_235959", True),
+        ("20260431_000000", False),
+        ("20260531_000000", True),
+        ("20261122_240000", False),
+        ("20261122_236000", False),
+        ("20261122_235960", False),
+        ("20261100_120000", False),
+    ],
+)
+def test_the_schemas_time_pattern_accepts_exactly_the_real_times(value: str, real: bool) -> None:
+    assert schema_pattern_accepts(value) is real
+    assert (rules.timestamp_fault(value) is None) is real
+
+
+@given(
+    st.tuples(
+        st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32), st.integers(0, 24), st.integers(0, 60)
+    )
+)
+def test_the_schemas_time_pattern_agrees_with_the_rule(parts: tuple[int, int, int, int, int]) -> None:
+    year, month, day, hour, minute = parts
+    value = f"{year:04d}{month:02d}{day:02d}_{hour:02d}{minute:02d}{minute % 61:02d}"
+    assert schema_pattern_accepts(value) is (rules.timestamp_fault(value) is None)

@@ -12,12 +12,18 @@ every level. `sub_status` may be absent but never `null`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, NotRequired
+from typing import Annotated, Final, Literal, NotRequired
 
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, WrapValidator, with_config
+from pydantic.config import JsonDict, JsonValue
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
-from operations_api.rules import OPERATION_ID_MAX_LENGTH, OPERATION_ID_PATTERN, TIMESTAMP_PATTERN
+from operations_api.rules import (
+    OPERATION_ID_MAX_LENGTH,
+    OPERATION_ID_PATTERN,
+    STATUSES_WITH_RESPONSE,
+    TIMESTAMP_SCHEMA_PATTERN,
+)
 from operations_api.validators import (
     check_operation_id,
     check_timestamp,
@@ -40,7 +46,10 @@ OperationId = Annotated[
 Timestamp = Annotated[
     str,
     AfterValidator(check_timestamp),
-    Field(json_schema_extra={"pattern": TIMESTAMP_PATTERN, "examples": ["20261122_064230"]}),
+    Field(
+        description='a real UTC date and time, YYYYMMDD_hhmmss (docs/api.md, "Times")',
+        json_schema_extra={"pattern": TIMESTAMP_SCHEMA_PATTERN, "examples": ["20261122_064230"]},
+    ),
 ]
 NonEmptyText = Annotated[str, Field(min_length=1)]
 StatusCode = Annotated[int, Field(ge=100, le=599, description="an HTTP status code, 100 to 599")]
@@ -110,7 +119,16 @@ class Rollbacks(TypedDict):
     target_clusters: NotRequired[list[RollbackCluster] | None]
 
 
-@with_config(STRICT)
+# What a schema can say of the rule across fields that `validators.response_when_finished` checks: a
+# completed or failed operation carries its response, not absent and not null.
+_FINISHED: Final[list[JsonValue]] = [*sorted(STATUSES_WITH_RESPONSE)]
+RESPONSE_WHEN_FINISHED: Final[JsonDict] = {
+    "if": {"properties": {"status": {"enum": _FINISHED}}, "required": ["status"]},
+    "then": {"required": ["response"], "properties": {"response": {"type": "object"}}},
+}
+
+
+@with_config(ConfigDict(strict=True, extra="forbid", json_schema_extra=RESPONSE_WHEN_FINISHED))
 class Operation(TypedDict):
     """The whole record of one operation: the PUT request body and the GET/PUT response body."""
 
@@ -119,7 +137,10 @@ class Operation(TypedDict):
     last_update_time: Annotated[
         Timestamp,
         AfterValidator(not_before_occurrence),
-        Field(description="once the status is terminal, the completion time"),
+        Field(
+            description="a real UTC date and time, YYYYMMDD_hhmmss, never earlier than occurred_time (a rule "
+            "across fields, which no schema keyword states); once the status is terminal, the completion time"
+        ),
     ]
     status: Status
     sub_status: NotRequired[Annotated[str, Field(description="free detail of an executing operation")]]

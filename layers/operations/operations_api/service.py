@@ -18,7 +18,8 @@ from operations_api.rules import TERMINAL_STATUSES
 from operations_api.store import ConditionFailed, StoredOperation, VersionGuard
 
 MAX_ENTITY_TAGS: Final = 20
-_ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
+ENTITY_TAG_PATTERN: Final = r'\s*(W/)?"([\x21\x23-\x2b\x2d-\x7e\x80-\xff]*)"\s*'  # one of a list (no comma)
+_ENTITY_TAG = re.compile(ENTITY_TAG_PATTERN)
 
 
 def check_path_operation_id(operation_id: str) -> None:

@@ -15,6 +15,8 @@ class Settings:
     connect_timeout_seconds: float
     read_timeout_seconds: float
     max_attempts: int
+    event_bus_name: str = ""  # the change events' bus; only the stream consumer has it
+    events_endpoint_url: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -23,7 +25,8 @@ def get_settings() -> Settings:
 
     The DynamoDB client's budget (3 attempts of at most 0.5 s to connect and 1.5 s to read, plus standard
     retry backoff of at most 1 + 2 s) ends within 9 s, inside the functions' 10 s timeout, so a stuck store
-    gives the caller a 503 problem rather than a Lambda timeout.
+    gives the caller a 503 problem rather than a Lambda timeout. The stream consumer's EventBridge client
+    has the same budget per PutEvents call; EVENT_BUS_NAME (set by the template for it alone) names its bus.
     """
     table_name = os.environ.get("TABLE_NAME", "").strip()
     if not table_name:
@@ -35,4 +38,6 @@ def get_settings() -> Settings:
         connect_timeout_seconds=float(os.environ.get("DYNAMODB_CONNECT_TIMEOUT", "0.5")),
         read_timeout_seconds=float(os.environ.get("DYNAMODB_READ_TIMEOUT", "1.5")),
         max_attempts=int(os.environ.get("DYNAMODB_MAX_ATTEMPTS", "3")),
+        event_bus_name=os.environ.get("EVENT_BUS_NAME", "").strip(),
+        events_endpoint_url=os.environ.get("EVENTS_ENDPOINT_URL") or None,
     )

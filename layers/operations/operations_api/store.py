@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
-import botocore.session
-from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
+from operations_api import clients
 from operations_api.rules import TERMINAL_STATUSES
 from operations_api.settings import get_settings
 
@@ -30,6 +29,9 @@ if TYPE_CHECKING:
 
 ITEM_SIZE_LIMIT_BYTES: Final = 400 * 1024
 VERSION_ATTRIBUTE: Final = "_version"
+# The item's own attributes (the version, and any index or expiry attribute) start with this; no key of the
+# record does, so they are never part of it.
+INTERNAL_PREFIX: Final = "_"
 _UNAVAILABLE_CODES: Final = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -76,17 +78,7 @@ class VersionGuard:
 @lru_cache(maxsize=1)
 def dynamodb_client() -> BaseClient:
     """One client per process, made on first use (so that moto's `mock_aws` can intercept it)."""
-    settings = get_settings()
-    config = Config(
-        connect_timeout=settings.connect_timeout_seconds,
-        read_timeout=settings.read_timeout_seconds,
-        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
-        tcp_keepalive=True,
-    )
-    session = botocore.session.get_session()
-    return session.create_client(
-        "dynamodb", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
-    )
+    return clients.create_client("dynamodb", get_settings().endpoint_url)
 
 
 def get_operation(operation_id: str) -> StoredOperation | None:
@@ -101,7 +93,7 @@ def get_operation(operation_id: str) -> StoredOperation | None:
     item = response.get("Item")
     if item is None:
         return None
-    return _stored(item, _capacity(response))
+    return from_item(item, _capacity(response))
 
 
 def put_operation(document: dict[str, Any], version: str, guard: VersionGuard) -> StoredOperation:
@@ -124,7 +116,7 @@ def put_operation(document: dict[str, Any], version: str, guard: VersionGuard) -
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             old = error.response.get("Item")
-            current = _stored(old, None) if old else _current_after_refusal(document["operation_id"])
+            current = from_item(old) if old else _current_after_refusal(document["operation_id"])
             raise ConditionFailed(current) from None
         raise
     return StoredOperation(document, version, _capacity(response))
@@ -194,9 +186,13 @@ def _call(operation: str, **request: Any) -> dict[str, Any]:
     return response
 
 
-def _stored(item: dict[str, Any], capacity: float | None) -> StoredOperation:
+def from_item(item: dict[str, Any], capacity: float | None = None) -> StoredOperation:
+    """The record an item (or a stream record's image) holds, without the item's internal attributes, and
+    its version."""
     version = item.get(VERSION_ATTRIBUTE, {}).get("S", "")
-    document = {key: _from_attribute(value) for key, value in item.items() if key != VERSION_ATTRIBUTE}
+    document = {
+        key: from_attribute(value) for key, value in item.items() if not key.startswith(INTERNAL_PREFIX)
+    }
     return StoredOperation(document, version, capacity)
 
 
@@ -221,7 +217,7 @@ def _to_attribute(value: Any) -> dict[str, Any]:
     raise TypeError(f"a record holds no {type(value).__name__}")
 
 
-def _from_attribute(attribute: dict[str, Any]) -> Any:
+def from_attribute(attribute: dict[str, Any]) -> Any:
     (kind, value), *_ = attribute.items()
     if kind == "S":
         return value
@@ -232,7 +228,7 @@ def _from_attribute(attribute: dict[str, Any]) -> Any:
     if kind == "BOOL":
         return bool(value)
     if kind == "L":
-        return [_from_attribute(item) for item in value]
+        return [from_attribute(item) for item in value]
     if kind == "M":
-        return {key: _from_attribute(item) for key, item in value.items()}
+        return {key: from_attribute(item) for key, item in value.items()}
     raise TypeError(f"a record holds no DynamoDB {kind} attribute")

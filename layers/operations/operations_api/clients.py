@@ -1,0 +1,29 @@
+"""AWS clients made as every function makes them: botocore alone (importing boto3 would cost the cold start
+more than it gives), the settings' bounded timeouts and standard-mode retries, one per process."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import botocore.session
+from botocore.config import Config
+
+from operations_api.settings import get_settings
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+
+def create_client(service: str, endpoint_url: str | None) -> BaseClient:
+    """A client of `service`, within the settings' time budget (settings.get_settings says which)."""
+    settings = get_settings()
+    config = Config(
+        connect_timeout=settings.connect_timeout_seconds,
+        read_timeout=settings.read_timeout_seconds,
+        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
+        tcp_keepalive=True,
+    )
+    session = botocore.session.get_session()
+    return session.create_client(
+        service, region_name=settings.region, endpoint_url=endpoint_url, config=config
+    )

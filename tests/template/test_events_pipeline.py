@@ -1,0 +1,97 @@
+"""The change events' pipeline in template.yaml: the table's stream, its consumer and what it may do, the
+mapping's retry policy, the bus, the dead-letter queue and its alarm (docs/events.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.template.test_template import RESOURCES, statements_of, transformed
+
+
+def mapping_properties() -> dict[str, Any]:
+    properties: dict[str, Any] = RESOURCES["PublishEventsFunction"]["Properties"]["Events"]["TableStream"][
+        "Properties"
+    ]
+    return properties
+
+
+def test_the_table_streams_every_change_with_both_images() -> None:
+    stream = RESOURCES["OperationsTable"]["Properties"]["StreamSpecification"]
+    assert stream == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+
+def test_the_consumer_reports_partial_failures_bisects_and_gives_up_to_the_dead_letter_queue() -> None:
+    mapping = mapping_properties()
+    assert mapping["Stream"] == {"Fn::GetAtt": ["OperationsTable", "StreamArn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert 0 < mapping["MaximumRetryAttempts"] <= 10_000
+    assert 60 <= mapping["MaximumRecordAgeInSeconds"] < 24 * 3600, "before the stream's 24 h retention"
+    assert mapping["BatchSize"] <= 100, "at most 10 PutEvents calls of 10 entries"
+    assert mapping["DestinationConfig"] == {
+        "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": ["PublishEventsDeadLetterQueue", "Arn"]}}
+    }
+
+
+def test_the_consumer_may_read_the_stream_publish_to_the_bus_and_the_queue_and_nothing_else() -> None:
+    properties = RESOURCES["PublishEventsFunction"]["Properties"]
+    assert properties["Role"] == {"Fn::GetAtt": ["PublishEventsRole", "Arn"]}
+    assert "Policies" not in properties
+    assert "ManagedPolicyArns" not in RESOURCES["PublishEventsRole"]["Properties"]
+    granted = {
+        statement["Sid"]: (statement["Action"], statement["Resource"])
+        for statement in statements_of("PublishEventsRole")
+    }
+    assert granted == {
+        "ReadTableStream": (
+            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            {"Fn::GetAtt": ["OperationsTable", "StreamArn"]},
+        ),
+        # as SAM's DynamoDBStreamReadPolicy: the table's streams, for the event source mapping
+        "ListTableStreams": ("dynamodb:ListStreams", {"Fn::Sub": "${OperationsTable.Arn}/stream/*"}),
+        "PublishChangeEvents": ("events:PutEvents", {"Fn::GetAtt": ["OperationEventBus", "Arn"]}),
+        "SendFailedBatchesToDeadLetterQueue": (
+            "sqs:SendMessage",
+            {"Fn::GetAtt": ["PublishEventsDeadLetterQueue", "Arn"]},
+        ),
+        "WriteOwnLogs": (
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            {"Fn::GetAtt": ["PublishEventsLogGroup", "Arn"]},
+        ),
+    }
+    for statement in statements_of("PublishEventsRole"):
+        assert statement["Effect"] == "Allow"
+        assert statement["Resource"] != "*"
+
+
+def test_the_bus_is_the_stacks_and_named_in_an_output() -> None:
+    document = {"Outputs": transformed(Stage="prod")["Outputs"]}
+    assert RESOURCES["OperationEventBus"]["Type"] == "AWS::Events::EventBus"
+    assert document["Outputs"]["EventBusName"]["Value"] == {"Ref": "OperationEventBus"}
+    variables = RESOURCES["PublishEventsFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["EVENT_BUS_NAME"] == {"Ref": "OperationEventBus"}
+
+
+def test_an_alarm_goes_off_when_anything_lands_in_the_dead_letter_queue() -> None:
+    alarm = RESOURCES["PublishEventsDeadLetterAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["PublishEventsDeadLetterQueue", "QueueName"]}}
+    ]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    queue = RESOURCES["PublishEventsDeadLetterQueue"]["Properties"]
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert queue["SqsManagedSseEnabled"] is True
+
+
+def test_sam_makes_one_event_source_mapping_with_these_settings() -> None:
+    resources = transformed(Stage="prod")["Resources"]
+    (mapping,) = [res for res in resources.values() if res["Type"] == "AWS::Lambda::EventSourceMapping"]
+    properties = mapping["Properties"]
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert properties["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["PublishEventsDeadLetterQueue", "Arn"]
+    }
+    assert "Policies" not in json.dumps(resources["PublishEventsFunction"]), "SAM adds no policy of its own"

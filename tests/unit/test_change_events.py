@@ -1,0 +1,95 @@
+"""What each stream record means (docs/api.md, "Change events"), on the fixtures of events/, which are
+real records of moto's stream (the TTL one with the userIdentity DynamoDB adds)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from operations_api import change_events
+from operations_api.change_events import EXPIRED, STATUS_CHANGED, UPDATED, change_event
+from tests.conftest import load_event
+
+
+def fixture_record(name: str) -> dict[str, Any]:
+    records: list[dict[str, Any]] = load_event(f"dynamodb_stream_{name}")["Records"]
+    (record,) = records
+    return record
+
+
+@pytest.mark.parametrize(
+    ("fixture", "detail_type", "status", "previous_status"),
+    [
+        ("insert", STATUS_CHANGED, "executing", None),
+        ("status_change", STATUS_CHANGED, "failed", "executing"),
+        ("update", UPDATED, "failed", "failed"),
+        ("ttl_removal", EXPIRED, "failed", "failed"),
+    ],
+)
+def test_each_change_has_its_detail_type(
+    fixture: str, detail_type: str, status: str, previous_status: str | None
+) -> None:
+    record = fixture_record(fixture)
+    event = change_event(record)
+    assert event is not None
+    assert (event.detail_type, event.detail["status"], event.detail["previous_status"]) == (
+        detail_type,
+        status,
+        previous_status,
+    )
+    image = record["dynamodb"].get("NewImage") or record["dynamodb"]["OldImage"]
+    assert event.detail["version"] == image["_version"]["S"]
+    assert event.time == record["dynamodb"]["ApproximateCreationDateTime"]
+
+
+@pytest.mark.parametrize("fixture", ["replay", "user_removal"])
+def test_a_replay_and_a_delete_by_anyone_but_ttl_yield_nothing(fixture: str) -> None:
+    assert change_event(fixture_record(fixture)) is None
+
+
+def test_the_detail_is_the_summary_and_never_a_body() -> None:
+    event = change_event(fixture_record("update"))
+    assert event is not None
+    assert set(event.detail) == {
+        "operation_id",
+        "status",
+        "occurred_time",
+        "last_update_time",
+        "request",
+        "response_status_code",
+        "target_clusters",
+        "previous_status",
+        "version",
+    }
+    assert event.detail["request"] == {"method": "POST", "uri": "/v1/clusters/networks"}
+
+
+def test_a_ttl_deletion_is_told_by_the_service_that_made_it() -> None:
+    record = fixture_record("ttl_removal")
+    assert change_events.is_ttl_deletion(record)
+    someone = copy.deepcopy(record)
+    someone["userIdentity"] = {"type": "Service", "principalId": "backup.amazonaws.com"}
+    assert not change_events.is_ttl_deletion(someone)
+    assert change_event(someone) is None
+
+
+def test_a_record_that_cannot_be_read_raises_so_that_it_fails_alone() -> None:
+    record = fixture_record("insert")
+    record["dynamodb"]["NewImage"]["status"] = {"B": "AAEC"}
+    with pytest.raises(TypeError):
+        change_event(record)
+
+
+def test_a_put_over_an_expired_record_not_yet_deleted_is_a_creation() -> None:
+    record = fixture_record("update")
+    change = record["dynamodb"]
+    change["OldImage"]["_expires_at"] = {"N": str(int(change["ApproximateCreationDateTime"]) - 1)}
+    event = change_event(record)
+    assert event is not None
+    assert (event.detail_type, event.detail["previous_status"]) == (STATUS_CHANGED, None)
+    change["OldImage"]["_expires_at"] = {"N": str(int(change["ApproximateCreationDateTime"]) + 3600)}
+    event = change_event(record)
+    assert event is not None
+    assert (event.detail_type, event.detail["previous_status"]) == (UPDATED, "failed"), "not expired yet"
