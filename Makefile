@@ -120,6 +120,7 @@ bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	$(PY) -m pip install $(PIP_QUIET) -r requirements-bench.txt
 	$(PY) -m devtools.bench
 	$(PY) -m devtools.bench_client
+	$(PY) -m devtools.bench_list
 	$(PY) -m devtools.bench_events
 
 screenshots: $(VENV)/.stamp $(if $(APT_GET),$(CHROMIUM_STAMP))

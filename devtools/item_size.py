@@ -3,7 +3,8 @@
 Each attribute costs its name's length plus its value's: a string its UTF-8 bytes, a number about one
 byte per two significant digits plus one, null and booleans one byte, a list or map 3 bytes plus one byte
 per element (plus, for a map, each key's length). The number formula is the exact one dynalite uses,
-measured against DynamoDB by its authors. The store adds one attribute to the record: `_version`.
+measured against DynamoDB by its authors. The store adds attributes to the record: `_version` and the list
+index's (`list_index.attributes`, here with the default shard count and no retention).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import Any, Final
 
+from operations_api import list_index
+from operations_api.settings import DEFAULT_LIST_SHARDS
 from operations_api.store import ITEM_SIZE_LIMIT_BYTES, VERSION_ATTRIBUTE
 
 LIMIT: Final = ITEM_SIZE_LIMIT_BYTES
@@ -50,13 +53,15 @@ def attributes_size(attributes: dict[str, Any]) -> int:
 
 
 def stored_item_size(record: dict[str, Any]) -> int:
-    """The size of the item the store writes for this record: its attributes and `_version`."""
-    return attributes_size(record) + text_size(VERSION_ATTRIBUTE) + VERSION_LENGTH
+    """The size of the item the store writes for this record: its attributes, the index's and `_version`."""
+    internal = list_index.attributes(record, DEFAULT_LIST_SHARDS, retention_days=0)
+    return attributes_size({**record, **internal}) + text_size(VERSION_ATTRIBUTE) + VERSION_LENGTH
 
 
-def padded_to(record: dict[str, Any], size: int, *, field: str = "sub_status") -> dict[str, Any]:
-    """The record with `field` set to ASCII padding so that its stored item is exactly `size` bytes."""
-    empty = stored_item_size({**record, field: ""})
+def padded_to(record: dict[str, Any], size: int) -> dict[str, Any]:
+    """The record with its request body set to ASCII padding so that its stored item is exactly `size`
+    bytes. (The body, because the summary the item also holds never carries it: one byte each.)"""
+    empty = stored_item_size({**record, "request": {**record["request"], "body": ""}})
     if size < empty:
         raise ValueError(f"the record is already {empty} B without padding, more than {size} B")
-    return {**record, field: "x" * (size - empty)}
+    return {**record, "request": {**record["request"], "body": "x" * (size - empty)}}

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from botocore.exceptions import ClientError
+
 from devtools.template import Function, load_template
 
 DEFAULT_TABLE_NAME: Final = "operations"
@@ -123,3 +125,18 @@ def _ensure_table(endpoint: str, table_name: str) -> None:
         pass
     client.create_table(**load_template().create_table_request(table_name))
     client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2})
+    enable_time_to_live(client, table_name)
+
+
+def enable_time_to_live(client: Any, table_name: str) -> None:
+    """The template's TTL on a local table, where that DynamoDB knows TTL (dynalite does not; the service
+    checks expiry on every read, so nothing depends on it locally)."""
+    request = load_template().time_to_live_request(table_name)
+    if request is None:
+        return
+    try:
+        client.update_time_to_live(**request)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code")
+        if code not in ("UnknownOperationException", "UnknownOperation"):
+            raise

@@ -15,9 +15,14 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
 from devtools.template import load_template
-from operations_api import api
+from operations_api import api, listing
 from operations_api.models import RECORD
-from operations_api.rules import OPERATION_ID_MAX_LENGTH, OPERATION_ID_PATTERN
+from operations_api.rules import (
+    OPERATION_ID_MAX_LENGTH,
+    OPERATION_ID_PATTERN,
+    STATUSES,
+    TIMESTAMP_SCHEMA_PATTERN,
+)
 from operations_api.service import ENTITY_TAG_PATTERN, MAX_ENTITY_TAGS
 
 TITLE = "Operations API"
@@ -88,8 +93,11 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
         }
         for name, description in api.PRECONDITION_HEADERS.items()
     ]
-    for operations in schema.get("paths", {}).values():
+    for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
+            if "{operation_id}" not in path:
+                operation["parameters"] = _list_parameters()
+                continue
             operation["parameters"] = [path_id, *(headers if method == "put" else [])]
             if method == "put":
                 operation["requestBody"] = {
@@ -102,9 +110,34 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
     record = RECORD.json_schema(ref_template="#/components/schemas/{model}")
     definitions = record.pop("$defs", {})
     schema.setdefault("components", {}).setdefault("schemas", {}).update(
-        {**definitions, record["title"]: record}
+        {
+            **definitions,
+            record["title"]: record,
+            "OperationSummary": listing.SUMMARY_SCHEMA,
+            "OperationPage": listing.PAGE_SCHEMA,
+        }
     )
     return schema
+
+
+def _list_parameters() -> list[dict[str, Any]]:
+    """The list's query parameters (`listing`): all optional, each with its rule."""
+    schemas: dict[str, dict[str, Any]] = {
+        "status": {"type": "string", "pattern": f"^({'|'.join(STATUSES)})(,({'|'.join(STATUSES)}))*$"},
+        "updated_since": {"type": "string", "pattern": TIMESTAMP_SCHEMA_PATTERN},
+        "updated_before": {"type": "string", "pattern": TIMESTAMP_SCHEMA_PATTERN},
+        "page_size": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": listing.MAX_PAGE_SIZE,
+            "default": listing.DEFAULT_PAGE_SIZE,
+        },
+        "page_token": {"type": "string", "minLength": 1, "maxLength": listing.MAX_TOKEN_LENGTH},
+    }
+    return [
+        {"name": name, "in": "query", "required": False, "description": description, "schema": schemas[name]}
+        for name, description in listing.PARAMETERS.items()
+    ]
 
 
 def _without_framework_defaults(schema: dict[str, Any]) -> dict[str, Any]:

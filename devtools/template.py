@@ -97,7 +97,8 @@ class Template:
         return properties
 
     def create_table_request(self, table_name: str) -> dict[str, Any]:
-        """The CreateTable request for the template's table: its own key schema, billing mode and stream."""
+        """The CreateTable request for the template's table: its own key schema, indexes, billing mode and
+        stream."""
         props = self.table_properties
         request = {
             "TableName": table_name,
@@ -105,9 +106,18 @@ class Template:
             "AttributeDefinitions": props["AttributeDefinitions"],
             "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
         }
+        if "GlobalSecondaryIndexes" in props:
+            request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
         if "StreamSpecification" in props:
             request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         return request
+
+    def time_to_live_request(self, table_name: str) -> dict[str, Any] | None:
+        """The UpdateTimeToLive request that gives a created table the template's TTL, if it has one."""
+        specification = self.table_properties.get("TimeToLiveSpecification")
+        if specification is None:
+            return None
+        return {"TableName": table_name, "TimeToLiveSpecification": specification}
 
     @property
     def runtime(self) -> str:

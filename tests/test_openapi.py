@@ -55,6 +55,31 @@ def test_the_put_documents_its_body_headers_and_the_path_ids_rule() -> None:
     assert record["required"] == ["operation_id", "occurred_time", "last_update_time", "status", "request"]
 
 
+def test_the_list_documents_its_query_parameters_and_its_page() -> None:
+    document = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    operation = document["paths"]["/v1/operations"]["get"]
+    assert operation["operationId"] == "listOperations"
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert set(parameters) == {"status", "updated_since", "updated_before", "page_size", "page_token"}
+    assert all(p["in"] == "query" and p["required"] is False for p in parameters.values())
+    assert parameters["page_size"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 25,
+    }
+    assert set(operation["responses"]) == {"200", "400", "500", "503"}
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert page == {"$ref": "#/components/schemas/OperationPage"}
+    schemas = document["components"]["schemas"]
+    assert schemas["OperationPage"]["properties"]["operations"]["items"] == {
+        "$ref": "#/components/schemas/OperationSummary"
+    }
+    summary = schemas["OperationSummary"]["properties"]
+    assert "body" not in summary
+    assert set(summary["request"]["properties"]) == {"method", "uri"}
+
+
 def components() -> dict[str, Any]:
     schemas: dict[str, Any] = json.loads(COMMITTED.read_text(encoding="utf-8"))["components"]["schemas"]
     return schemas

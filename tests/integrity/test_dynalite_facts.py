@@ -50,7 +50,7 @@ def test_dynalite_returns_no_old_item_on_a_refused_write(dynalite_table: DynamoT
 def test_dynalite_counts_characters_not_utf8_bytes(put_on_dynalite: Invoke, get_on_dynalite: Invoke) -> None:
     """Why the size tests pad with ASCII: a record of 2-byte characters twice DynamoDB's limit in UTF-8
     is stored by dynalite (DynamoDB would answer 413). The local server on dynalite is lenient here."""
-    record = minimal_record(sub_status="é" * (LIMIT - 1000))
+    record = minimal_record(request={"uri": "/v1/networks", "method": "POST", "body": "é" * (LIMIT - 1000)})
     assert len(json.dumps(record, ensure_ascii=False).encode("utf-8")) > 2 * LIMIT - 3000
     assert put_on_dynalite(put_event(record))["statusCode"] == 200
     assert json.loads(get_on_dynalite(get_event("op-1"))["body"]) == record

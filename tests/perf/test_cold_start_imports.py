@@ -68,6 +68,7 @@ real.write(json.dumps({"status": answer["statusCode"], "modules": sorted(sys.mod
     [
         ("put_operation", NEVER_AT_COLD_START),
         ("get_operation", NEVER_AT_COLD_START + NEVER_AT_GET_COLD_START),
+        ("list_operations", NEVER_AT_COLD_START + NEVER_AT_GET_COLD_START),
     ],
 )
 def test_importing_a_handler_imports_nothing_a_request_does_not_need(function: str, never: list[str]) -> None:
@@ -90,7 +91,7 @@ def run_probe(function: str) -> dict[str, Any]:
     return probe
 
 
-@pytest.mark.parametrize("function", ["put_operation", "get_operation"])
+@pytest.mark.parametrize("function", ["put_operation", "get_operation", "list_operations"])
 def test_the_garbage_collector_skips_the_cold_start_and_what_every_request_reuses(function: str) -> None:
     """No collection while the handler imports (about 3 % of a cold start's instructions); what the imports
     and the first request made is frozen out of the collector's rescans (a full collection on a

@@ -64,11 +64,18 @@ def test_every_log_group_is_declared_with_a_retention_period() -> None:
         "ApiAccessLogGroup",
         "PutOperationLogGroup",
         "GetOperationLogGroup",
+        "ListOperationsLogGroup",
         "PublishEventsLogGroup",
     }
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
-    for function in ("PutOperationFunction", "GetOperationFunction", "PublishEventsFunction"):
+    functions = (
+        "PutOperationFunction",
+        "GetOperationFunction",
+        "ListOperationsFunction",
+        "PublishEventsFunction",
+    )
+    for function in functions:
         assert RESOURCES[function]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] in groups
 
 
@@ -125,9 +132,52 @@ def test_every_route_requires_a_sigv4_signature_by_default() -> None:
     assert route_security(transformed(Stage="prod")) == {
         "PUT /v1/operations/{operation_id}": [{"AWS_IAM": []}],
         "GET /v1/operations/{operation_id}": [{"AWS_IAM": []}],
+        "GET /v1/operations": [{"AWS_IAM": []}],
     }
 
 
 def test_a_sandbox_may_turn_authentication_off() -> None:
     security = route_security(transformed(Stage="sandbox", AuthMode="NONE"))
     assert set(security.values()) == {None}
+
+
+def test_the_list_function_may_only_query_the_list_index() -> None:
+    properties = RESOURCES["ListOperationsFunction"]["Properties"]
+    assert properties["Role"] == {"Fn::GetAtt": ["ListOperationsRole", "Arn"]}
+    assert "Policies" not in properties
+    query, logs = statements_of("ListOperationsRole")
+    assert (query["Effect"], query["Action"]) == ("Allow", "dynamodb:Query")
+    assert query["Resource"] == {"Fn::Sub": "${OperationsTable.Arn}/index/by-status-and-update"}
+    assert logs["Resource"] == {"Fn::GetAtt": ["ListOperationsLogGroup", "Arn"]}
+    assert "*" not in json.dumps(RESOURCES["ListOperationsRole"])
+
+
+def test_the_list_index_spreads_statuses_and_projects_only_the_summary() -> None:
+    from operations_api import list_index
+
+    properties = RESOURCES["OperationsTable"]["Properties"]
+    (index,) = properties["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == list_index.INDEX_NAME
+    assert index["KeySchema"] == [
+        {"AttributeName": list_index.SHARD_ATTRIBUTE, "KeyType": "HASH"},
+        {"AttributeName": list_index.ORDER_ATTRIBUTE, "KeyType": "RANGE"},
+    ]
+    assert index["Projection"] == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": [list_index.SUMMARY_ATTRIBUTE, list_index.EXPIRES_ATTRIBUTE],
+    }
+    assert properties["TimeToLiveSpecification"] == {
+        "AttributeName": list_index.EXPIRES_ATTRIBUTE,
+        "Enabled": True,
+    }
+
+
+def test_shards_and_retention_are_parameters_every_function_reads() -> None:
+    from operations_api.settings import DEFAULT_LIST_SHARDS
+
+    template = load_template()
+    assert template.parameter_default("ListShards") == DEFAULT_LIST_SHARDS
+    assert template.parameter_default("RetentionDays") == 0
+    variables = template.document["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["LIST_SHARDS"] == {"Ref": "ListShards"}
+    assert variables["RETENTION_DAYS"] == {"Ref": "RetentionDays"}

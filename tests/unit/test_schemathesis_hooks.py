@@ -14,3 +14,13 @@ def test_whole_floats_become_integers_and_nothing_else_changes() -> None:
     }
     assert type(converted["response"]["status_code"]) is int
     assert converted["target_clusters"][3] is True
+
+
+def test_a_list_query_that_fits_drops_a_made_up_token_and_orders_the_times() -> None:
+    from devtools.schemathesis_hooks import list_query_that_fits
+
+    assert list_query_that_fits({"page_token": "x", "page_size": 3}) == {"page_size": 3}
+    swapped = list_query_that_fits({"updated_since": "20261123_000000", "updated_before": "20261122_000000"})
+    assert swapped == {"updated_since": "20261122_000000", "updated_before": "20261123_000000"}
+    same = list_query_that_fits({"updated_since": "20261122_000000", "updated_before": "20261122_000000"})
+    assert same == {"updated_since": "20261122_000000"}

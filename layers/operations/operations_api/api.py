@@ -9,6 +9,7 @@ import binascii
 import gc
 import json
 import time
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 JSON_CONTENT_TYPE: Final = "application/json"
 OPERATION_PATH: Final = "/v1/operations/<operation_id>"
+OPERATIONS_PATH: Final = "/v1/operations"
 # The PUT's optional headers (RFC 9110 preconditions, `service.parse_entity_tags`), and what `make openapi`
 # says of them.
 IF_MATCH: Final = "if-match"
@@ -67,12 +69,20 @@ def route_responses(success: str, *problem_statuses: int) -> dict[int, OpenAPIRe
             "content": {JSON_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Operation"}}},
         }
     }
-    for status in problem_statuses:
+    return {**responses, **problem_responses(*problem_statuses)}
+
+
+def problem_responses(
+    *statuses: int, descriptions: Mapping[int, str] | None = None
+) -> dict[int, OpenAPIResponse]:
+    """The OpenAPI `responses` of a route's problem answers; `descriptions` override the usual ones."""
+    responses: dict[int, OpenAPIResponse] = {}
+    for status in statuses:
         responses[status] = {
-            "description": PROBLEM_DESCRIPTIONS[status],
+            "description": (descriptions or {}).get(status, PROBLEM_DESCRIPTIONS[status]),
             "content": {problems.PROBLEM_CONTENT_TYPE: {"schema": problems.PROBLEM_SCHEMA}},
         }
-    if 503 in problem_statuses:
+    if 503 in statuses:
         responses[503]["headers"] = {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}
     return responses
 
@@ -131,6 +141,18 @@ def operation_response(stored: StoredOperation) -> Response[str]:
         content_type=JSON_CONTENT_TYPE,
         body=json.dumps(stored.document, ensure_ascii=False, separators=(",", ":")),
         headers={"ETag": etag(stored.version), "Cache-Control": "no-store"},
+    )
+
+
+def json_response(payload: dict[str, Any], capacity_units: float | None = None) -> Response[str]:
+    """200 with a JSON document that is not a record (a page of the list), never cached."""
+    if capacity_units is not None:
+        logger.append_keys(capacity_units=capacity_units)
+    return Response(
+        status_code=200,
+        content_type=JSON_CONTENT_TYPE,
+        body=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        headers={"Cache-Control": "no-store"},
     )
 
 

@@ -14,14 +14,16 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
 
 
-def create_client(service: str, endpoint_url: str | None) -> BaseClient:
-    """A client of `service`, within the settings' time budget (settings.get_settings says which)."""
+def create_client(service: str, endpoint_url: str | None, *, max_pool_connections: int = 10) -> BaseClient:
+    """A client of `service`, within the settings' time budget (settings.get_settings says which), with
+    up to `max_pool_connections` requests at once (botocore's default: 10)."""
     settings = get_settings()
     config = Config(
         connect_timeout=settings.connect_timeout_seconds,
         read_timeout=settings.read_timeout_seconds,
         retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
         tcp_keepalive=True,
+        max_pool_connections=max_pool_connections,
     )
     session = botocore.session.get_session()
     return session.create_client(

@@ -43,7 +43,7 @@ PROBLEM_SCHEMA: Final[dict[str, Any]] = {
                 "required": ["detail"],
                 "properties": {
                     "pointer": {"type": "string", "description": "RFC 6901 pointer into the request body"},
-                    "parameter": {"type": "string", "description": "the path parameter at fault"},
+                    "parameter": {"type": "string", "description": "the path or query parameter at fault"},
                     "header": {"type": "string", "description": "the request header at fault"},
                     "detail": {"type": "string"},
                 },
@@ -94,19 +94,39 @@ class Problem(Exception):
 # --- the problems the service raises -------------------------------------------------------------
 
 
-def validation_failed(errors: Sequence[Mapping[str, str]]) -> Problem:
+def validation_failed(errors: Sequence[Mapping[str, str]], *, what: str = "request") -> Problem:
     count = len(errors)
     noun = "problem" if count == 1 else "problems"
+    stored = "" if what == "query" else " Nothing was stored."
     return Problem(
         HTTPStatus.BAD_REQUEST,
         "VALIDATION_ERROR",
-        f"The request is not valid: {count} {noun}, listed in errors. Nothing was stored.",
+        f"The {what} is not valid: {count} {noun}, listed in errors.{stored}",
         errors=errors,
     )
 
 
 def invalid_path_parameter(name: str, rule: str) -> Problem:
     return validation_failed([{"parameter": name, "detail": rule}])
+
+
+def invalid_query(errors: Sequence[Mapping[str, str]]) -> Problem:
+    """A list's query parameters at fault, each named in `errors[].parameter`."""
+    return validation_failed(errors, what="query")
+
+
+def query_parameter_fault(parameter: str, detail: str) -> dict[str, str]:
+    return {"parameter": parameter, "detail": detail}
+
+
+def invalid_page_token(reason: str) -> Problem:
+    return Problem(
+        HTTPStatus.BAD_REQUEST,
+        "INVALID_PAGE_TOKEN",
+        f"The page_token is not one this list gave for these filters: {reason}. Start again without it, "
+        "or send it with the filters of the page that gave it.",
+        errors=[query_parameter_fault("page_token", reason)],
+    )
 
 
 def malformed_json(reason: str) -> Problem:

@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from typing import Final
 
+STATUSES: Final = ("unexecuted", "executing", "completed", "failed", "canceled")
 TERMINAL_STATUSES: Final = frozenset({"completed", "failed", "canceled"})
 STATUSES_WITH_RESPONSE: Final = frozenset({"completed", "failed"})
 

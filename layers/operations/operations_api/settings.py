@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final
+
+# The template's ListShards default: the list index's partitions per status.
+DEFAULT_LIST_SHARDS: Final = 4
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,8 @@ class Settings:
     connect_timeout_seconds: float
     read_timeout_seconds: float
     max_attempts: int
+    list_shards: int
+    retention_days: int
     event_bus_name: str = ""  # the change events' bus; only the stream consumer has it
     events_endpoint_url: str | None = None
 
@@ -38,6 +44,17 @@ def get_settings() -> Settings:
         connect_timeout_seconds=float(os.environ.get("DYNAMODB_CONNECT_TIMEOUT", "0.5")),
         read_timeout_seconds=float(os.environ.get("DYNAMODB_READ_TIMEOUT", "1.5")),
         max_attempts=int(os.environ.get("DYNAMODB_MAX_ATTEMPTS", "3")),
+        list_shards=_whole_number("LIST_SHARDS", default=DEFAULT_LIST_SHARDS, minimum=1),
+        retention_days=_whole_number("RETENTION_DAYS", default=0, minimum=0),
         event_bus_name=os.environ.get("EVENT_BUS_NAME", "").strip(),
         events_endpoint_url=os.environ.get("EVENTS_ENDPOINT_URL") or None,
     )
+
+
+def _whole_number(name: str, *, default: int, minimum: int) -> int:
+    """The list index's shard count and the retention period (template parameters ListShards and
+    RetentionDays): a wrong value stops the function at once rather than mis-index or expire records."""
+    text = os.environ.get(name, "").strip() or str(default)
+    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
+        raise RuntimeError(f"{name} must be a whole number of at least {minimum}, not {text!r}")
+    return int(text)

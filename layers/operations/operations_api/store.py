@@ -6,6 +6,11 @@ conditional `PutItem` that enforces, atomically, that writes never go back and t
 (docs/api.md, "Writes never go back" and "Optimistic concurrency"); a refusal carries the item as it
 stood, so the caller can say why without a second request. This module knows DynamoDB and nothing of HTTP.
 
+The item also carries the list index's attributes (`list_index`), written by the same PutItem. An item
+whose retention has ended is absent for every read and write here, whether or not DynamoDB's TTL has
+deleted it yet (docs/api.md, "Retention"): the GET checks its expiry, and the PUT's condition takes it
+for no item at all.
+
 The attribute-value conversion is written here rather than taken from `boto3.dynamodb.types`: importing
 that module imports all of boto3 (and s3transfer), which costs the cold start more than these few lines,
 and the record holds only strings, integers, nulls, lists and maps.
@@ -13,6 +18,7 @@ and the record holds only strings, integers, nulls, lists and maps.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
@@ -20,7 +26,8 @@ from typing import TYPE_CHECKING, Any, Final
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from operations_api import clients
+from operations_api import clients, list_index
+from operations_api.list_index import EXPIRES_ATTRIBUTE
 from operations_api.rules import TERMINAL_STATUSES
 from operations_api.settings import get_settings
 
@@ -32,6 +39,8 @@ VERSION_ATTRIBUTE: Final = "_version"
 # The item's own attributes (the version, and any index or expiry attribute) start with this; no key of the
 # record does, so they are never part of it.
 INTERNAL_PREFIX: Final = "_"
+# Enough connections for the list's parallel Queries (list_store), one per shard read at once.
+MAX_POOL_CONNECTIONS: Final = 16
 _UNAVAILABLE_CODES: Final = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -78,7 +87,9 @@ class VersionGuard:
 @lru_cache(maxsize=1)
 def dynamodb_client() -> BaseClient:
     """One client per process, made on first use (so that moto's `mock_aws` can intercept it)."""
-    return clients.create_client("dynamodb", get_settings().endpoint_url)
+    return clients.create_client(
+        "dynamodb", get_settings().endpoint_url, max_pool_connections=MAX_POOL_CONNECTIONS
+    )
 
 
 def get_operation(operation_id: str) -> StoredOperation | None:
@@ -91,21 +102,29 @@ def get_operation(operation_id: str) -> StoredOperation | None:
         ReturnConsumedCapacity="TOTAL",
     )
     item = response.get("Item")
-    if item is None:
+    if item is None or _expired(item, now_seconds()):
         return None
     return from_item(item, _capacity(response))
+
+
+def now_seconds() -> float:
+    """The clock that decides expiry (a function, so that tests can move it)."""
+    return time.time()
 
 
 def put_operation(document: dict[str, Any], version: str, guard: VersionGuard) -> StoredOperation:
     """Create or replace the record, if the stored one is not newer, not finished in another status, and
     matches the guard. Raises ConditionFailed, ItemTooLarge or StoreUnavailable; writes nothing then."""
-    condition, names, values = _write_condition(document, guard)
-    item = {key: _to_attribute(value) for key, value in document.items()}
+    settings = get_settings()
+    now = now_seconds()
+    condition, names, values = _write_condition(document, guard, now)
+    internal = list_index.attributes(document, settings.list_shards, settings.retention_days)
+    item = {key: _to_attribute(value) for key, value in {**document, **internal}.items()}
     item[VERSION_ATTRIBUTE] = {"S": version}
     try:
         response = _call(
             "put_item",
-            TableName=get_settings().table_name,
+            TableName=settings.table_name,
             Item=item,
             ConditionExpression=condition,
             ExpressionAttributeNames=names,
@@ -116,47 +135,61 @@ def put_operation(document: dict[str, Any], version: str, guard: VersionGuard) -
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             old = error.response.get("Item")
-            current = from_item(old) if old else _current_after_refusal(document["operation_id"])
+            if old is None:
+                current = _current_after_refusal(document["operation_id"])
+            else:
+                current = None if _expired(old, now) else from_item(old)
             raise ConditionFailed(current) from None
         raise
     return StoredOperation(document, version, _capacity(response))
 
 
 def _write_condition(
-    document: dict[str, Any], guard: VersionGuard
+    document: dict[str, Any], guard: VersionGuard, now: float
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
     terminal = sorted(TERMINAL_STATUSES)
     values: dict[str, Any] = {
         ":updated": {"S": document["last_update_time"]},
         ":status": {"S": document["status"]},
+        ":now": {"N": str(int(now))},
         **{f":terminal{index}": {"S": status} for index, status in enumerate(terminal)},
     }
     terminal_list = ", ".join(f":terminal{index}" for index in range(len(terminal)))
     # Fixed-width YYYYMMDD_hhmmss text sorts as time does, so a string comparison orders the reports.
     clauses = [
-        "(attribute_not_exists(#id) OR (#updated <= :updated "
-        f"AND (NOT #status IN ({terminal_list}) OR #status = :status)))"
+        f"({_ABSENT} OR (#updated <= :updated AND (NOT #status IN ({terminal_list}) OR #status = :status)))"
     ]
     if guard.if_match:
         clauses.append(_version_clause(guard.if_match, "match", values, negate=False))
     if guard.if_none_match:
         clauses.append(_version_clause(guard.if_none_match, "nomatch", values, negate=True))
     condition = " AND ".join(clauses)
-    names = {"#id": "operation_id", "#updated": "last_update_time", "#status": "status"}
+    names = {
+        "#id": "operation_id",
+        "#updated": "last_update_time",
+        "#status": "status",
+        "#expires": EXPIRES_ATTRIBUTE,
+    }
     if "#version" in condition:
         names["#version"] = VERSION_ATTRIBUTE
     return condition, names, values
 
 
+# An item whose retention has ended is no item: the write creates the record anew, If-None-Match: *
+# holds and If-Match does not. (A comparison with a missing attribute is false in DynamoDB.)
+_ABSENT: Final = "(attribute_not_exists(#id) OR #expires <= :now)"
+_LIVE: Final = "(attribute_exists(#id) AND (attribute_not_exists(#expires) OR #expires > :now))"
+
+
 def _version_clause(versions: frozenset[str], prefix: str, values: dict[str, Any], *, negate: bool) -> str:
     if "*" in versions:
-        return "attribute_not_exists(#id)" if negate else "attribute_exists(#id)"
+        return _ABSENT if negate else _LIVE
     names = []
     for index, version in enumerate(sorted(versions)):
         names.append(f":{prefix}{index}")
         values[names[-1]] = {"S": version}
     listed = f"#version IN ({', '.join(names)})"
-    return f"(attribute_not_exists(#id) OR NOT {listed})" if negate else listed
+    return f"({_ABSENT} OR NOT {listed})" if negate else f"({_LIVE} AND {listed})"
 
 
 def _current_after_refusal(operation_id: str) -> StoredOperation | None:
@@ -196,6 +229,11 @@ def from_item(item: dict[str, Any], capacity: float | None = None) -> StoredOper
     return StoredOperation(document, version, capacity)
 
 
+def _expired(item: dict[str, Any], now: float) -> bool:
+    expiry = item.get(EXPIRES_ATTRIBUTE, {}).get("N")
+    return list_index.is_expired(int(expiry) if expiry is not None else None, now)
+
+
 def _capacity(response: dict[str, Any]) -> float | None:
     units = response.get("ConsumedCapacity", {}).get("CapacityUnits")
     return float(units) if units is not None else None
@@ -232,3 +270,13 @@ def from_attribute(attribute: dict[str, Any]) -> Any:
     if kind == "M":
         return {key: from_attribute(item) for key, item in value.items()}
     raise TypeError(f"a record holds no DynamoDB {kind} attribute")
+
+
+def query(request: dict[str, Any]) -> dict[str, Any]:
+    """One Query request (the list's, `list_store`), with this module's fault mapping."""
+    return _call("query", **request)
+
+
+def attribute_value(value: Any) -> dict[str, Any]:
+    """A record's value as a DynamoDB attribute value (native lists, maps and numbers)."""
+    return _to_attribute(value)

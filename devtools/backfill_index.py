@@ -1,0 +1,159 @@
+"""Give every item of a table the list index's attributes, as the PUT writes them today.
+
+Run it once after deploying the list onto a table that already holds records (they were written without
+the index's attributes, so the list cannot find them), and again after changing ListShards (each item's
+shard moves) or RetentionDays (each finished item's expiry moves):
+
+    python -m devtools.backfill_index --table operations-api-prod-OperationsTable-XXXX \\
+        --shards 4 --retention-days 0 [--endpoint-url http://127.0.0.1:8000] [--dry-run]
+
+Pass the values the stack was deployed with. It reads the table with a Scan (a one-off administrative
+pass; the API itself never scans), and for each item whose attributes differ, writes only those attributes
+with an UpdateItem conditioned on the item's version: a record that a PUT changes meanwhile already
+carries fresh attributes, and is left alone. Safe to run again and to interrupt: it skips what is done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import botocore.session
+from botocore.exceptions import ClientError
+
+from devtools.template import load_template
+from operations_api import list_index, store
+from operations_api.list_index import EXPIRES_ATTRIBUTE
+from operations_api.store import VERSION_ATTRIBUTE
+
+INDEX_ATTRIBUTES = (
+    list_index.SHARD_ATTRIBUTE,
+    list_index.ORDER_ATTRIBUTE,
+    list_index.SUMMARY_ATTRIBUTE,
+    EXPIRES_ATTRIBUTE,
+)
+
+
+@dataclass
+class Tally:
+    scanned: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changed_meanwhile: int = 0
+
+    def line(self) -> str:
+        return (
+            f"{self.scanned} items read: {self.updated} re-indexed, {self.unchanged} already right, "
+            f"{self.changed_meanwhile} changed by a PUT meanwhile (left as that PUT wrote them)"
+        )
+
+
+def backfill(client: Any, table: str, shards: int, retention_days: int, *, dry_run: bool = False) -> Tally:
+    tally = Tally()
+    for item in _items(client, table):
+        tally.scanned += 1
+        update = index_update(item, shards, retention_days)
+        if update is None:
+            tally.unchanged += 1
+        elif dry_run or apply_update(client, table, item, update):
+            tally.updated += 1
+        else:
+            tally.changed_meanwhile += 1
+    return tally
+
+
+def index_update(item: dict[str, Any], shards: int, retention_days: int) -> dict[str, Any] | None:
+    """The UpdateItem expression parts that bring this item's index attributes up to date, or None."""
+    record = store.from_item(item).document
+    wanted = {
+        key: store.attribute_value(value)
+        for key, value in list_index.attributes(record, shards, retention_days).items()
+    }
+    current = {key: item[key] for key in INDEX_ATTRIBUTES if key in item}
+    if current == wanted:
+        return None
+    names = {f"#a{index}": name for index, name in enumerate(INDEX_ATTRIBUTES)}
+    placeholders = {name: placeholder for placeholder, name in names.items()}
+    values = {f":v{index}": wanted[name] for index, name in enumerate(INDEX_ATTRIBUTES) if name in wanted}
+    sets = [
+        f"{placeholders[name]} = :v{index}" for index, name in enumerate(INDEX_ATTRIBUTES) if name in wanted
+    ]
+    removes = [placeholders[name] for name in INDEX_ATTRIBUTES if name not in wanted]
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    used = {placeholder: name for placeholder, name in names.items() if placeholder in expression}
+    return {
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": used,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def apply_update(client: Any, table: str, item: dict[str, Any], update: dict[str, Any]) -> bool:
+    """Write the attributes if the item is still the version that was read; False if a PUT came first."""
+    names = {**update["ExpressionAttributeNames"], "#version": VERSION_ATTRIBUTE}
+    values = dict(update["ExpressionAttributeValues"])
+    if VERSION_ATTRIBUTE in item:
+        values[":version"] = item[VERSION_ATTRIBUTE]
+        condition = "#version = :version"
+    else:
+        condition = "attribute_exists(operation_id) AND attribute_not_exists(#version)"
+    try:
+        client.update_item(
+            TableName=table,
+            Key={"operation_id": item["operation_id"]},
+            UpdateExpression=update["UpdateExpression"],
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _items(client: Any, table: str) -> Iterator[dict[str, Any]]:
+    for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+        yield from page.get("Items", [])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    template = load_template()
+    parser = argparse.ArgumentParser(
+        prog="python -m devtools.backfill_index", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--table", required=True, help="the table's name (the stack's TableName output)")
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=int(template.parameter_default("ListShards")),
+        help="the stack's ListShards (default: the template's)",
+    )
+    parser.add_argument(
+        "--retention-days",
+        type=int,
+        default=int(template.parameter_default("RetentionDays")),
+        help="the stack's RetentionDays (default: the template's)",
+    )
+    parser.add_argument("--endpoint-url", help="a local DynamoDB (dynalite, DynamoDB Local, moto)")
+    parser.add_argument("--region", help="the table's region (default: your AWS configuration's)")
+    parser.add_argument("--dry-run", action="store_true", help="count what would change; write nothing")
+    arguments = parser.parse_args(argv)
+    if arguments.shards < 1 or arguments.retention_days < 0:
+        parser.error("--shards must be at least 1 and --retention-days at least 0")
+    client = botocore.session.get_session().create_client(
+        "dynamodb", region_name=arguments.region, endpoint_url=arguments.endpoint_url
+    )
+    tally = backfill(
+        client, arguments.table, arguments.shards, arguments.retention_days, dry_run=arguments.dry_run
+    )
+    print(("dry run: " if arguments.dry_run else "") + tally.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""GET /v1/operations: find operations by status and update time, newest first, a page at a time.
+
+Its inputs, the query's parameters, are checked by `listing`; the page is read from the list index by
+`list_store`, never from the records (docs/api.md, "Listing operations"). Read-only: its role may only
+Query that index. `make openapi` documents the parameters and the page from `listing`.
+"""
+
+from __future__ import annotations
+
+import gc
+
+# No cyclic garbage collection while this module imports: the libraries make some 40,000 objects that live
+# as long as the process, and collecting while they are made only rescans them. Resumed at the end.
+gc.disable()
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from operations_api import api, listing
+
+app = api.create_app()
+logger = api.logger
+
+
+@app.get(
+    api.OPERATIONS_PATH,
+    summary="Find operations",
+    description="A page of operation summaries, newest first (last_update_time descending, then "
+    "operation_id ascending), filtered by status and update time; next_page_token leads to the next page.",
+    operation_id="listOperations",
+    responses={
+        200: {
+            "description": "a page of summaries; next_page_token when another page follows",
+            "content": {api.JSON_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/OperationPage"}}},
+        },
+        **api.problem_responses(
+            400, 500, 503, descriptions={400: "a query parameter or the page_token is not valid"}
+        ),
+    },
+)
+def list_operations() -> Response[str]:
+    listed = listing.list_operations(app.current_event.raw_query_string)
+    logger.append_keys(dynamodb_requests=listed.page.requests)
+    return api.json_response(listed.answer, listed.page.capacity_units)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return api.serve(app, event, context)
+
+
+# The imports are done: what they made leaves the collector's reach for good, and collection resumes.
+gc.freeze()
+gc.enable()

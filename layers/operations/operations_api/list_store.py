@@ -1,0 +1,177 @@
+"""The list's reads (docs/api.md, "Listing operations"): parallel Queries on the sharded index, merged.
+
+A page asks each shard (`<status>#<n>`) of the statuses wanted for its newest items, from where the page
+token says that shard stands, all at once in threads. The shards' answers are merged in the index's order
+(its sort key is the list's order, `list_index.order_key`); an item is taken only while every shard that
+may hold more has an item waiting, so the merge is exact. A shard that runs dry before the page is full is
+asked again, for its share of what is missing (plus one: the look-ahead), as if the shards still
+open held it evenly. Once the page is full, one more item must be known
+to exist before a next page is promised, so that no page with a next_page_token is ever empty.
+
+Where each shard stands after the page: after its last item taken; where nothing was taken from it, where
+it stood; where it ran out, nowhere (done). Items read but not taken are read again by the next page.
+Never a Scan, never a record: the index projects only the summary and the expiry.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final
+
+from operations_api import store
+from operations_api.list_index import (
+    EXPIRES_ATTRIBUTE,
+    INDEX_NAME,
+    ORDER_ATTRIBUTE,
+    SHARD_ATTRIBUTE,
+    SUMMARY_ATTRIBUTE,
+    operation_id_of,
+)
+from operations_api.settings import get_settings
+
+DONE: Final = False  # a shard's position once it has nothing more to give
+Position = str | None | bool  # after this order key | from the newest (None) | DONE
+
+
+@dataclass(frozen=True)
+class TimeBounds:
+    """`since` <= last_update_time < `before`, either open."""
+
+    since: str | None = None
+    before: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    summaries: list[dict[str, Any]]
+    positions: dict[str, Position]  # each shard's position for the next page
+    has_more: bool
+    requests: int
+    items_read: int
+    capacity_units: float
+
+
+class _Shard:
+    """One shard's reading during one page."""
+
+    def __init__(self, key: str, start: str | None) -> None:
+        self.key = key
+        self.start = start
+        self.resume = start  # the next Query starts after this order key (None: from the newest)
+        self.more = True  # DynamoDB may hold more after `resume`
+        self.waiting: deque[dict[str, Any]] = deque()  # read, live, not taken yet
+        self.last_taken: str | None = None
+
+    def position(self) -> Position:
+        if self.waiting:
+            return self.last_taken if self.last_taken is not None else self.start
+        return self.resume if self.more else DONE
+
+    def head_key(self) -> str:
+        key: str = self.waiting[0][ORDER_ATTRIBUTE]["S"]
+        return key
+
+
+@dataclass
+class _Cost:
+    requests: int = 0
+    items_read: int = 0
+    capacity_units: float = 0.0
+
+
+@lru_cache(maxsize=1)
+def _executor() -> ThreadPoolExecutor:
+    """Threads made once per process, on the first list request."""
+    return ThreadPoolExecutor(max_workers=store.MAX_POOL_CONNECTIONS, thread_name_prefix="list-query")
+
+
+def query_page(starts: dict[str, str | None], bounds: TimeBounds, page_size: int, now: float) -> Page:
+    """A page of summaries from these shards (each from its start: after an order key, or the newest),
+    newest first, of operations live at `now` and updated within `bounds`."""
+    shards = [_Shard(key, start) for key, start in starts.items()]
+    cost = _Cost()
+    summaries: list[dict[str, Any]] = []
+    _read([s for s in shards if s.more], math.ceil(page_size / max(len(shards), 1)) + 1, bounds, now, cost)
+    while len(summaries) < page_size:
+        dry = [shard for shard in shards if shard.more and not shard.waiting]
+        if dry:
+            live = sum(1 for shard in shards if shard.more or shard.waiting)
+            _read(dry, math.ceil((page_size - len(summaries)) / live) + 1, bounds, now, cost)
+            continue
+        ready = [shard for shard in shards if shard.waiting]
+        if not ready:
+            break
+        newest = max(ready, key=_Shard.head_key)
+        item = newest.waiting.popleft()
+        newest.last_taken = item[ORDER_ATTRIBUTE]["S"]
+        summaries.append(store.from_attribute(item[SUMMARY_ATTRIBUTE]))
+    while not any(shard.waiting for shard in shards) and (dry := [s for s in shards if s.more]):
+        _read(dry, 1, bounds, now, cost)  # does anything follow? (a Query may stop on a filtered item)
+    return Page(
+        summaries=summaries,
+        positions={shard.key: shard.position() for shard in shards},
+        has_more=any(shard.waiting for shard in shards),
+        requests=cost.requests,
+        items_read=cost.items_read,
+        capacity_units=cost.capacity_units,
+    )
+
+
+def _read(shards: Sequence[_Shard], limit: int, bounds: TimeBounds, now: float, cost: _Cost) -> None:
+    """One Query per shard, at once; each shard's items join its queue."""
+    if not shards:
+        return
+    responses = list(_executor().map(lambda shard: store.query(_request(shard, limit, bounds, now)), shards))
+    for shard, response in zip(shards, responses, strict=True):
+        items = response.get("Items", [])
+        shard.waiting.extend(items)
+        last = response.get("LastEvaluatedKey")
+        shard.more = last is not None
+        if last is not None:
+            shard.resume = last[ORDER_ATTRIBUTE]["S"]
+        cost.requests += 1
+        cost.items_read += int(response.get("ScannedCount", len(items)))
+        cost.capacity_units += float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
+
+
+def _request(shard: _Shard, limit: int, bounds: TimeBounds, now: float) -> dict[str, Any]:
+    names = {"#shard": SHARD_ATTRIBUTE, "#expires": EXPIRES_ATTRIBUTE}
+    values: dict[str, Any] = {":shard": {"S": shard.key}, ":now": {"N": str(int(now))}}
+    condition = "#shard = :shard"
+    # An order key starts with its time, so `since` <= key for a time at or after `since`, and key <
+    # `before` for a time before it (no key equals a bare time): BETWEEN's inclusive top is exact too.
+    if bounds.since is not None:
+        values[":since"] = {"S": bounds.since}
+    if bounds.before is not None:
+        values[":before"] = {"S": bounds.before}
+    if bounds.since is not None and bounds.before is not None:
+        condition += " AND #order BETWEEN :since AND :before"
+    elif bounds.since is not None:
+        condition += " AND #order >= :since"
+    elif bounds.before is not None:
+        condition += " AND #order < :before"
+    if "#order" in condition:
+        names["#order"] = ORDER_ATTRIBUTE
+    request: dict[str, Any] = {
+        "TableName": get_settings().table_name,
+        "IndexName": INDEX_NAME,
+        "KeyConditionExpression": condition,
+        "FilterExpression": "attribute_not_exists(#expires) OR #expires > :now",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": False,
+        "Limit": limit,
+        "ReturnConsumedCapacity": "TOTAL",
+    }
+    if shard.resume is not None:
+        request["ExclusiveStartKey"] = {
+            "operation_id": {"S": operation_id_of(shard.resume)},
+            SHARD_ATTRIBUTE: {"S": shard.key},
+            ORDER_ATTRIBUTE: {"S": shard.resume},
+        }
+    return request

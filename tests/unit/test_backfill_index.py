@@ -1,0 +1,107 @@
+"""devtools/backfill_index.py: records written before the list existed are found once it has run, a new
+shard count or retention period re-indexes, a record a PUT changes meanwhile is left as the PUT wrote it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from devtools import backfill_index
+from operations_api import list_index, store
+from operations_api.store import VersionGuard
+from tests.conftest import TABLE_NAME, full_record, minimal_record
+from tests.listing_support import service_settings, walk
+from tests.unit.test_list_store import call_listing
+
+
+def written_before_the_list(table: Any, record: dict[str, Any], version: str = "v1") -> None:
+    """An item as the store wrote it before the list: the record and its version, nothing else."""
+    item = {key: store.attribute_value(value) for key, value in record.items()}
+    table.put_item(TableName=TABLE_NAME, Item={**item, "_version": {"S": version}})
+
+
+def listed(**filters: Any) -> list[str]:
+    return [summary["operation_id"] for summary in walk(call_listing, **filters)]
+
+
+def records() -> list[dict[str, Any]]:
+    return [
+        minimal_record(operation_id=f"old-{index}", last_update_time=f"20261122_06424{index}")
+        for index in range(5)
+    ] + [full_record()]
+
+
+def test_records_written_before_the_list_are_found_after_the_backfill(table: Any) -> None:
+    for record in records():
+        written_before_the_list(table, record)
+    assert listed() == []
+    assert backfill_index.main(["--table", TABLE_NAME, "--region", "us-east-1"]) == 0
+    assert listed() == [full_record()["operation_id"], *[f"old-{index}" for index in range(4, -1, -1)]]
+    assert listed(status="failed") == [full_record()["operation_id"]]
+    stored = store.get_operation("old-1")
+    assert stored is not None
+    assert stored.document == records()[1]
+    assert stored.version == "v1"
+
+
+def test_a_second_run_changes_nothing(table: Any) -> None:
+    for record in records():
+        written_before_the_list(table, record)
+    first = backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0)
+    again = backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0)
+    assert (first.updated, again.updated, again.unchanged) == (6, 0, 6)
+
+
+def test_a_dry_run_writes_nothing(table: Any) -> None:
+    written_before_the_list(table, minimal_record())
+    assert backfill_index.backfill(table, TABLE_NAME, 4, 0, dry_run=True).updated == 1
+    assert listed() == []
+
+
+def test_a_new_shard_count_re_indexes(table: Any) -> None:
+    with service_settings(LIST_SHARDS="7"):
+        for index in range(20):
+            store.put_operation(minimal_record(operation_id=f"op-{index:02d}"), "v", VersionGuard())
+    assert len(listed()) < 20, "with 4 shards, the items written in shards 4 to 6 are not where it looks"
+    tally = backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0)
+    assert tally.updated > 0
+    assert listed(page_size=3) == [f"op-{index:02d}" for index in range(20)]
+
+
+def test_a_retention_period_set_later_expires_what_finished_long_ago(table: Any) -> None:
+    done = minimal_record(
+        status="canceled", last_update_time="20200101_000000", occurred_time="20200101_000000"
+    )
+    written_before_the_list(table, done)
+    written_before_the_list(table, minimal_record(operation_id="running"))
+    backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=30)
+    item = table.get_item(TableName=TABLE_NAME, Key={"operation_id": {"S": "op-1"}})["Item"]
+    assert item[list_index.EXPIRES_ATTRIBUTE] == {
+        "N": str(list_index.epoch_seconds("20200101_000000") + 30 * 86_400)
+    }
+    assert listed() == ["running"]
+    assert store.get_operation("op-1") is None
+    backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0)  # forever again
+    assert (
+        list_index.EXPIRES_ATTRIBUTE
+        not in table.get_item(TableName=TABLE_NAME, Key={"operation_id": {"S": "op-1"}})["Item"]
+    )
+
+
+def test_a_record_a_put_changed_meanwhile_is_left_as_the_put_wrote_it(table: Any) -> None:
+    written_before_the_list(table, minimal_record(), version="v1")
+    (read,) = table.scan(TableName=TABLE_NAME)["Items"]
+    newer = minimal_record(last_update_time="20261122_070000", status="unexecuted")
+    store.put_operation(newer, "v2", VersionGuard())  # a PUT between the backfill's read and its write
+    update = backfill_index.index_update(read, shards=4, retention_days=0)
+    assert update is not None
+    assert backfill_index.apply_update(table, TABLE_NAME, read, update) is False
+    assert listed() == ["op-1"]
+    assert walk(call_listing)[0]["status"] == "unexecuted"
+
+
+def test_bad_arguments_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        backfill_index.main(["--table", "t", "--shards", "0"])
+    assert "--shards" in capsys.readouterr().err

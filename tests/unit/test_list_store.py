@@ -1,0 +1,197 @@
+"""The list over a real (moto) table: for any operations and any filters, walking every page gives exactly
+the filtered operations, newest first, once each (docs/api.md, "Listing operations"), reading only the
+index with Queries; and a token made by one query is refused by another."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from devtools.template import load_template
+from operations_api import listing, problems, store
+from operations_api.list_index import epoch_seconds
+from operations_api.rules import STATUSES, TERMINAL_STATUSES
+from operations_api.store import VersionGuard
+from tests.conftest import minimal_record
+from tests.listing_support import ListCall, expected, query_string, service_settings, walk
+
+TIMES = ["20261121_120000", "20261122_000000", "20261122_000001", "20261122_120000", "20261123_120000"]
+NOW = epoch_seconds("20261123_000000")  # terminal records updated a day before this are expired
+_tables = itertools.count(1)
+
+
+def record_of(operation_id: str, status: str, time: str) -> dict[str, Any]:
+    record = minimal_record(operation_id=operation_id, status=status, last_update_time=time)
+    record["occurred_time"] = "20261120_000000"
+    if status in ("completed", "failed"):
+        record["response"] = {"status_code": 200 if status == "completed" else 500, "body": ""}
+    return record
+
+
+def call_listing(raw_query: str) -> tuple[int, dict[str, Any]]:
+    try:
+        return 200, listing.list_operations(raw_query).answer
+    except problems.Problem as problem:
+        return int(problem.status), problem.document(instance="/v1/operations", request_id=None)
+
+
+operations = st.lists(
+    st.tuples(
+        st.text("abAB-_~.9", min_size=1, max_size=4),
+        st.sampled_from(STATUSES),
+        st.sampled_from(TIMES),
+    ),
+    max_size=40,
+    unique_by=lambda operation: operation[0],
+)
+status_filters = st.one_of(
+    st.none(), st.lists(st.sampled_from(STATUSES), min_size=1, max_size=3, unique=True).map(",".join)
+)
+
+
+def _ordered(pair: tuple[str | None, str | None]) -> bool:
+    since, before = pair
+    return since is None or before is None or since < before
+
+
+times_or_none: st.SearchStrategy[str | None] = st.sampled_from([None, *TIMES])
+bounds = st.tuples(times_or_none, times_or_none).filter(_ordered)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    operations=operations,
+    status=status_filters,
+    bounds=bounds,
+    page_size=st.integers(1, 7),
+    shards=st.integers(1, 5),
+    retention_days=st.sampled_from([0, 1]),
+)
+def test_walking_every_page_gives_the_filtered_operations_newest_first_once_each(
+    table: Any,
+    operations: list[tuple[str, str, str]],
+    status: str | None,
+    bounds: tuple[str | None, str | None],
+    page_size: int,
+    shards: int,
+    retention_days: int,
+) -> None:
+    records = [record_of(*operation) for operation in operations]
+    since, before = bounds
+    with fresh_table(table, shards, retention_days):
+        for record in records:
+            store.put_operation(record, "v", VersionGuard())
+        summaries = walk(
+            call_listing, status=status, updated_since=since, updated_before=before, page_size=page_size
+        )
+    ids = [summary["operation_id"] for summary in summaries]
+    want = expected(
+        records,
+        status=status,
+        updated_since=since,
+        updated_before=before,
+        now=NOW,
+        retention_days=retention_days,
+    )
+    assert ids == want
+    written = {record["operation_id"]: record for record in records}
+    for summary in summaries:
+        assert summary["status"] == written[summary["operation_id"]]["status"]
+        assert "body" not in repr(summary)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    first=st.tuples(status_filters, bounds),
+    second=st.tuples(status_filters, bounds),
+)
+def test_a_token_from_one_query_is_refused_by_another(
+    table: Any,
+    first: tuple[str | None, tuple[str | None, str | None]],
+    second: tuple[str | None, tuple[str | None, str | None]],
+) -> None:
+    def filters(chosen: tuple[str | None, tuple[str | None, str | None]]) -> dict[str, str | None]:
+        status, (since, before) = chosen
+        return {"status": status, "updated_since": since, "updated_before": before}
+
+    def normal(chosen: tuple[str | None, tuple[str | None, str | None]]) -> listing.ListQuery:
+        return listing.parse_query(query_string(**filters(chosen)))
+
+    with fresh_table(table, shards=2, retention_days=0):
+        for index, (status, time) in enumerate(itertools.product(STATUSES, TIMES)):
+            store.put_operation(record_of(f"op-{index}", status, time), "v", VersionGuard())
+        status_code, page = call_listing(query_string(**filters(first), page_size=1))
+        assert status_code == 200
+        token = page.get("next_page_token")
+        if token is None:
+            return
+        status_code, answer = call_listing(query_string(**filters(second), page_token=token, page_size=1))
+    if normal(first).filters() == normal(second).filters():
+        assert status_code == 200
+    else:
+        assert status_code == 400
+        assert answer["errors"] == [{"parameter": "page_token", "detail": answer["errors"][0]["detail"]}]
+
+
+@contextmanager
+def fresh_table(table: Any, shards: int, retention_days: int) -> Iterator[None]:
+    """A new table of the template's shape in the running moto, and the service pointed at it, its clock
+    stopped at NOW."""
+    name = f"operations-list-{next(_tables)}"
+    table.create_table(**load_template().create_table_request(name))
+    variables = {"TABLE_NAME": name, "LIST_SHARDS": str(shards), "RETENTION_DAYS": str(retention_days)}
+    with service_settings(**variables), mock.patch.object(store, "now_seconds", return_value=float(NOW)):
+        yield
+
+
+def test_a_page_is_only_queries_on_the_index(table: Any, requests_sent: list[str]) -> None:
+    for index in range(30):
+        store.put_operation(record_of(f"op-{index:02d}", "executing", TIMES[index % 5]), "v", VersionGuard())
+    requests_sent.clear()
+    call: ListCall = call_listing
+    assert len(walk(call, page_size=10)) == 30
+    assert set(requests_sent) == {"Query"}
+
+
+def test_a_page_with_a_status_asks_only_that_statuses_shards(table: Any) -> None:
+    sent: list[dict[str, Any]] = []
+    store.dynamodb_client().meta.events.register(
+        "provide-client-params.dynamodb.Query", lambda params, **_: sent.append(dict(params))
+    )
+    for index in range(8):
+        store.put_operation(record_of(f"op-{index}", "failed", TIMES[3]), "v", VersionGuard())
+    status_code, page = call_listing("status=failed&page_size=25")
+    assert status_code == 200
+    assert len(page["operations"]) == 8
+    assert "next_page_token" not in page
+    shards = {request["ExpressionAttributeValues"][":shard"]["S"] for request in sent}
+    assert shards == {f"failed#{number}" for number in range(4)}
+    assert all(request["IndexName"] == "by-status-and-update" for request in sent)
+    assert len(sent) == 4, "one Query a shard when every shard's share fits its first read"
+
+
+def test_expired_operations_are_left_out_and_pages_stay_full(table: Any) -> None:
+    with fresh_table(table, shards=2, retention_days=1):
+        for index in range(12):
+            status = "completed" if index % 2 else "executing"
+            time = TIMES[0] if index % 2 else TIMES[1]  # the completed ones ended two days before NOW
+            store.put_operation(record_of(f"op-{index:02d}", status, time), "v", VersionGuard())
+        summaries = walk(call_listing, page_size=4)
+    assert [summary["operation_id"] for summary in summaries] == [f"op-{i:02d}" for i in range(0, 12, 2)]
+
+
+@pytest.mark.parametrize("terminal", sorted(TERMINAL_STATUSES))
+def test_a_finished_operation_is_listed_until_its_retention_ends(table: Any, terminal: str) -> None:
+    record = record_of("op-1", terminal, "20261122_000001")  # expires at 20261123_000001, after NOW
+    with fresh_table(table, shards=1, retention_days=1):
+        store.put_operation(record, "v", VersionGuard())
+        assert [s["operation_id"] for s in walk(call_listing)] == ["op-1"]
+        with mock.patch.object(store, "now_seconds", return_value=float(NOW + 1)):
+            assert walk(call_listing) == []
