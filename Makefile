@@ -27,6 +27,10 @@ DYNALITE_DIR := .tools/dynalite
 DYNALITE := $(DYNALITE_DIR)/.stamp
 DYNALITE_VERSION := 4.0.0
 NPM := $(shell command -v npm 2>/dev/null)
+# Debian's chromium and chromedriver: the console's browser tests and `make screenshots`. Installed once where
+# apt-get can (as root); elsewhere those tests skip, saying so.
+CHROMIUM_STAMP := .tools/chromium/.stamp
+APT_GET := $(shell command -v apt-get 2>/dev/null)
 SAM := $(SAM_VENV)/bin/sam
 PIP_QUIET := --quiet --disable-pip-version-check --no-input
 # The build's target, read from template.yaml (override with `make build ARCH=x86_64`): what deploys.
@@ -40,10 +44,10 @@ BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 
-FAST := not (dynalite or races or fuzzing or build or slow)
+FAST := not (dynalite or races or fuzzing or build or slow or browser)
 
 .PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema client-types bench clean dynalite \
-	upgrade layer-pins
+	upgrade layer-pins chromium screenshots
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB (no Docker)"
@@ -64,6 +68,7 @@ help:
 	@echo "             openapi.json regenerated, then make test. To add a dependency: add it to pyproject.toml"
 	@echo "             (project.dependencies if the layer ships it, else a group: run, dev, bench), then"
 	@echo "             .tools/uv/bin/uv lock && make layer-pins (docs/design.md, \"One lock for every pin\")"
+	@echo "make screenshots  photograph the console (opsctl console) in headless Chromium: docs/console-*.png"
 
 $(UV):
 	$(PYTHON) -m pip install $(PIP_QUIET) --target .tools/uv uv==$(UV_VERSION)
@@ -81,6 +86,14 @@ $(DYNALITE):
 	touch $@
 
 dynalite: $(DYNALITE)
+
+$(CHROMIUM_STAMP):
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then mkdir -p $(@D) && touch $@; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver \
+		&& mkdir -p $(@D) && touch $@; \
+	else echo "chromium or chromedriver missing, and apt-get needs root: the browser tests will skip"; fi
+
+chromium: $(CHROMIUM_STAMP)
 
 $(SAM_VENV)/.stamp: envs/sam/uv.lock envs/sam/pyproject.toml | $(UV)
 	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(SAM_VENV) $(UV_SYNC) --project envs/sam
@@ -110,7 +123,7 @@ lint: $(VENV)/.stamp
 typecheck: $(VENV)/.stamp
 	$(VENV)/bin/mypy layers/operations/operations_api functions devtools tests client
 
-unit: $(VENV)/.stamp $(if $(NPM),$(DYNALITE))
+unit: $(VENV)/.stamp $(if $(NPM),$(DYNALITE)) $(if $(APT_GET),$(CHROMIUM_STAMP))
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 # The template tests transform the template with sam's own translator (.venv-sam).
@@ -160,6 +173,9 @@ bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	$(PY) -m devtools.bench_events
 	$(PY) -m devtools.bench_metrics
 	$(PY) -m devtools.bench_first_run
+
+screenshots: $(VENV)/.stamp $(if $(APT_GET),$(CHROMIUM_STAMP))
+	$(PY) -m devtools.console_screenshots
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage htmlcov

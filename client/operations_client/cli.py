@@ -30,7 +30,7 @@ STATUSES: Final = get_args(Status)
 OUTPUT = click.Choice(["table", "json"])
 
 # Commands imported only when run: "name": "module:attribute".
-LAZY_COMMANDS: Final[dict[str, str]] = {}
+LAZY_COMMANDS: Final[dict[str, str]] = {"console": "operations_client.console:console"}
 
 
 class OpsctlGroup(click.Group):

@@ -1,0 +1,96 @@
+"""The console's pages, rendered from plain values (summaries, records, problems) with Jinja2.
+
+Autoescaping is on for every template: a record is written by any worker and may hold `<script>`, which
+must show as text. Nothing here calls the API; `app` does, and hands the results over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from operations_client.console import present
+from operations_client.console.query import WINDOWS, ListQuery, operation_href
+from operations_client.summary import count_clusters
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("operations_client.console", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        absolute=present.absolute,
+        relative=present.relative,
+        elapsed=present.elapsed,
+        pretty=present.pretty_body,
+        clusters_summary=present.clusters_summary,
+        clusters_detail=present.clusters_detail,
+        clusters_line=lambda clusters: present.clusters_summary(count_clusters(clusters)),
+        cluster_state=present.cluster_state,
+        terminal=present.is_terminal,
+        clock=present.clock_time,
+    )
+    env.globals.update(operation_href=operation_href, statuses=present.STATUSES, windows=tuple(WINDOWS))
+    return env
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What an error page says: a title, a sentence for a person, and the API's problem, if any."""
+
+    status: int  # of the console's page
+    title: str
+    explanation: str
+    code: str = ""
+    detail: str = ""
+    errors: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    api_status: int = 0  # the status the API answered with; 0 when it gave no answer
+
+
+def list_page(
+    endpoint: str,
+    query: ListQuery,
+    operations: Sequence[Mapping[str, Any]],
+    next_page_token: str | None,
+    now: datetime,
+) -> str:
+    return (
+        environment()
+        .get_template("list.html")
+        .render(
+            endpoint=endpoint,
+            query=query,
+            operations=operations,
+            next_href=query.next_href(next_page_token, now) if next_page_token else None,
+            previous_href=query.previous_href(),
+            now=now,
+        )
+    )
+
+
+def operation_page(endpoint: str, record: Mapping[str, Any], etag: str, now: datetime) -> str:
+    return (
+        environment()
+        .get_template("operation.html")
+        .render(
+            endpoint=endpoint,
+            record=record,
+            etag=etag,
+            raw_href=operation_href(str(record.get("operation_id", "")), raw=True),
+            now=now,
+        )
+    )
+
+
+def problem_page(endpoint: str, problem: Problem) -> str:
+    return environment().get_template("problem.html").render(endpoint=endpoint, problem=problem)

@@ -1,0 +1,203 @@
+"""`make screenshots`: the console's two pages in headless Chromium, saved as docs/console-*.png.
+
+Seeds the README's example operations on a local API (devtools.local_server, in this process), serves the
+console against it, and photographs the list and the failed operation's page. The browser is Debian's
+chromium driven by its chromedriver through Selenium, named explicitly: Selenium Manager never downloads a
+browser or a driver. The browser tests start Chromium with `headless_chromium` too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.chrome.webdriver import WebDriver
+
+from devtools import local_server
+from devtools.template import ROOT
+from operations_client import OperationsClient
+from operations_client.console.app import Console
+from operations_client.console.query import operation_href
+from operations_client.console.server import start_in_background
+
+CHROMIUM: Final = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER: Final = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+CHROMIUM_ARGUMENTS: Final = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+)
+DOCS: Final = ROOT / "docs"
+WIDTH: Final = 1280
+MIN_HEIGHT: Final = 300
+MAX_HEIGHT: Final = 2400
+TIME_FORMAT: Final = "%Y%m%d_%H%M%S"
+
+
+def missing_browser() -> str | None:
+    """Why the console cannot be shown in a browser here, or None when Chromium and its driver exist."""
+    absent = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.is_file()]
+    if not absent:
+        return None
+    return f"{' and '.join(absent)} not installed (Debian: apt-get install chromium chromium-driver)"
+
+
+@contextmanager
+def headless_chromium(width: int = WIDTH, height: int = 900) -> Iterator[WebDriver]:
+    """Debian's Chromium, headless, with a fresh profile; quit on exit."""
+    with tempfile.TemporaryDirectory(prefix="console-chromium-") as profile:
+        options = Options()
+        options.binary_location = str(CHROMIUM)
+        for argument in (
+            *CHROMIUM_ARGUMENTS,
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+        ):
+            options.add_argument(argument)
+        driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def readme_operation() -> dict[str, Any]:
+    """The README's quick-start operation (op-42: executing, one cluster)."""
+    return {
+        "operation_id": "op-42",
+        "occurred_time": "20261122_064230",
+        "last_update_time": "20261122_064230",
+        "status": "executing",
+        "sub_status": "creating networks",
+        "request": {"uri": "/v1/networks", "method": "POST", "body": '{"name": "net-a"}'},
+        "target_clusters": [
+            {
+                "cluster_id": "cluster-a",
+                "request": {"uri": "/api/networks", "method": "POST", "body": '{"name": "net-a"}'},
+            }
+        ],
+    }
+
+
+def full_operation() -> dict[str, Any]:
+    """The README's full example (events/put_operation.json): failed, three clusters, a rollback."""
+    event = json.loads((ROOT / "events" / "put_operation.json").read_text(encoding="utf-8"))
+    record: dict[str, Any] = json.loads(event["body"])
+    return record
+
+
+def recent_operations(now: datetime) -> list[dict[str, Any]]:
+    """A few more operations of the last hour, so that the list shows each status."""
+
+    def at(minutes_ago: int) -> str:
+        return (now - timedelta(minutes=minutes_ago)).strftime(TIME_FORMAT)
+
+    def cluster(name: str, status_code: int | None) -> dict[str, Any]:
+        request = {"uri": "/api/volumes", "method": "PUT", "body": '{"size_gb": 100}'}
+        response = None if status_code is None else {"status_code": status_code, "body": ""}
+        return {"cluster_id": name, "request": request, "response": response}
+
+    request = {"uri": "/v1/volumes/vol-9", "method": "PUT", "body": '{"size_gb": 100}'}
+    return [
+        {
+            "operation_id": "op-57",
+            "occurred_time": at(6),
+            "last_update_time": at(1),
+            "status": "executing",
+            "sub_status": "resizing volumes",
+            "request": request,
+            "target_clusters": [
+                cluster("cluster-a", 200),
+                cluster("cluster-b", 200),
+                cluster("cluster-c", None),
+            ],
+        },
+        {
+            "operation_id": "op-56",
+            "occurred_time": at(40),
+            "last_update_time": at(31),
+            "status": "completed",
+            "request": request,
+            "response": {"status_code": 200, "body": '{"id": "vol-9"}'},
+            "target_clusters": [cluster("cluster-a", 200), cluster("cluster-b", 200)],
+        },
+        {
+            "operation_id": "op-55",
+            "occurred_time": at(58),
+            "last_update_time": at(52),
+            "status": "canceled",
+            "request": {"uri": "/v1/volumes/vol-8", "method": "DELETE", "body": ""},
+        },
+    ]
+
+
+def seed(client: OperationsClient, now: datetime) -> None:
+    for record in (readme_operation(), full_operation(), *recent_operations(now)):
+        client.put(record["operation_id"], record)
+
+
+def fit_to_page(driver: WebDriver) -> None:
+    """Resize the window to the page's height (up to MAX_HEIGHT), for a screenshot of the whole page."""
+    driver.set_window_size(WIDTH, MIN_HEIGHT)  # the page's height is at least the window's
+    chrome, height = driver.execute_script(
+        "window.scrollTo(0, 0); return [window.outerHeight - window.innerHeight, "
+        "document.documentElement.scrollHeight];"
+    )
+    driver.set_window_size(WIDTH, min(int(height) + int(chrome), MAX_HEIGHT))
+
+
+def take(driver: WebDriver, url: str, path: Path, open_details: tuple[str, ...] = ()) -> None:
+    """A screenshot of the whole page at `url`, with the <details> of these ids opened first."""
+    driver.get(url)
+    for details_id in open_details:
+        driver.execute_script("document.getElementById(arguments[0]).open = true;", details_id)
+    fit_to_page(driver)
+    driver.save_screenshot(str(path))
+    print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
+
+
+def main() -> int:
+    reason = missing_browser()
+    if reason is not None:
+        print(f"make screenshots needs Chromium: {reason}", file=sys.stderr)
+        return 1
+    api = local_server.start(port=0)
+    try:
+        client = OperationsClient(api.url)
+        seed(client, datetime.now(UTC))
+        console = start_in_background(Console(client, api.url))
+        try:
+            with headless_chromium() as driver:
+                take(driver, console.url + "/", DOCS / "console-list.png")
+                operation_url = console.url + operation_href(full_operation()["operation_id"])
+                take(
+                    driver,
+                    operation_url,
+                    DOCS / "console-operation.png",
+                    open_details=("cluster-1-response",),
+                )
+        finally:
+            console.stop()
+    finally:
+        api.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
