@@ -1,10 +1,10 @@
 """`make bench`, the change events: the stream consumer's cold start against a bare PutEvents process, and
 its throughput on a batch of 100 stream records against the same PutEvents calls made bare.
 
-Measured as the API functions are (devtools/bench.py): a fresh process imports the handler and handles one
-batch (one record, one PutEvents call), against a fresh process that only imports boto3 and makes that same
-call; interleaved pairs, ratios of medians, one run. EventBridge is moto's server on loopback. Figures go to
-docs/performance.md, section "events". Not a test: it gates nothing.
+Measured as the API functions are (devtools/bench/cold.py): a fresh process imports the handler and handles
+one batch (one record, one PutEvents call), against a fresh process that only imports boto3 and makes that
+same call; interleaved pairs, ratios of medians, one run. EventBridge is moto's server on loopback. Figures
+go to docs/performance.md, section "events". Not a test: it gates nothing.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """`make bench` suite: what the business metrics (and the SnapStart hooks' registration) cost.
 
-Cold start with devtools/bench.py's own probe (`cold_start`: interleaved pairs of fresh processes,
-the handler's first request against the floor's one DynamoDB call), run twice on the same code: as it is,
-and with `operations_api.metrics` and `operations_api.snapstart` replaced by stand-ins that do nothing.
+Cold start with the API bench's own probe (`devtools.bench.cold.cold_start`: interleaved pairs of fresh
+processes, the handler's first request against the floor's one DynamoDB call), run twice on the same code:
+as it is, and with `operations_api.metrics` and `operations_api.snapstart` replaced by stand-ins that do
+nothing.
 The first request of a PUT is an accepted write, so it prints one EMF line. Then, in this process, what one
 `metrics.count` costs a warm request. Writes the "metrics" section of docs/performance.md.
 """
@@ -116,10 +117,11 @@ def render(rows: list[dict[str, Any]], count_us: float, restore: dict[str, float
     lines = [
         "## What the metrics cost",
         "",
-        "Measured by `python -m devtools.bench_metrics` with `bench.py`'s cold-start probe: each handler's",
-        "first request against the floor, with `operations_api.metrics` and `operations_api.snapstart` as",
-        "they are, and with stand-ins that do nothing. Powertools' package imports its Metrics with the",
-        "event handler, so the metrics import no library the handlers did not already load.",
+        "Measured by `python -m devtools.bench_metrics` with the API bench's cold-start probe",
+        "(devtools/bench/cold.py): each handler's first request against the floor, with",
+        "`operations_api.metrics` and `operations_api.snapstart` as they are, and with stand-ins that do",
+        "nothing. Powertools' package imports its Metrics with the event handler, so the metrics import no",
+        "library the handlers did not already load.",
         "",
         "| environment | route | cold start / floor | without metrics | library modules added "
         "| instructions added |",

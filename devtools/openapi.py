@@ -1,7 +1,7 @@
 """Generate openapi.json from the code: every HttpApi function of template.yaml, merged into one document.
 
 `make openapi` writes it; tests/test_openapi.py fails when the committed file drifts from this output.
-Generated offline: enabling Swagger in the deployed handlers would cost ~300 ms of cold start.
+Generated offline: enabling Swagger in the deployed handlers would lengthen their cold start.
 """
 
 from __future__ import annotations

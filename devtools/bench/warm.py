@@ -53,7 +53,7 @@ def _warm(endpoint: str) -> list[dict[str, Any]]:
     handlers = {"PUT": load_function("put_operation"), "GET": load_function("get_operation")}
     floor_client = boto3.client("dynamodb", endpoint_url=endpoint)
     # how many requests the handler sent, and the last one; keeping all 300 copies of a 64 KiB item would
-    # give the garbage collector a heap to rescan that a Lambda process never holds (a 280 ms p99 here)
+    # give the garbage collector a heap to rescan that a Lambda process never holds (a skewed p99)
     sent: dict[str, Any] = {"count": 0, "last": {}, "capacity": None}
 
     def capture(params: dict[str, Any], **_: Any) -> None:

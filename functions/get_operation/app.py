@@ -1,8 +1,9 @@
 """GET /v1/operations/{operation_id}: read the record of one operation.
 
 Its one input, the path's id, is checked by `service` with the contract's rule, so this function runs
-without Powertools' validation and never imports pydantic: about a quarter less cold start
-(docs/performance.md). `make openapi` documents the parameter with the contract's rule.
+without Powertools' validation and never imports pydantic, which would lengthen its cold start
+(docs/design.md, "Validation without pydantic at run time"). `make openapi` documents the parameter with
+the contract's rule.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The HTTP edge both functions share: the resolver, problem responses, and one access-log line a request.
+"""The HTTP edge the API functions share: the resolver, problem responses, and one access-log line a request.
 
 Handlers stay thin: they declare their route and call `service`; everything HTTP-shaped is here.
 """

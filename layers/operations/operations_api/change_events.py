@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from operations_api import store
+from operations_api.list_index import EXPIRES_ATTRIBUTE, is_expired
 from operations_api.summary import summarize
 
 SOURCE: Final = "operations-api"
@@ -23,9 +24,6 @@ EXPIRED: Final = "Operation Expired"
 DETAIL_TYPES: Final = (STATUS_CHANGED, UPDATED, EXPIRED)
 # Who a TTL deletion's stream record names (DynamoDB's documentation, "Time to Live: streams").
 TTL_DELETER: Final = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
-# The item's expiry (epoch seconds, DynamoDB's TTL attribute), which the PUT sets under a retention period
-# (docs/api.md, "Retention"); the one internal attribute read here besides `_version`.
-EXPIRES_ATTRIBUTE: Final = "_expires_at"
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,7 @@ def change_event(record: dict[str, Any]) -> ChangeEvent | None:
 def has_expired(image: dict[str, Any], time: float | None) -> bool:
     """Whether the item had expired when the change was made (DynamoDB deletes expired items days later)."""
     expires = image.get(EXPIRES_ATTRIBUTE, {}).get("N")
-    return expires is not None and time is not None and int(expires) <= time
+    return time is not None and is_expired(int(expires) if expires is not None else None, time)
 
 
 def is_ttl_deletion(record: dict[str, Any]) -> bool:

@@ -9,10 +9,11 @@
     @coldstart.freeze_after_first_request  # what the first request built (the DynamoDB client) too
     def lambda_handler(event, context): ...
 
-Importing a handler's libraries makes some 40,000 objects that live as long as the process; collecting
-while they are made only rescans them, and every later full collection would rescan them again (on a
-400-cluster PUT, ~95 ms a collection). So collection pauses while the handler imports, what the imports
-made is frozen out of the collector's reach (`gc.freeze`), and so is what the first request builds once.
+Importing a handler's libraries makes tens of thousands of objects that live as long as the process;
+collecting while they are made only rescans them, and every later full collection would rescan them again
+(what that costs a large PUT: docs/performance.md). So collection pauses while the handler imports, what
+the imports made is frozen out of the collector's reach (`gc.freeze`), and so is what the first request
+builds once.
 Later garbage is collected as usual. What each step saves: docs/performance.md, "Optimisations".
 
 This module imports nothing but `gc`, so that collection pauses before anything else loads.
