@@ -58,7 +58,7 @@ def _measured_while_making(facts: dict[str, Any]) -> list[str]:
     get, put = before["get_without_pydantic"], before["put_with_pydantic_core"]
     freeze, layer = before["gc_freeze_after_first_request"], before["layer_with_pydantic"]
     return [
-        "- Swagger UI is never enabled in the deployed handlers (architecture.md measured ~300 ms); "
+        "- Swagger UI is never enabled in the deployed handlers (it would lengthen every cold start); "
         "`openapi.json` is",
         "  generated offline. The store's client is made once, lazily; the PUT's validator is built at "
         "import.",
