@@ -265,6 +265,8 @@ def server_note(dynamodb_name: str) -> str:
 
 def growth_note(figures: Sequence[Figure]) -> str:
     """Whether a page's capacity stays flat as the table grows (latency follows the machine's load)."""
+    if len({figure.size for figure in figures}) < 2:
+        return "One table size only."
     by_case: dict[str, list[float]] = {}
     for figure in figures:
         by_case.setdefault(figure.case, []).append(figure.list_capacity)
@@ -274,6 +276,13 @@ def growth_note(figures: Sequence[Figure]) -> str:
             f"A page's read capacity is flat (within {spread:.0%} per case, as the pages draw different "
             "items): a Query costs what it returns, not what the table holds; the latency ratios move with "
             "the shared machine's load."
+        )
+    per_request = [figure.list_capacity / figure.requests for figure in figures if figure.requests]
+    if max(per_request) <= 1.25 * min(per_request):
+        return (
+            f"A page's read capacity moved by up to {spread:.0%} per case between sizes, with the requests "
+            f"it made ({min(per_request):g} to {max(per_request):g} read units each): how a page's items "
+            "fall on the shards sets those, not the table's size."
         )
     return f"A page's read capacity moved by up to {spread:.0%} per case between sizes."
 

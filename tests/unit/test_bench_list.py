@@ -55,3 +55,14 @@ def test_a_page_of_every_status_counts_the_shards_of_one_index() -> None:
 def test_moto_measures_the_smallest_table_only() -> None:
     assert bench_list.sizes_on("moto", [1000, 10_000]) == [1000]
     assert bench_list.sizes_on("dynalite", [1000, 10_000]) == [1000, 10_000]
+
+
+def test_the_growth_note_tells_capacity_that_follows_requests_from_growth() -> None:
+    small = Figure(1000, "every status, page 1", 30.0, 10.0, 2.5, 1.5, 5, 4, 4, 25)
+    large = Figure(100_000, "every status, page 1", 30.0, 10.0, 3.5, 1.5, 7, 4, 8, 25)
+    assert "with the requests it made (0.5 to 0.5 read units each)" in bench_list.growth_note([small, large])
+    grown = Figure(100_000, "every status, page 1", 30.0, 10.0, 5.0, 1.5, 5, 4, 8, 25)
+    assert bench_list.growth_note([small, grown]) == (
+        "A page's read capacity moved by up to 50% per case between sizes."
+    )
+    assert bench_list.growth_note([small]) == "One table size only."
