@@ -31,6 +31,7 @@ from operations_api.store import VERSION_ATTRIBUTE
 
 INDEX_ATTRIBUTES = (
     list_index.SHARD_ATTRIBUTE,
+    list_index.ALL_SHARD_ATTRIBUTE,
     list_index.ORDER_ATTRIBUTE,
     list_index.SUMMARY_ATTRIBUTE,
     EXPIRES_ATTRIBUTE,

@@ -46,17 +46,18 @@ class Environment:
 
 
 @contextmanager
-def local_dynamodb() -> Iterator[tuple[str, str]]:
-    """dynalite when installed (an independent implementation), else moto's server; with the table."""
-    if dynalite.missing_reason() is None:
+def local_dynamodb(server: str = "dynalite") -> Iterator[tuple[str, str]]:
+    """dynalite when asked for and installed (an independent implementation), else moto's threaded
+    server (it answers requests concurrently); with the table."""
+    if server == "dynalite" and dynalite.missing_reason() is None:
         with dynalite.running(TABLE) as running:
             yield running.endpoint_url, "dynalite 4.0.0"
         return
     from moto.server import ThreadedMotoServer
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto_server.start()
+    host, port = moto_server.get_host_and_port()
     try:
         import boto3
 
@@ -69,9 +70,9 @@ def local_dynamodb() -> Iterator[tuple[str, str]]:
             aws_secret_access_key="bench",  # noqa: S106 (moto accepts any)
         )
         client.create_table(**load_template().create_table_request(TABLE))
-        yield endpoint, "moto server"
+        yield endpoint, "moto's threaded server"
     finally:
-        server.stop()
+        moto_server.stop()
 
 
 def environments(work: Path) -> list[Environment]:

@@ -105,3 +105,16 @@ def test_bad_arguments_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         backfill_index.main(["--table", "t", "--shards", "0"])
     assert "--shards" in capsys.readouterr().err
+
+
+def test_records_indexed_by_status_only_gain_the_index_of_every_status(table: Any) -> None:
+    record = minimal_record(operation_id="by-status-only")
+    item = {key: store.attribute_value(value) for key, value in record.items()}
+    internal = list_index.attributes(record, 4, 0)
+    del internal[list_index.ALL_SHARD_ATTRIBUTE]  # as the first release of the list wrote it
+    internal_items = {key: store.attribute_value(value) for key, value in internal.items()}
+    table.put_item(TableName=TABLE_NAME, Item={**item, **internal_items, "_version": {"S": "v1"}})
+    assert listed(status=record["status"]) == ["by-status-only"]
+    assert listed() == []
+    assert backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0).updated == 1
+    assert listed() == ["by-status-only"]

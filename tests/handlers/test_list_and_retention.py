@@ -146,7 +146,7 @@ def test_a_get_never_returns_the_stores_own_attributes(put: Invoke, get: Invoke,
     record = full_record()
     put(put_event(record))
     item = table.get_item(TableName="operations-test", Key={"operation_id": {"S": record["operation_id"]}})
-    assert {"_version", "_list_shard", "_list_order", "_summary"} <= set(item["Item"])
+    assert {"_version", "_list_shard", "_list_all", "_list_order", "_summary"} <= set(item["Item"])
     assert json.loads(get(get_event(record["operation_id"]))["body"]) == record
     assert json.loads(put(put_event(record))["body"]) == record
 

@@ -148,25 +148,32 @@ def test_the_list_function_may_only_query_the_list_index() -> None:
     assert "Policies" not in properties
     query, logs = statements_of("ListOperationsRole")
     assert (query["Effect"], query["Action"]) == ("Allow", "dynamodb:Query")
-    assert query["Resource"] == {"Fn::Sub": "${OperationsTable.Arn}/index/by-status-and-update"}
+    assert query["Resource"] == [
+        {"Fn::Sub": "${OperationsTable.Arn}/index/by-status-and-update"},
+        {"Fn::Sub": "${OperationsTable.Arn}/index/by-update"},
+    ]
     assert logs["Resource"] == {"Fn::GetAtt": ["ListOperationsLogGroup", "Arn"]}
     assert "*" not in json.dumps(RESOURCES["ListOperationsRole"])
 
 
-def test_the_list_index_spreads_statuses_and_projects_only_the_summary() -> None:
+def test_the_list_indexes_spread_their_writes_and_project_only_the_summary() -> None:
     from operations_api import list_index
 
     properties = RESOURCES["OperationsTable"]["Properties"]
-    (index,) = properties["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == list_index.INDEX_NAME
-    assert index["KeySchema"] == [
-        {"AttributeName": list_index.SHARD_ATTRIBUTE, "KeyType": "HASH"},
-        {"AttributeName": list_index.ORDER_ATTRIBUTE, "KeyType": "RANGE"},
-    ]
-    assert index["Projection"] == {
-        "ProjectionType": "INCLUDE",
-        "NonKeyAttributes": [list_index.SUMMARY_ATTRIBUTE, list_index.EXPIRES_ATTRIBUTE],
-    }
+    by_status, every_status = properties["GlobalSecondaryIndexes"]
+    for index, name, partition in (
+        (by_status, list_index.INDEX_NAME, list_index.SHARD_ATTRIBUTE),
+        (every_status, list_index.ALL_INDEX_NAME, list_index.ALL_SHARD_ATTRIBUTE),
+    ):
+        assert index["IndexName"] == name
+        assert index["KeySchema"] == [
+            {"AttributeName": partition, "KeyType": "HASH"},
+            {"AttributeName": list_index.ORDER_ATTRIBUTE, "KeyType": "RANGE"},
+        ]
+        assert index["Projection"] == {
+            "ProjectionType": "INCLUDE",
+            "NonKeyAttributes": [list_index.SUMMARY_ATTRIBUTE, list_index.EXPIRES_ATTRIBUTE],
+        }
     assert properties["TimeToLiveSpecification"] == {
         "AttributeName": list_index.EXPIRES_ATTRIBUTE,
         "Enabled": True,

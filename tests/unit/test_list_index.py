@@ -61,6 +61,9 @@ def test_the_item_carries_its_shard_order_key_and_the_one_summary() -> None:
     attributes = list_index.attributes(record, shard_count=4, retention_days=0)
     number = shard_number(record["operation_id"], 4)
     assert attributes[SHARD_ATTRIBUTE] == f"failed#{number}"
+    assert attributes[list_index.ALL_SHARD_ATTRIBUTE] == f"all#{number}"
+    assert list_index.index_of(f"all#{number}") == (list_index.ALL_INDEX_NAME, list_index.ALL_SHARD_ATTRIBUTE)
+    assert list_index.index_of(f"failed#{number}") == (list_index.INDEX_NAME, SHARD_ATTRIBUTE)
     assert attributes[ORDER_ATTRIBUTE] == order_key(record["last_update_time"], record["operation_id"])
     assert attributes[SUMMARY_ATTRIBUTE] == summarize(record)
     assert all(name.startswith(store.INTERNAL_PREFIX) for name in attributes)

@@ -160,11 +160,17 @@ def test_a_page_is_only_queries_on_the_index(table: Any, requests_sent: list[str
     assert set(requests_sent) == {"Query"}
 
 
-def test_a_page_with_a_status_asks_only_that_statuses_shards(table: Any) -> None:
+def queries_sent() -> list[dict[str, Any]]:
+    """Every Query the store's client sends from now on, as sent."""
     sent: list[dict[str, Any]] = []
     store.dynamodb_client().meta.events.register(
         "provide-client-params.dynamodb.Query", lambda params, **_: sent.append(dict(params))
     )
+    return sent
+
+
+def test_a_page_with_a_status_asks_only_that_statuses_shards(table: Any) -> None:
+    sent = queries_sent()
     for index in range(8):
         store.put_operation(record_of(f"op-{index}", "failed", TIMES[3]), "v", VersionGuard())
     status_code, page = call_listing("status=failed&page_size=25")
@@ -175,6 +181,19 @@ def test_a_page_with_a_status_asks_only_that_statuses_shards(table: Any) -> None
     assert shards == {f"failed#{number}" for number in range(4)}
     assert all(request["IndexName"] == "by-status-and-update" for request in sent)
     assert len(sent) == 4, "one Query a shard when every shard's share fits its first read"
+    assert {request["Limit"] for request in sent} == {25 // 4 + 1}, "a share of the page and one more"
+
+
+@pytest.mark.parametrize("status", [None, ",".join(reversed(STATUSES))])
+def test_a_page_of_every_status_reads_only_the_index_of_every_status(table: Any, status: str | None) -> None:
+    for index, status_of_record in enumerate(STATUSES * 2):
+        store.put_operation(record_of(f"op-{index}", status_of_record, TIMES[3]), "v", VersionGuard())
+    sent = queries_sent()
+    summaries = walk(call_listing, status=status, page_size=4)
+    assert sorted(summary["operation_id"] for summary in summaries) == sorted(f"op-{i}" for i in range(10))
+    assert {request["IndexName"] for request in sent} == {"by-update"}
+    shards = {request["ExpressionAttributeValues"][":shard"]["S"] for request in sent}
+    assert shards <= {f"all#{number}" for number in range(4)}
 
 
 def test_expired_operations_are_left_out_and_pages_stay_full(table: Any) -> None:

@@ -1,11 +1,14 @@
 """The list index's attributes, which the PUT writes beside the record (docs/api.md, "Listing operations",
 "Retention"). Internal like `_version`: every one starts with "_", and a GET never returns them.
 
-- `_list_shard`, the index's partition key: `<status>#<n>`, n from a stable hash of the operation id, so
-  that the writes of one status spread over `shard_count` partitions (no hot partition for `executing`).
-- `_list_order`, its sort key: `last_update_time`, then the id with every character inverted, then `~`.
-  Read in descending order it gives the list's exact order: newest first, ties by operation_id ascending
-  (the inversion turns the id's ascending order into descending; the final `~`, above every inverted
+- `_list_shard`, the partition key of the index by status (`by-status-and-update`): `<status>#<n>`, n
+  from a stable hash of the operation id, so that the writes of one status spread over `shard_count`
+  partitions (no hot partition for `executing`).
+- `_list_all`, the partition key of the index of every status (`by-update`): `all#<n>`, the same n. A list
+  without a status filter reads `shard_count` partitions there, not `shard_count` for each status.
+- `_list_order`, both indexes' sort key: `last_update_time`, then the id with every character inverted,
+  then `~`. Read in descending order it gives the list's exact order: newest first, ties by operation_id
+  ascending (the inversion turns the id's ascending order into descending; the final `~`, above every inverted
   character, puts an id before the longer ids it prefixes). The id can be read back from it.
 - `_summary`: `summary.summarize(record)`, the one derivation; the index projects it, so a list never
   reads a record.
@@ -27,6 +30,9 @@ from operations_api.summary import summarize
 
 INDEX_NAME: Final = "by-status-and-update"
 SHARD_ATTRIBUTE: Final = "_list_shard"
+ALL_INDEX_NAME: Final = "by-update"
+ALL_SHARD_ATTRIBUTE: Final = "_list_all"
+EVERY_STATUS: Final = "all"  # the partition prefix of the index of every status (not a status)
 ORDER_ATTRIBUTE: Final = "_list_order"
 SUMMARY_ATTRIBUTE: Final = "_summary"
 EXPIRES_ATTRIBUTE: Final = "_expires_at"
@@ -53,6 +59,13 @@ def shard_key(status: str, number: int) -> str:
 def shard_keys(statuses: Iterable[str], shard_count: int) -> list[str]:
     """Every partition of the index that holds these statuses, in a fixed order."""
     return [shard_key(status, number) for status in statuses for number in range(shard_count)]
+
+
+def index_of(key: str) -> tuple[str, str]:
+    """The index a shard key belongs to, and that index's partition key attribute."""
+    if key.rpartition("#")[0] == EVERY_STATUS:
+        return ALL_INDEX_NAME, ALL_SHARD_ATTRIBUTE
+    return INDEX_NAME, SHARD_ATTRIBUTE
 
 
 def order_key(last_update_time: str, operation_id: str) -> str:
@@ -94,8 +107,10 @@ def is_expired(expiry: int | None, now: float) -> bool:
 def attributes(document: dict[str, Any], shard_count: int, retention_days: int) -> dict[str, Any]:
     """The internal attributes the item of this record carries, beside the record's own."""
     operation_id = document["operation_id"]
+    number = shard_number(operation_id, shard_count)
     derived: dict[str, Any] = {
-        SHARD_ATTRIBUTE: shard_key(document["status"], shard_number(operation_id, shard_count)),
+        SHARD_ATTRIBUTE: shard_key(document["status"], number),
+        ALL_SHARD_ATTRIBUTE: shard_key(EVERY_STATUS, number),
         ORDER_ATTRIBUTE: order_key(document["last_update_time"], operation_id),
         SUMMARY_ATTRIBUTE: summarize(document),
     }

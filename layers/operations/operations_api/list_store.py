@@ -26,10 +26,9 @@ from typing import Any, Final
 from operations_api import store
 from operations_api.list_index import (
     EXPIRES_ATTRIBUTE,
-    INDEX_NAME,
     ORDER_ATTRIBUTE,
-    SHARD_ATTRIBUTE,
     SUMMARY_ATTRIBUTE,
+    index_of,
     operation_id_of,
 )
 from operations_api.settings import get_settings
@@ -96,12 +95,12 @@ def query_page(starts: dict[str, str | None], bounds: TimeBounds, page_size: int
     shards = [_Shard(key, start) for key, start in starts.items()]
     cost = _Cost()
     summaries: list[dict[str, Any]] = []
-    _read([s for s in shards if s.more], math.ceil(page_size / max(len(shards), 1)) + 1, bounds, now, cost)
+    _read(shards, first_limit(page_size, len(shards)), bounds, now, cost)
     while len(summaries) < page_size:
         dry = [shard for shard in shards if shard.more and not shard.waiting]
         if dry:
             live = sum(1 for shard in shards if shard.more or shard.waiting)
-            _read(dry, math.ceil((page_size - len(summaries)) / live) + 1, bounds, now, cost)
+            _read(dry, refill_limit(page_size - len(summaries), live), bounds, now, cost)
             continue
         ready = [shard for shard in shards if shard.waiting]
         if not ready:
@@ -122,6 +121,17 @@ def query_page(starts: dict[str, str | None], bounds: TimeBounds, page_size: int
     )
 
 
+def first_limit(page_size: int, shards: int) -> int:
+    """Each shard's first read: its even share of the page, and one look-ahead."""
+    return page_size // max(shards, 1) + 1
+
+
+def refill_limit(missing: int, live: int) -> int:
+    """A dry shard's next read: its even share of what the page still misses, among the shards that may
+    still give (no look-ahead again: the first read gave it)."""
+    return math.ceil(missing / max(live, 1))
+
+
 def _read(shards: Sequence[_Shard], limit: int, bounds: TimeBounds, now: float, cost: _Cost) -> None:
     """One Query per shard, at once; each shard's items join its queue."""
     if not shards:
@@ -140,7 +150,8 @@ def _read(shards: Sequence[_Shard], limit: int, bounds: TimeBounds, now: float, 
 
 
 def _request(shard: _Shard, limit: int, bounds: TimeBounds, now: float) -> dict[str, Any]:
-    names = {"#shard": SHARD_ATTRIBUTE, "#expires": EXPIRES_ATTRIBUTE}
+    index_name, shard_attribute = index_of(shard.key)
+    names = {"#shard": shard_attribute, "#expires": EXPIRES_ATTRIBUTE}
     values: dict[str, Any] = {":shard": {"S": shard.key}, ":now": {"N": str(int(now))}}
     condition = "#shard = :shard"
     # An order key starts with its time, so `since` <= key for a time at or after `since`, and key <
@@ -159,7 +170,7 @@ def _request(shard: _Shard, limit: int, bounds: TimeBounds, now: float) -> dict[
         names["#order"] = ORDER_ATTRIBUTE
     request: dict[str, Any] = {
         "TableName": get_settings().table_name,
-        "IndexName": INDEX_NAME,
+        "IndexName": index_name,
         "KeyConditionExpression": condition,
         "FilterExpression": "attribute_not_exists(#expires) OR #expires > :now",
         "ExpressionAttributeNames": names,
@@ -171,7 +182,7 @@ def _request(shard: _Shard, limit: int, bounds: TimeBounds, now: float) -> dict[
     if shard.resume is not None:
         request["ExclusiveStartKey"] = {
             "operation_id": {"S": operation_id_of(shard.resume)},
-            SHARD_ATTRIBUTE: {"S": shard.key},
+            shard_attribute: {"S": shard.key},
             ORDER_ATTRIBUTE: {"S": shard.resume},
         }
     return request

@@ -23,7 +23,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from operations_api import list_store, problems, store
-from operations_api.list_index import operation_id_of, shard_key, shard_number, time_of
+from operations_api.list_index import EVERY_STATUS, operation_id_of, shard_key, shard_number, time_of
 from operations_api.list_store import DONE, Page, Position, TimeBounds
 from operations_api.rules import STATUSES, timestamp_fault
 from operations_api.settings import get_settings
@@ -32,7 +32,7 @@ DEFAULT_PAGE_SIZE: Final = 25
 MAX_PAGE_SIZE: Final = 100
 MAX_TOKEN_LENGTH: Final = 16_384
 MAX_NAME_SHOWN: Final = 100  # an unknown parameter's name is clipped in the problem
-TOKEN_VERSION: Final = 1
+TOKEN_VERSION: Final = 2  # 2: a list of every status reads the index of every status
 PARAMETERS: Final = {
     "status": "one status, or several separated by commas (status=executing,failed); absent: every status",
     "updated_since": "YYYYMMDD_hhmmss (UTC): only operations whose last_update_time is at or after it",
@@ -82,7 +82,10 @@ def list_operations(raw_query_string: str) -> Listing:
 
 
 def shards_of(query: ListQuery, shard_count: int) -> list[str]:
-    return [shard_key(status, number) for status in query.statuses for number in range(shard_count)]
+    """The index partitions a page reads: the index of every status's when no status is left out (no
+    filter, or one naming them all), else each status's own."""
+    groups = (EVERY_STATUS,) if query.statuses == STATUSES else query.statuses
+    return [shard_key(group, number) for group in groups for number in range(shard_count)]
 
 
 # --- the query's parameters ------------------------------------------------------------------------
@@ -193,8 +196,8 @@ def _is_position_of(shard: str, position: str, query: ListQuery, shard_count: in
     operation_id = operation_id_of(position)
     if operation_id is None:
         return False
-    status = shard.rpartition("#")[0]
-    in_shard = shard_key(status, shard_number(operation_id, shard_count)) == shard
+    group = shard.rpartition("#")[0]  # a status, or EVERY_STATUS
+    in_shard = shard_key(group, shard_number(operation_id, shard_count)) == shard
     time = time_of(position)
     after_since = query.since is None or time >= query.since
     before_before = query.before is None or time < query.before
