@@ -44,11 +44,13 @@ class Tally:
     updated: int = 0
     unchanged: int = 0
     changed_meanwhile: int = 0
+    expired: int = 0
 
     def line(self) -> str:
         return (
             f"{self.scanned} items read: {self.updated} re-indexed, {self.unchanged} already right, "
-            f"{self.changed_meanwhile} changed by a PUT meanwhile (left as that PUT wrote them)"
+            f"{self.changed_meanwhile} changed by a PUT meanwhile (left as that PUT wrote them), "
+            f"{self.expired} expired (left for DynamoDB's TTL to delete: re-indexing must not revive them)"
         )
 
 
@@ -56,6 +58,9 @@ def backfill(client: Any, table: str, shards: int, retention_days: int, *, dry_r
     tally = Tally()
     for item in _items(client, table):
         tally.scanned += 1
+        if store.item_expired(item, store.now_seconds()):
+            tally.expired += 1
+            continue
         update = index_update(item, shards, retention_days)
         if update is None:
             tally.unchanged += 1

@@ -1,5 +1,6 @@
 """devtools/backfill_index.py: records written before the list existed are found once it has run, a new
-shard count or retention period re-indexes, a record a PUT changes meanwhile is left as the PUT wrote it."""
+shard count or retention period re-indexes (never reviving an expired record), a record a PUT changes
+meanwhile is left as the PUT wrote it."""
 
 from __future__ import annotations
 
@@ -82,11 +83,16 @@ def test_a_retention_period_set_later_expires_what_finished_long_ago(table: Any)
     }
     assert listed() == ["running"]
     assert store.get_operation("op-1") is None
-    backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0)  # forever again
+    # Keeping everything forever from now on does not revive what has expired: it is gone for every reader
+    # from the moment it expired (docs/api.md, "Retention"), and DynamoDB's TTL deletes it in time.
+    tally = backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0)
+    assert tally.expired == 1
     assert (
         list_index.EXPIRES_ATTRIBUTE
-        not in table.get_item(TableName=TABLE_NAME, Key={"operation_id": {"S": "op-1"}})["Item"]
+        in table.get_item(TableName=TABLE_NAME, Key={"operation_id": {"S": "op-1"}})["Item"]
     )
+    assert listed() == ["running"]
+    assert store.get_operation("op-1") is None
 
 
 def test_a_record_a_put_changed_meanwhile_is_left_as_the_put_wrote_it(table: Any) -> None:

@@ -3,6 +3,7 @@ naming its parameter, and a token that only the query that made it can use."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -187,6 +188,9 @@ def test_a_truncated_token_is_refused(length: int) -> None:
         "x" * (listing.MAX_TOKEN_LENGTH + 1),
         "🙂",
         "CiAgeyJ2IjogMX0K",
+        # JSON nested deeper than the parser's recursion limit, in a token well within a URL's length
+        base64.urlsafe_b64encode(b"[" * 12_000).decode("ascii").rstrip("="),
+        base64.urlsafe_b64encode(b'{"p":' + b"[" * 3_000 + b"]" * 3_000 + b"}").decode("ascii"),
     ],
 )
 def test_a_token_that_is_not_ours_is_refused(foreign: str) -> None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from operations_api import store
-from operations_api.list_index import EXPIRES_ATTRIBUTE, is_expired
 from operations_api.summary import summarize
 
 SOURCE: Final = "operations-api"
@@ -56,8 +55,7 @@ def change_event(record: dict[str, Any]) -> ChangeEvent | None:
 
 def has_expired(image: dict[str, Any], time: float | None) -> bool:
     """Whether the item had expired when the change was made (DynamoDB deletes expired items days later)."""
-    expires = image.get(EXPIRES_ATTRIBUTE, {}).get("N")
-    return time is not None and is_expired(int(expires) if expires is not None else None, time)
+    return time is not None and store.item_expired(image, time)
 
 
 def is_ttl_deletion(record: dict[str, Any]) -> bool:

@@ -93,6 +93,7 @@ def query_page(starts: dict[str, str | None], bounds: TimeBounds, page_size: int
     """A page of summaries from these shards (each from its start: after an order key, or the newest),
     newest first, of operations live at `now` and updated within `bounds`."""
     shards = [_Shard(key, start) for key, start in starts.items()]
+    store.dynamodb_client()  # made here, once: the query threads below must not each make one at once
     cost = _Cost()
     summaries: list[dict[str, Any]] = []
     _read(shards, first_limit(page_size, len(shards)), bounds, now, cost)

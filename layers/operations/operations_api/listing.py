@@ -23,7 +23,14 @@ from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from operations_api import list_store, problems, store
-from operations_api.list_index import EVERY_STATUS, operation_id_of, shard_key, shard_number, time_of
+from operations_api.list_index import (
+    EVERY_STATUS,
+    operation_id_of,
+    shard_key,
+    shard_keys,
+    shard_number,
+    time_of,
+)
 from operations_api.list_store import DONE, Page, Position, TimeBounds
 from operations_api.rules import STATUSES, timestamp_fault
 from operations_api.settings import get_settings
@@ -85,7 +92,7 @@ def shards_of(query: ListQuery, shard_count: int) -> list[str]:
     """The index partitions a page reads: the index of every status's when no status is left out (no
     filter, or one naming them all), else each status's own."""
     groups = (EVERY_STATUS,) if query.statuses == STATUSES else query.statuses
-    return [shard_key(group, number) for group in groups for number in range(shard_count)]
+    return shard_keys(groups, shard_count)
 
 
 # --- the query's parameters ------------------------------------------------------------------------
@@ -181,7 +188,7 @@ def _positions(token: str) -> list[Position]:
     try:
         padded = token + "=" * (-len(token) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error):
+    except (ValueError, UnicodeError, binascii.Error, RecursionError):  # RecursionError: deep nesting
         raise problems.invalid_page_token("it is not a token of this API") from None
     positions = payload.get("p") if isinstance(payload, dict) else None
     if not isinstance(positions, list) or not all(

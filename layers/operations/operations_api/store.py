@@ -102,7 +102,7 @@ def get_operation(operation_id: str) -> StoredOperation | None:
         ReturnConsumedCapacity="TOTAL",
     )
     item = response.get("Item")
-    if item is None or _expired(item, now_seconds()):
+    if item is None or item_expired(item, now_seconds()):
         return None
     return from_item(item, _capacity(response))
 
@@ -138,7 +138,7 @@ def put_operation(document: dict[str, Any], version: str, guard: VersionGuard) -
             if old is None:
                 current = _current_after_refusal(document["operation_id"])
             else:
-                current = None if _expired(old, now) else from_item(old)
+                current = None if item_expired(old, now) else from_item(old)
             raise ConditionFailed(current) from None
         raise
     return StoredOperation(document, version, _capacity(response))
@@ -229,7 +229,8 @@ def from_item(item: dict[str, Any], capacity: float | None = None) -> StoredOper
     return StoredOperation(document, version, capacity)
 
 
-def _expired(item: dict[str, Any], now: float) -> bool:
+def item_expired(item: dict[str, Any], now: float) -> bool:
+    """Whether a stored item (DynamoDB attribute values) had expired at `now` (docs/api.md, "Retention")."""
     expiry = item.get(EXPIRES_ATTRIBUTE, {}).get("N")
     return list_index.is_expired(int(expiry) if expiry is not None else None, now)
 
