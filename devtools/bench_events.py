@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from devtools.bench.fresh import counted_instructions
 from devtools.bench_sections import replace_section
 from devtools.local_events import creations
 from devtools.precompile import find_python
@@ -125,21 +125,8 @@ def run_fresh(environment: Environment, args: list[str], endpoint: str) -> tuple
 
 
 def instructions(environment: Environment, args: list[str], endpoint: str) -> int | None:
-    """The instructions a fresh process executes, counted by valgrind (callgrind) when it is installed: the
-    same count run after run, where wall time on a shared machine drifts."""
-    if shutil.which("valgrind") is None:
-        return None
-    answer = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", environment.python, "-s", *args],
-        env=fresh_environment(environment, endpoint),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    collected = [line for line in answer.stderr.splitlines() if "Collected :" in line]
-    if answer.returncode != 0 or not collected:
-        raise RuntimeError(f"valgrind {args[:2]} failed: {answer.stderr[-2000:]}")
-    return int(collected[-1].rsplit(":", 1)[1].strip())
+    """The instructions a fresh process executes (valgrind, when installed), counted as the API bench does."""
+    return counted_instructions(environment.python, args, fresh_environment(environment, endpoint))
 
 
 def cold_start(environment: Environment, endpoint: str, files: Path) -> dict[str, Any]:

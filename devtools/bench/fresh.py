@@ -147,11 +147,16 @@ def run_fresh(python: str, args: list[str], path: list[Path], endpoint: str) -> 
 def instructions(python: str, args: list[str], path: list[Path], endpoint: str) -> int | None:
     """The instructions a fresh process executes, counted by valgrind (callgrind): the same count run
     after run, whatever else the machine does, where wall time on a shared machine drifts by ±15 %."""
+    return counted_instructions(python, args, fresh_environment(path, endpoint))
+
+
+def counted_instructions(python: str, args: list[str], environment: dict[str, str]) -> int | None:
+    """What `instructions` counts, for a process with this environment; None where valgrind is missing."""
     if shutil.which("valgrind") is None:
         return None
     answer = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-s", *args],
-        env=fresh_environment(path, endpoint),
+        env=environment,
         capture_output=True,
         text=True,
         check=False,
