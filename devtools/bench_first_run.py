@@ -73,7 +73,21 @@ def timed_make_run(clone: Path, environment: dict[str, str], timeout: float = 60
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+        _wait_for_group_to_exit(process.pid)
     return wall, cpu
+
+
+def _wait_for_group_to_exit(group: int, timeout: float = 30) -> None:
+    """make exits before the server it started has finished stopping (and writing its bytecode): wait
+    for every process of the group, so the clone is not removed under them."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"make run's processes (group {group}) still run {timeout:.0f} s after SIGTERM")
 
 
 def installed_mb(clone: Path) -> float:
