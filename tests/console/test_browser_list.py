@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 
 from operations_client import OperationsClient
 from operations_client.console.present import absolute, relative
 from tests.conftest import minimal_record
-from tests.console.browser_pages import listed_ids, row_texts, texts
+from tests.console.browser_pages import WAIT_SECONDS, listed_ids, row_texts, texts
 
 pytestmark = pytest.mark.browser
 
@@ -59,11 +61,19 @@ def seeded(api: OperationsClient) -> list[str]:
 
 
 def apply_filters(browser: WebDriver, statuses: tuple[str, ...] = (), window: str = "all") -> None:
+    """Tick the filters and submit them; returns once the filtered page has replaced this one."""
     for checkbox in browser.find_elements(By.CSS_SELECTOR, 'input[name="status"]'):
         if checkbox.is_selected() != (checkbox.get_attribute("value") in statuses):
             checkbox.click()
     browser.find_element(By.CSS_SELECTOR, f'input[name="window"][value="{window}"]').click()
-    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    follow(browser, "form.filters button")
+
+
+def follow(browser: WebDriver, selector: str) -> None:
+    """Click what leads to another page, and return once that page has replaced this one."""
+    page = browser.find_element(By.TAG_NAME, "main")
+    browser.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(browser, WAIT_SECONDS).until(staleness_of(page), f"{selector} led to no new page")
 
 
 def test_the_list_shows_the_seeded_operations_newest_first_with_their_badges_times_and_clusters(
@@ -117,10 +127,10 @@ def test_next_and_previous_walk_the_pages_of_the_list(
     browser.get(console_url + "/?page_size=3")
     assert listed_ids(browser) == seeded[:3]
     assert texts(browser, 'a[rel="prev"]') == []
-    browser.find_element(By.CSS_SELECTOR, 'a[rel="next"]').click()
+    follow(browser, 'a[rel="next"]')
     assert listed_ids(browser) == seeded[3:]
     assert texts(browser, ".page-number") == ["page 2"]
     assert texts(browser, 'a[rel="next"]') == []
-    browser.find_element(By.CSS_SELECTOR, 'a[rel="prev"]').click()
+    follow(browser, 'a[rel="prev"]')
     assert listed_ids(browser) == seeded[:3]
     assert texts(browser, ".page-number") == ["page 1"]
