@@ -5,15 +5,11 @@ A list of modules, not a timing: timings are noisy on shared machines (make benc
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
-from devtools.template import ROOT
-from tests.conftest import closed_store_environment
+from tests.perf.probe import run_probe
 
 NEVER_AT_COLD_START = [
     "boto3",  # the store talks to botocore directly: boto3 and s3transfer cost ~100 ms of cold start
@@ -42,17 +38,9 @@ NEVER_AT_GET_COLD_START = [
     "operations_api.validators",
 ]
 
-PROBE = """
-import gc, io, json, sys, weakref
-sys.stdout, real = io.StringIO(), sys.stdout
-def collections(): return sum(generation["collections"] for generation in gc.get_stats())
-before_import = collections()
-import app
-facts = {"collections_while_importing": collections() - before_import,
-    "collecting_after_import": gc.isenabled(), "frozen_by_import": gc.get_freeze_count()}
-class Context:
-    function_name = "probe"; memory_limit_in_mb = 1024; aws_request_id = "probe"
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:probe"
+# After the import (tests/perf/probe.py): two requests, a cycle of garbage between them, then enough
+# allocation to set the collector off by itself.
+TWO_REQUESTS = """
 answer = app.lambda_handler(json.load(open(sys.argv[1])), Context())
 facts["frozen_by_first_request"] = gc.get_freeze_count()
 class Garbage: pass
@@ -74,21 +62,14 @@ real.write(json.dumps({"status": answer["statusCode"], "modules": sorted(sys.mod
     ],
 )
 def test_importing_a_handler_imports_nothing_a_request_does_not_need(function: str, never: list[str]) -> None:
-    imported = set(run_probe(function)["modules"])
+    imported = set(cold_start(function)["modules"])
     assert sorted(imported.intersection(never)) == []
 
 
-def run_probe(function: str) -> dict[str, Any]:
-    """Import the handler and serve its fixture event, the whole of a cold start, in a fresh process: the
-    store is a closed port, so the request goes all the way through botocore and ends in a 503, with no
-    server needed."""
-    environment = closed_store_environment(ROOT / "layers" / "operations", ROOT / "functions" / function)
-    event = ROOT / "events" / f"{function}.json"
-    answer = subprocess.run(
-        [sys.executable, "-c", PROBE, str(event)], cwd="/", env=environment, capture_output=True, text=True
-    )
-    assert answer.returncode == 0, answer.stderr[-2000:]
-    probe: dict[str, Any] = json.loads(answer.stdout)
+def cold_start(function: str) -> dict[str, Any]:
+    """The whole of a cold start of an API function and one more request: the store is a closed port, so
+    each request ends in a 503."""
+    probe = run_probe(function, function, TWO_REQUESTS)
     assert probe["status"] == 503, "the request must reach the store and find it closed"
     return probe
 
@@ -98,7 +79,7 @@ def test_the_garbage_collector_skips_the_cold_start_and_what_every_request_reuse
     """No collection while the handler imports (about 3 % of a cold start's instructions); what the imports
     and the first request made is frozen out of the collector's rescans (a full collection on a
     400-cluster PUT drops from ~95 ms to ~5 ms); later garbage is collected as usual (docs/performance.md)."""
-    probe = run_probe(function)
+    probe = cold_start(function)
     # without the pause, importing a handler sets off over a hundred collections; with it, only the one or
     # two that compiling app.py from source (no bytecode here) may set off before its first line runs
     assert probe["collections_while_importing"] < 5, "the handler pauses the collector while it imports"
