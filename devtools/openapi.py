@@ -22,6 +22,7 @@ from operations_api.rules import (
     OPERATION_ID_PATTERN,
     STATUSES,
     TIMESTAMP_SCHEMA_PATTERN,
+    UNREADABLE_OPERATION_IDS,
 )
 from operations_api.service import ENTITY_TAG_PATTERN, MAX_ENTITY_TAGS
 
@@ -75,12 +76,14 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
         "name": "operation_id",
         "in": "path",
         "required": True,
-        "description": "the operation's id: 1 to 128 ASCII letters, digits, '-', '.', '_' or '~'",
+        "description": "the operation's id: 1 to 128 ASCII letters, digits, '-', '.', '_' or '~', "
+        "and not '.' or '..'",
         "schema": {
             "type": "string",
             "minLength": 1,
             "maxLength": OPERATION_ID_MAX_LENGTH,
             "pattern": OPERATION_ID_PATTERN,
+            "not": {"enum": list(UNREADABLE_OPERATION_IDS)},
         },
     }
     headers = [

@@ -50,7 +50,9 @@ def test_the_put_documents_its_body_headers_and_the_path_ids_rule() -> None:
         (path_id,) = [p for p in operation["parameters"] if p["in"] == "path"]
         assert path_id["required"] is True
         assert path_id["schema"]["pattern"] == "^[A-Za-z0-9._~-]{1,128}$"
+        assert path_id["schema"]["not"] == {"enum": [".", ".."]}, "ids no URL can carry"
     record = document["components"]["schemas"]["Operation"]
+    assert record["properties"]["operation_id"]["not"] == {"enum": [".", ".."]}
     assert record["additionalProperties"] is False
     assert record["required"] == ["operation_id", "occurred_time", "last_update_time", "status", "request"]
 

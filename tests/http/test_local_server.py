@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from devtools.template import ROOT, load_template
+from operations_api import rules
 from tests.http.conftest import Answer, call, event_body, free_port
 
 pytestmark = pytest.mark.http
@@ -142,6 +143,35 @@ def test_a_chunked_request_body_is_read_whole(local_api: str) -> None:
         assert (response.status, json.loads(response.read())) == (200, json.loads(body))
     finally:
         connection.close()
+
+
+def raw_call(base_url: str, method: str, path: str, body: str | None = None) -> tuple[int, dict[str, Any]]:
+    """A request whose path is sent exactly as written: urllib, like every client, resolves `.` and `..`."""
+    connection = http.client.HTTPConnection(urlsplit(base_url).netloc, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=JSON if body is not None else {})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("operation_id", [".", ".."])
+def test_an_id_that_no_url_can_carry_is_refused_over_http_and_nothing_is_stored(
+    local_api: str, operation_id: str
+) -> None:
+    path = f"/v1/operations/{operation_id}"
+    body = with_id(event_body("put_operation"), operation_id)
+    put_status, put_problem = raw_call(local_api, "PUT", path, body)
+    get_status, get_problem = raw_call(local_api, "GET", path)
+    assert (put_status, get_status) == (400, 400)
+    assert put_problem["errors"] == get_problem["errors"] == [
+        {"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}
+    ]
+    assert "Nothing was stored." in put_problem["detail"]
+    assert "stored" not in get_problem["detail"]
+    listed = call(f"{local_api}/v1/operations?page_size=100").json()["operations"]
+    assert operation_id not in {summary["operation_id"] for summary in listed}
 
 
 def test_an_etag_precondition_works_over_http(local_api: str) -> None:

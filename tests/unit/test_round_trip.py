@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from operations_api import service
+from operations_api import rules, service
 from operations_api.record import validate as validate_record
 from tests.conftest import TABLE_NAME
 
@@ -53,7 +53,7 @@ def records(draw: st.DrawFn) -> dict[str, Any]:
     updated = occurred + draw(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30)))
     status = draw(st.sampled_from(["unexecuted", "executing", "completed", "failed", "canceled"]))
     record: dict[str, Any] = {
-        "operation_id": draw(st.from_regex(r"[A-Za-z0-9._~-]{1,128}", fullmatch=True)),
+        "operation_id": draw(st.from_regex(r"[A-Za-z0-9._~-]{1,128}", fullmatch=True).filter(rules.is_operation_id)),
         "occurred_time": stamp(occurred),
         "last_update_time": stamp(updated),
         "status": status,
