@@ -167,6 +167,10 @@ def test_every_time_has_the_pattern_of_real_times_and_the_order_is_described() -
         '"a" "b"',
         ",",
         "**",
+        ",".join(['"a"'] * 20),
+        ",".join(['"a"'] * 21),
+        ", ".join(f'W/"{n}"' for n in range(21)),
+        ", ".join(f'"{n}"' for n in range(20)),
     ],
 )
 def test_the_precondition_headers_pattern_is_the_services_rule(value: str) -> None:

@@ -54,7 +54,7 @@ def test_a_path_id_error_names_the_parameter_and_tells_the_contracts_rule(write:
 
 
 def test_a_refused_read_says_nothing_about_storing() -> None:
-    """ "Nothing was stored." belongs to writes: a GET or a list stores nothing anyway."""
+    """A GET or a list stores nothing anyway: "Nothing was stored." belongs to writes."""
     reads = [
         problems.invalid_path_parameter("operation_id", rules.OPERATION_ID_RULE, write=False),
         problems.invalid_query([problems.query_parameter_fault("page_size", "must be 1 to 100")]),

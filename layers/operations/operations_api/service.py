@@ -81,8 +81,11 @@ def parse_entity_tags(header: str, value: str | None, *, weak_matches: bool) -> 
         return frozenset()
     if value.strip() == "*":
         return frozenset({"*"})
+    parts = value.split(",")
+    if len(parts) > MAX_ENTITY_TAGS:  # counted as listed, repeats included: what openapi.json can state
+        raise problems.invalid_header(header, f"lists more than {MAX_ENTITY_TAGS} entity tags")
     tags = set()
-    for part in value.split(","):
+    for part in parts:
         match = _ENTITY_TAG.fullmatch(part)
         if match is None:
             raise problems.invalid_header(
@@ -90,8 +93,6 @@ def parse_entity_tags(header: str, value: str | None, *, weak_matches: bool) -> 
             )
         if weak_matches or not match.group(1):
             tags.add(match.group(2))
-    if len(tags) > MAX_ENTITY_TAGS:
-        raise problems.invalid_header(header, f"lists more than {MAX_ENTITY_TAGS} entity tags")
     if not tags:  # only weak tags in If-Match: it can never hold
         raise problems.precondition_failed(header)
     return frozenset(tags)
