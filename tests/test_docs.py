@@ -199,3 +199,44 @@ def model_rows() -> list[tuple[str, str, str, str, str]]:
 def test_the_record_table_is_the_models_names_types_required_and_nulls() -> None:
     assert len(model_rows()) > 15
     assert record_rows() == model_rows()
+
+
+# --- docs/development.md's checklists -----------------------------------------------------------------
+
+DEVELOPMENT: Final = ROOT / "docs" / "development.md"
+REWRITES: Final = re.compile(r"`make ([\w-]+)` rewrites `([^`]+)`(?: \(and `([^`]+)`\))?")
+
+
+def checklists() -> str:
+    return DEVELOPMENT.read_text(encoding="utf-8").split("\n## Checklists\n", 1)[1].split("\n## ", 1)[0]
+
+
+def recipe(target: str) -> str:
+    """A Makefile target's recipe, with the source of each `-m devtools.<module>` it runs."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    found = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n)+)", makefile, flags=re.MULTILINE)
+    assert found is not None, f"no target {target} in the Makefile"
+    modules = re.findall(r"-m (devtools\.\w+)", found.group(1))
+    sources = [(ROOT / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8") for module in modules]
+    return "\n".join([found.group(1), *sources])
+
+
+def test_each_make_target_of_the_checklists_rewrites_the_file_it_names() -> None:
+    steps = REWRITES.findall(checklists())
+    assert {target for target, *_ in steps} == {"record-schema", "openapi", "client-types"}
+    for target, *paths in steps:
+        for path in filter(None, paths):
+            assert (ROOT / path).is_file(), path
+            assert Path(path).name in recipe(target), (target, path)
+
+
+def test_the_checklists_name_the_files_that_hold_what_they_change() -> None:
+    named = set(
+        re.findall(r"`((?:layers|functions|client|docs|tests)/[^`<>]+|template\.yaml)`", checklists())
+    )
+    assert {"layers/operations/operations_api/models.py", "template.yaml", "docs/api.md"} <= named
+    assert [path for path in named if not (ROOT / path).exists()] == []
+    assert '"The record"' in checklists()  # the table the record test compares with the models
+    template = (ROOT / "template.yaml").read_text(encoding="utf-8")
+    assert "type `HttpApi`" in checklists()
+    assert len(re.findall(r"^\s+Type: HttpApi$", template, re.MULTILINE)) == len(load_template().routes)
