@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import http.client
 import json
 import os
@@ -213,6 +214,7 @@ def test_a_port_that_is_taken_is_one_clear_line_and_exit_2() -> None:
 
 
 WAIT_SECONDS: Final = 180.0  # an outer bound only: every wait below polls for its condition
+MAKE_VARIABLES: Final = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
 ACCESS_LINE: Final = re.compile(r"^(GET|PUT) (/\S*) (\d{3}) \d+\.\dms$")
 
 
@@ -239,11 +241,24 @@ class MakeRun:
         os.killpg(self.process.pid, signum)
 
 
+def make_run_environment(port: int) -> dict[str, str]:
+    """A shell's environment, not an outer make's (`make test` runs these tests), and `make run`'s .venv-run
+    made first, by one test at a time: the tests run in parallel, and two uv syncs of it would collide."""
+    environment = {k: v for k, v in server_environment(str(port)).items() if k not in MAKE_VARIABLES}
+    with (ROOT / ".venv" / ".make-run.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        made = subprocess.run(
+            ["make", "--no-print-directory", ".venv-run/.stamp"], cwd=ROOT, env=environment, check=False
+        )
+    assert made.returncode == 0
+    return environment
+
+
 @pytest.fixture
 def make_run(request: pytest.FixtureRequest) -> Iterator[MakeRun]:
     """`PORT=<free> make run` (stdout and stderr, as a terminal shows them); its group killed if left."""
     port = free_port()
-    environment = server_environment(str(port))
+    environment = make_run_environment(port)
     environment.update(getattr(request, "param", {}))
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
