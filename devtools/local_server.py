@@ -167,10 +167,10 @@ def functions_logging(log_level: str | None) -> dict[str, str]:
 
 def banner(running: RunningApi, seconds: float) -> str:
     routes = "\n".join(f"  {route.route_key:<40} -> {route.function_id}" for route in load_template().routes)
-    where = "in memory: its records are gone when this stops" if running.dynamodb_in_memory else "yours"
+    kept = "in memory: its records are gone when this stops" if running.dynamodb_in_memory else "yours: kept"
     return (
         f"Operations API on {running.url}  (ready in {seconds:.1f} s)\n"
-        f"DynamoDB {running.dynamodb_endpoint}, table {running.table_name!r}, {where} (`make invoke` uses "
+        f"DynamoDB {running.dynamodb_endpoint}, table {running.table_name!r}, {kept} (`make invoke` uses "
         f"it with DYNAMODB_ENDPOINT_URL={running.dynamodb_endpoint})\n"
         f"{routes}\n  change events: GET {local_events.EVENTS_PATH} (and this log)\n"
         "One line per request: method, path, status, milliseconds (LOG_LEVEL=INFO make run adds the "

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from devtools import local_server
 from devtools.template import ROOT, load_template
 from operations_api import rules
 from tests.http.conftest import Answer, call, event_body, free_port
@@ -318,6 +319,16 @@ def test_make_run_logs_one_line_per_request_and_says_its_dynamodb_is_in_memory(m
     assert "One line per request: method, path, status, milliseconds" in banner
     others = [line for line in log.splitlines() if not ACCESS_LINE.match(line)]
     assert [line for line in others if not line.startswith("event ")] == [], "nothing but requests and events"
+
+
+def test_the_banner_says_a_dynamodb_of_ones_own_is_kept() -> None:
+    """DYNAMODB_ENDPOINT_URL set: not moto's in memory, and nothing of it goes when the server stops."""
+    running = local_server.RunningApi(
+        "http://127.0.0.1:3000", "http://127.0.0.1:8000", "t", lambda: None, False
+    )
+    text = local_server.banner(running, 1.0)
+    assert "table 't', yours: kept" in text
+    assert "in memory" not in text
 
 
 @pytest.mark.parametrize("make_run", [{"LOG_LEVEL": "INFO"}], indirect=True)
