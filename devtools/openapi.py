@@ -19,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
 from devtools.template import load_template
-from operations_api import api, listing, problems
+from operations_api import api, listing, problems, store
 from operations_api.models import RECORD
 from operations_api.rules import (
     OPERATION_ID_MAX_LENGTH,
@@ -137,7 +137,9 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
             operation["parameters"] = [path_id, *(headers if method == "put" else [])]
             if method == "put":
                 operation["requestBody"] = {
-                    "description": "the whole record of the operation",
+                    "description": "the whole record of the operation, stored as one DynamoDB item of at "
+                    f"most {store.ITEM_SIZE_LIMIT_BYTES:,} bytes (attribute names included), else 413 "
+                    "RECORD_TOO_LARGE",
                     "required": True,
                     "content": {
                         api.JSON_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Operation"}}

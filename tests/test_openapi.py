@@ -43,6 +43,7 @@ def test_the_put_documents_its_body_headers_and_the_path_ids_rule() -> None:
     operations = document["paths"]["/v1/operations/{operation_id}"]
     body = operations["put"]["requestBody"]
     assert body["required"] is True
+    assert "at most 409,600 bytes" in body["description"], "the limit of a record, beyond a schema's words"
     assert body["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Operation"}}}
     headers = {p["name"] for p in operations["put"]["parameters"] if p["in"] == "header"}
     assert headers == {"if-match", "if-none-match"}
@@ -61,6 +62,10 @@ def test_the_list_documents_its_query_parameters_and_its_page() -> None:
     document = json.loads(COMMITTED.read_text(encoding="utf-8"))
     operation = document["paths"]["/v1/operations"]["get"]
     assert operation["operationId"] == "listOperations"
+    assert (
+        "may be given once" in operation["description"]
+        and "not before updated_before" in operation["description"]
+    ), "the rules across parameters, which no parameter's schema states"
     parameters = {p["name"]: p for p in operation["parameters"]}
     assert set(parameters) == {"status", "updated_since", "updated_before", "page_size", "page_token"}
     assert all(p["in"] == "query" and p["required"] is False for p in parameters.values())
