@@ -215,7 +215,7 @@ def test_a_port_that_is_taken_is_one_clear_line_and_exit_2() -> None:
 
 
 WAIT_SECONDS: Final = 180.0  # an outer bound only: every wait below polls for its condition
-MAKE_VARIABLES: Final = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
+NOT_A_SHELLS: Final = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "LOG_LEVEL"}
 ACCESS_LINE: Final = re.compile(r"^(GET|PUT) (/\S*) (\d{3}) \d+\.\dms$")
 
 
@@ -243,9 +243,10 @@ class MakeRun:
 
 
 def make_run_environment(port: int) -> dict[str, str]:
-    """A shell's environment, not an outer make's (`make test` runs these tests), and `make run`'s .venv-run
-    made first, by one test at a time: the tests run in parallel, and two uv syncs of it would collide."""
-    environment = {k: v for k, v in server_environment(str(port)).items() if k not in MAKE_VARIABLES}
+    """A shell's environment, without an outer make's flags (`make test` runs these tests) or a LOG_LEVEL;
+    and `make run`'s .venv-run made first, by one test at a time: the tests run in parallel, and two uv
+    syncs of it would collide."""
+    environment = {k: v for k, v in server_environment(str(port)).items() if k not in NOT_A_SHELLS}
     with (ROOT / ".venv" / ".make-run.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         made = subprocess.run(
