@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
@@ -99,10 +99,12 @@ class LocalApi:
 
     change_events: local_events.LocalEvents | None = None  # set by start() when the table has a stream
 
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, overrides: Mapping[str, str] | None = None) -> None:
+        """`overrides`: variables that replace the template's (before the handlers import and read them)."""
         template = load_template()
         self.table_name = table_name
         os.environ.update(merged_environment(template.functions.values(), table_name))
+        os.environ.update(overrides or {})
         for layer_dir in template.layer_dirs.values():  # the source layout: the package at the top
             if str(layer_dir) not in sys.path:
                 sys.path.insert(0, str(layer_dir))

@@ -18,7 +18,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -124,13 +124,15 @@ class RunningApi:
     dynamodb_endpoint: str
     table_name: str
     stop: Callable[[], None]
+    dynamodb_in_memory: bool = True  # moto's, in this process: gone when it stops
 
 
-def start(port: int = 0, host: str = "127.0.0.1") -> RunningApi:
-    """Start DynamoDB and the API in background threads (port 0: a free one); `stop()` ends both."""
+def start(port: int = 0, host: str = "127.0.0.1", overrides: Mapping[str, str] | None = None) -> RunningApi:
+    """Start DynamoDB and the API in background threads (port 0: a free one); `stop()` ends both.
+    `overrides`: the functions' variables that replace the template's."""
     dynamodb = start_dynamodb(local_table_name())
     try:
-        api = LocalApi(dynamodb.table_name)
+        api = LocalApi(dynamodb.table_name, overrides)
         api.change_events, stop_events = local_events.start(
             api.invoke_function, dynamodb.endpoint_url, dynamodb.table_name
         )
@@ -151,16 +153,28 @@ def start(port: int = 0, host: str = "127.0.0.1") -> RunningApi:
         dynamodb.stop()
 
     bound_host, bound_port = server.server_address[:2]
-    return RunningApi(f"http://{bound_host!s}:{bound_port}", dynamodb.endpoint_url, dynamodb.table_name, stop)
+    url = f"http://{bound_host!s}:{bound_port}"
+    return RunningApi(url, dynamodb.endpoint_url, dynamodb.table_name, stop, dynamodb.embedded)
+
+
+def functions_logging(log_level: str | None) -> dict[str, str]:
+    """The functions' own log lines (Powertools' JSON, the metrics' EMF) stay out of `make run`'s log,
+    which has one line per request, unless LOG_LEVEL asks for them; warnings and errors always show."""
+    if log_level:
+        return {"POWERTOOLS_LOG_LEVEL": log_level.upper()}
+    return {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
 
 
 def banner(running: RunningApi, seconds: float) -> str:
     routes = "\n".join(f"  {route.route_key:<40} -> {route.function_id}" for route in load_template().routes)
+    kept = "in memory: its records are gone when this stops" if running.dynamodb_in_memory else "yours: kept"
     return (
         f"Operations API on {running.url}  (ready in {seconds:.1f} s)\n"
-        f"DynamoDB {running.dynamodb_endpoint}, table {running.table_name!r} (`make invoke` uses it with "
-        f"DYNAMODB_ENDPOINT_URL={running.dynamodb_endpoint})\n"
-        f"{routes}\n  change events: GET {local_events.EVENTS_PATH} (and this log)\nCtrl-C stops it."
+        f"DynamoDB {running.dynamodb_endpoint}, table {running.table_name!r}, {kept} (`make invoke` uses "
+        f"it with DYNAMODB_ENDPOINT_URL={running.dynamodb_endpoint})\n"
+        f"{routes}\n  change events: GET {local_events.EVENTS_PATH} (and this log)\n"
+        "One line per request: method, path, status, milliseconds (LOG_LEVEL=INFO make run adds the "
+        "functions' own logs).\nCtrl-C stops it."
     )
 
 
@@ -178,7 +192,7 @@ def port_from(value: str | None) -> int:
 
 def start_on(port: int) -> RunningApi:
     try:
-        return start(port=port)
+        return start(port=port, overrides=functions_logging(os.environ.get("LOG_LEVEL")))
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise UsageError(

@@ -6,22 +6,27 @@ Generated offline: enabling Swagger in the deployed handlers would lengthen thei
 
 from __future__ import annotations
 
+import ast
+import copy
 import json
 import os
 import re
 import sys
+from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
 from devtools.template import load_template
-from operations_api import api, listing
+from operations_api import api, listing, problems, store
 from operations_api.models import RECORD
 from operations_api.rules import (
     OPERATION_ID_MAX_LENGTH,
     OPERATION_ID_PATTERN,
     STATUSES,
     TIMESTAMP_SCHEMA_PATTERN,
+    UNREADABLE_OPERATION_IDS,
 )
 from operations_api.service import ENTITY_TAG_PATTERN, MAX_ENTITY_TAGS
 
@@ -40,7 +45,36 @@ def generate() -> dict[str, Any]:
         if function.routes:
             merge.add_file(function.code_dir / f"{function.module_name}.py", resolver_name="app")
     schema: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
-    return named_after_handlers(_inputs_documented(_without_framework_defaults(schema)))
+    return _codes_listed(named_after_handlers(_inputs_documented(_without_framework_defaults(schema))))
+
+
+def problem_codes() -> dict[str, int]:
+    """Every problem `code` the service can answer, with its status, as problems.py builds them: each
+    `Problem(HTTPStatus.X, "CODE", ...)` there. Read from its source, so that no hand list can fall behind."""
+    source = Path(problems.__file__).read_text(encoding="utf-8")
+    codes: dict[str, int] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Problem":
+            status, code = node.args[:2]
+            if not (isinstance(status, ast.Attribute) and isinstance(code, ast.Constant)):
+                raise ValueError(
+                    f"problems.py line {node.lineno}: a Problem's status and code must be literal"
+                )
+            codes[str(code.value)] = int(HTTPStatus[status.attr])
+    return dict(sorted(codes.items(), key=lambda item: (item[1], item[0])))
+
+
+def _codes_listed(schema: dict[str, Any]) -> dict[str, Any]:
+    """Each problem answer's `code` as an enum of every code the service can answer."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                if problems.PROBLEM_CONTENT_TYPE in content:
+                    problem = copy.deepcopy(content[problems.PROBLEM_CONTENT_TYPE]["schema"])
+                    problem["properties"]["code"]["enum"] = list(problem_codes())
+                    content[problems.PROBLEM_CONTENT_TYPE]["schema"] = problem
+    return schema
 
 
 def named_after_handlers(schema: dict[str, Any]) -> dict[str, Any]:
@@ -62,9 +96,9 @@ def camel_case(name: str) -> str:
 
 
 # A precondition header as `service.parse_entity_tags` reads it: blank (as if absent), `*`, or a list of
-# entity tags. How many distinct tags it holds is beyond a pattern: the description says so.
+# at most MAX_ENTITY_TAGS entity tags.
 _TAG = ENTITY_TAG_PATTERN.replace("(W/)?", "(?:W/)?").replace('"(', '"(?:')
-ENTITY_TAGS = rf"^(?:\s*|\s*\*\s*|{_TAG}(?:,{_TAG})*)$"
+ENTITY_TAGS = rf"^(?:\s*|\s*\*\s*|{_TAG}(?:,{_TAG}){{0,{MAX_ENTITY_TAGS - 1}}})$"
 
 
 def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
@@ -75,12 +109,14 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
         "name": "operation_id",
         "in": "path",
         "required": True,
-        "description": "the operation's id: 1 to 128 ASCII letters, digits, '-', '.', '_' or '~'",
+        "description": "the operation's id: 1 to 128 ASCII letters, digits, '-', '.', '_' or '~', "
+        "and not '.' or '..'",
         "schema": {
             "type": "string",
             "minLength": 1,
             "maxLength": OPERATION_ID_MAX_LENGTH,
             "pattern": OPERATION_ID_PATTERN,
+            "not": {"enum": list(UNREADABLE_OPERATION_IDS)},
         },
     }
     headers = [
@@ -101,7 +137,9 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
             operation["parameters"] = [path_id, *(headers if method == "put" else [])]
             if method == "put":
                 operation["requestBody"] = {
-                    "description": "the whole record of the operation",
+                    "description": "the whole record of the operation, stored as one DynamoDB item of at "
+                    f"most {store.ITEM_SIZE_LIMIT_BYTES:,} bytes (attribute names included), else 413 "
+                    "RECORD_TOO_LARGE",
                     "required": True,
                     "content": {
                         api.JSON_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Operation"}}

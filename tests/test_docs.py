@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-from devtools.template import ROOT
+from devtools.openapi import problem_codes
+from devtools.template import ROOT, load_template
+from operations_api.models import RECORD
+from operations_api.rules import TIMESTAMP_SCHEMA_PATTERN
 
 API: Final = ROOT / "docs" / "api.md"
 # The titles every helper and every comment cites; renaming one breaks their citations.
@@ -67,3 +71,181 @@ def test_nothing_cites_the_contract_by_decision_or_issue_number() -> None:
         and outdated.search(path.read_text(encoding="utf-8", errors="replace"))
     ]
     assert found == []
+
+
+# --- what the docs say, against the code -------------------------------------------------------------
+
+DOCS: Final = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# A repository path written in a doc (prose, a table, a command), rooted at one of the repository's folders:
+# a file (with its extension) or a glob anywhere, or a folder between backticks (`tests/unit`; "events/s"
+# in a table's heading is a unit, not a path).
+_ROOTED: Final = r"(?:layers|functions|devtools|tests|docs|events|client|envs)/"
+REPOSITORY_PATH: Final = re.compile(
+    rf"(?<![\w./-])({_ROOTED}[\w.*/-]*(?:\.[A-Za-z]\w*|\*)|{_ROOTED}[\w.*/-]*/)(?![\w/-])|`({_ROOTED}[\w.*/-]*)`"
+)
+# A package's module, written from its package: the layer's, or the client's.
+PACKAGES: Final = {"operations_api": "layers/operations", "operations_client": "client"}
+PACKAGE_PATH: Final = re.compile(r"(?<![\w./-])((operations_api|operations_client)/[\w./*-]*\.py)\b")
+LINK: Final = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def cited_paths(text: str, folder: Path) -> set[Path]:
+    """The repository paths a doc cites: written from the root, or linked relative to the doc."""
+    cited = {ROOT / (match.group(1) or match.group(2)) for match in REPOSITORY_PATH.finditer(text)}
+    cited |= {ROOT / PACKAGES[match.group(2)] / match.group(1) for match in PACKAGE_PATH.finditer(text)}
+    for match in LINK.finditer(text):
+        target = match.group(1).partition("#")[0]
+        if target and "://" not in target and not target.startswith("mailto:"):
+            cited.add(folder / target)
+    return cited
+
+
+def test_every_repository_path_a_doc_cites_exists() -> None:
+    missing = {
+        (doc.relative_to(ROOT).as_posix(), path.relative_to(ROOT).as_posix())
+        for doc in DOCS
+        for path in cited_paths(doc.read_text(encoding="utf-8"), doc.parent)
+        if path.resolve().is_relative_to(ROOT) and not (any(ROOT.glob(str(path.relative_to(ROOT)))))
+    }
+    assert missing == set()
+
+
+def test_a_cited_path_that_does_not_exist_is_caught() -> None:
+    text = (
+        "see tests/unit/test_signed_call.py, `tests/unit` and [the API](api.md#errors); "
+        "`python -m devtools.openapi` writes it, 90 events/s, with `operations_api/rules.py`"
+    )
+    cited = cited_paths(text, ROOT / "docs")
+    assert cited == {
+        ROOT / "tests/unit/test_signed_call.py",
+        ROOT / "tests/unit",
+        ROOT / "docs/api.md",
+        ROOT / "layers/operations/operations_api/rules.py",
+    }
+    assert not (ROOT / "tests/unit/test_signed_call.py").exists()
+
+
+def test_every_problem_code_the_service_can_answer_is_in_the_contract_with_its_status() -> None:
+    codes = problem_codes()
+    assert {"ROUTE_NOT_FOUND", "INVALID_PAGE_TOKEN", "VALIDATION_ERROR"} <= set(codes), (
+        "read from problems.py"
+    )
+    documented = re.findall(r"^\| (\d{3}) \| `([A-Z_]+)` \|", section("Errors"), flags=re.MULTILINE)
+    assert sorted((code, int(status)) for status, code in documented) == sorted(codes.items())
+
+
+def test_openapi_lists_every_problem_code_in_every_problem_answer() -> None:
+    document = json.loads((ROOT / "openapi.json").read_text(encoding="utf-8"))
+    enums = [
+        response["content"]["application/problem+json"]["schema"]["properties"]["code"]["enum"]
+        for operations in document["paths"].values()
+        for operation in operations.values()
+        for response in operation["responses"].values()
+        if "application/problem+json" in response.get("content", {})
+    ]
+    assert len(enums) > 10
+    assert all(enum == list(problem_codes()) for enum in enums)
+
+
+def test_every_route_of_the_template_is_in_the_contract_and_in_openapi() -> None:
+    document = json.loads((ROOT / "openapi.json").read_text(encoding="utf-8"))
+    contract = API.read_text(encoding="utf-8")
+    routes = [(route.method, route.path) for route in load_template().routes]
+    assert len(routes) >= 3
+    assert [route for route in routes if f"| `{route[0]}` | `{route[1]}` |" not in contract] == []
+    assert [route for route in routes if route[0].lower() not in document["paths"].get(route[1], {})] == []
+
+
+def section(title: str) -> str:
+    text = API.read_text(encoding="utf-8")
+    return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+# --- the record's table (docs/api.md, "The record") against the models -------------------------------
+
+
+def record_rows() -> list[tuple[str, str, str, str, str]]:
+    """The table's key, type, required, null and [] columns."""
+    rows = re.findall(
+        r"^\| `([\w.\[\]]+)` \| (\w+) \| (yes|no) \| (yes|no) \| (yes|)\s*\|", section("The record"), re.M
+    )
+    return [(key, kind, required, null, empty) for key, kind, required, null, empty in rows]
+
+
+def model_rows() -> list[tuple[str, str, str, str, str]]:
+    """The same columns from the models' schema: the record's keys, and the keys of its objects and of its
+    arrays' objects one level down (deeper ones the table tells in words)."""
+    schema = RECORD.json_schema(ref_template="#/$defs/{model}")
+    definitions = schema.get("$defs", {})
+    rows: list[tuple[str, str, str, str, str]] = []
+
+    def walk(node: dict[str, Any], prefix: str, depth: int) -> None:
+        for key, field in node.get("properties", {}).items():
+            options = field.get("anyOf", [field])
+            value = next(option for option in options if option != {"type": "null"})
+            value = definitions.get(value.get("$ref", "").rpartition("/")[2], value)
+            kind = value.get("type", "object")
+            if value.get("pattern") == TIMESTAMP_SCHEMA_PATTERN:
+                kind = "time"
+            nullable = "yes" if {"type": "null"} in options else "no"
+            empty = "yes" if kind == "array" and not value.get("minItems") else ""
+            required = "yes" if key in node.get("required", []) else "no"
+            rows.append((prefix + key, kind, required, nullable, empty))
+            if depth < 2 and kind == "object":
+                walk(value, f"{prefix}{key}.", depth + 1)
+            elif depth < 2 and kind == "array":
+                items = value["items"]
+                walk(
+                    definitions.get(items.get("$ref", "").rpartition("/")[2], items),
+                    f"{prefix}{key}[].",
+                    depth + 1,
+                )
+
+    walk(schema, "", 1)
+    return rows
+
+
+def test_the_record_table_is_the_models_names_types_required_and_nulls() -> None:
+    assert len(model_rows()) > 15
+    assert record_rows() == model_rows()
+
+
+# --- docs/development.md's checklists -----------------------------------------------------------------
+
+DEVELOPMENT: Final = ROOT / "docs" / "development.md"
+REWRITES: Final = re.compile(r"`make ([\w-]+)` rewrites `([^`]+)`(?: \(and `([^`]+)`\))?")
+
+
+def checklists() -> str:
+    return DEVELOPMENT.read_text(encoding="utf-8").split("\n## Checklists\n", 1)[1].split("\n## ", 1)[0]
+
+
+def recipe(target: str) -> str:
+    """A Makefile target's recipe, with the source of each `-m devtools.<module>` it runs."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    found = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n)+)", makefile, flags=re.MULTILINE)
+    assert found is not None, f"no target {target} in the Makefile"
+    modules = re.findall(r"-m (devtools\.\w+)", found.group(1))
+    sources = [(ROOT / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8") for module in modules]
+    return "\n".join([found.group(1), *sources])
+
+
+def test_each_make_target_of_the_checklists_rewrites_the_file_it_names() -> None:
+    steps = REWRITES.findall(checklists())
+    assert {target for target, *_ in steps} == {"record-schema", "openapi", "client-types"}
+    for target, *paths in steps:
+        for path in filter(None, paths):
+            assert (ROOT / path).is_file(), path
+            assert Path(path).name in recipe(target), (target, path)
+
+
+def test_the_checklists_name_the_files_that_hold_what_they_change() -> None:
+    named = set(
+        re.findall(r"`((?:layers|functions|client|docs|tests)/[^`<>]+|template\.yaml)`", checklists())
+    )
+    assert {"layers/operations/operations_api/models.py", "template.yaml", "docs/api.md"} <= named
+    assert [path for path in named if not (ROOT / path).exists()] == []
+    assert '"The record"' in checklists()  # the table the record test compares with the models
+    template = (ROOT / "template.yaml").read_text(encoding="utf-8")
+    assert "type `HttpApi`" in checklists()
+    assert len(re.findall(r"^\s+Type: HttpApi$", template, re.MULTILINE)) == len(load_template().routes)

@@ -43,6 +43,7 @@ def test_the_put_documents_its_body_headers_and_the_path_ids_rule() -> None:
     operations = document["paths"]["/v1/operations/{operation_id}"]
     body = operations["put"]["requestBody"]
     assert body["required"] is True
+    assert "at most 409,600 bytes" in body["description"], "the limit of a record, beyond a schema's words"
     assert body["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Operation"}}}
     headers = {p["name"] for p in operations["put"]["parameters"] if p["in"] == "header"}
     assert headers == {"if-match", "if-none-match"}
@@ -50,7 +51,9 @@ def test_the_put_documents_its_body_headers_and_the_path_ids_rule() -> None:
         (path_id,) = [p for p in operation["parameters"] if p["in"] == "path"]
         assert path_id["required"] is True
         assert path_id["schema"]["pattern"] == "^[A-Za-z0-9._~-]{1,128}$"
+        assert path_id["schema"]["not"] == {"enum": [".", ".."]}, "ids no URL can carry"
     record = document["components"]["schemas"]["Operation"]
+    assert record["properties"]["operation_id"]["not"] == {"enum": [".", ".."]}
     assert record["additionalProperties"] is False
     assert record["required"] == ["operation_id", "occurred_time", "last_update_time", "status", "request"]
 
@@ -59,6 +62,9 @@ def test_the_list_documents_its_query_parameters_and_its_page() -> None:
     document = json.loads(COMMITTED.read_text(encoding="utf-8"))
     operation = document["paths"]["/v1/operations"]["get"]
     assert operation["operationId"] == "listOperations"
+    # the rules across parameters, which no parameter's schema states
+    assert "may be given once" in operation["description"]
+    assert "not before updated_before" in operation["description"]
     parameters = {p["name"]: p for p in operation["parameters"]}
     assert set(parameters) == {"status", "updated_since", "updated_before", "page_size", "page_token"}
     assert all(p["in"] == "query" and p["required"] is False for p in parameters.values())
@@ -165,6 +171,10 @@ def test_every_time_has_the_pattern_of_real_times_and_the_order_is_described() -
         '"a" "b"',
         ",",
         "**",
+        ",".join(['"a"'] * 20),
+        ",".join(['"a"'] * 21),
+        ", ".join(f'W/"{n}"' for n in range(21)),
+        ", ".join(f'"{n}"' for n in range(20)),
     ],
 )
 def test_the_precondition_headers_pattern_is_the_services_rule(value: str) -> None:

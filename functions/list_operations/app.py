@@ -27,7 +27,9 @@ snapstart.register_hooks(store.dynamodb_client)  # with SnapStart on, made befor
     api.OPERATIONS_PATH,
     summary="Find operations",
     description="A page of operation summaries, newest first (last_update_time descending, then "
-    "operation_id ascending), filtered by status and update time; next_page_token leads to the next page.",
+    "operation_id ascending), filtered by status and update time; next_page_token leads to the next page. "
+    "Each parameter may be given once; an unknown parameter, or an updated_since that is not before "
+    "updated_before, is refused with 400 VALIDATION_ERROR naming the parameter.",
     operation_id="listOperations",
     responses={
         200: {

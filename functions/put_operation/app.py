@@ -33,7 +33,8 @@ snapstart.register_hooks(store.dynamodb_client)  # with SnapStart on, made befor
 )
 def put_operation(operation_id: str) -> Response[str]:
     event = app.current_event
-    service.check_path_operation_id(operation_id)  # a bad id is told before the body's faults, as by a GET
+    # a bad id is told before the body's faults, as by a GET
+    service.check_path_operation_id(operation_id, write=True)
     stored = service.put_operation(
         operation_id,
         record.validate(api.json_body(event)),

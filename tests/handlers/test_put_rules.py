@@ -101,7 +101,7 @@ def test_the_path_and_body_ids_must_agree(put: Invoke, get: Invoke) -> None:
     assert get(get_event("op-2"))["statusCode"] == 404
 
 
-@pytest.mark.parametrize("operation_id", ["x" * 129, "a b", "caf\u00e9", "op%0A"])
+@pytest.mark.parametrize("operation_id", ["x" * 129, "a b", "caf\u00e9", "op%0A", ".", ".."])
 def test_an_invalid_path_id_is_the_same_400_from_get_and_put(
     get: Invoke, put: Invoke, operation_id: str
 ) -> None:
@@ -115,6 +115,20 @@ def test_an_invalid_path_id_is_the_same_400_from_get_and_put(
         == body_of(from_put)["errors"]
         == [{"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}]
     )
+    assert "Nothing was stored." in body_of(from_put)["detail"]
+    assert "stored" not in body_of(from_get)["detail"], "a GET stores nothing anyway"
+    assert get(get_event(operation_id))["statusCode"] == 400
+
+
+@pytest.mark.parametrize("operation_id", [".", ".."])
+def test_a_body_id_that_no_url_can_carry_is_refused_and_not_stored(
+    put: Invoke, get: Invoke, operation_id: str
+) -> None:
+    """A record stored under `.` or `..` could never be read back: every HTTP client resolves them."""
+    result = put(put_event(minimal_record(operation_id=operation_id), operation_id="op-dots"))
+    assert result["statusCode"] == 400
+    assert body_of(result)["errors"] == [{"pointer": "/operation_id", "detail": rules.OPERATION_ID_RULE}]
+    assert get(get_event("op-dots"))["statusCode"] == 404
 
 
 def test_a_bad_path_id_is_told_before_a_bad_body(put: Invoke, get: Invoke) -> None:

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import fcntl
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any, Final
 from urllib.parse import urlsplit
 
 import pytest
 
+from devtools import local_server
 from devtools.template import ROOT, load_template
+from operations_api import rules
 from tests.http.conftest import Answer, call, event_body, free_port
+from tests.integrity.http_client import get, put_json
 
 pytestmark = pytest.mark.http
 JSON = {"Content-Type": "application/json"}
@@ -144,6 +151,26 @@ def test_a_chunked_request_body_is_read_whole(local_api: str) -> None:
         connection.close()
 
 
+@pytest.mark.parametrize("operation_id", [".", ".."])
+def test_an_id_that_no_url_can_carry_is_refused_over_http_and_nothing_is_stored(
+    local_api: str, operation_id: str
+) -> None:
+    """Sent exactly as written (http.client): urllib, like every client, resolves `.` and `..` away."""
+    put = put_json(local_api, json.loads(with_id(event_body("put_operation"), operation_id)))
+    got = get(local_api, operation_id)
+    assert (put.problem_code, got.problem_code) == ("VALIDATION_ERROR", "VALIDATION_ERROR")
+    put_problem, get_problem = put.json(), got.json()
+    assert (
+        put_problem["errors"]
+        == get_problem["errors"]
+        == [{"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}]
+    )
+    assert "Nothing was stored." in put_problem["detail"]
+    assert "stored" not in get_problem["detail"]
+    listed = call(f"{local_api}/v1/operations?page_size=100").json()["operations"]
+    assert operation_id not in {summary["operation_id"] for summary in listed}
+
+
 def test_an_etag_precondition_works_over_http(local_api: str) -> None:
     url = operation_url(local_api, "op-etag")
     body = with_id(event_body("put_operation"), "op-etag")
@@ -187,47 +214,145 @@ def test_a_port_that_is_taken_is_one_clear_line_and_exit_2() -> None:
     assert "PORT=0" in line
 
 
+WAIT_SECONDS: Final = 180.0  # an outer bound only: every wait below polls for its condition
+NOT_A_SHELLS: Final = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "LOG_LEVEL"}
+ACCESS_LINE: Final = re.compile(r"^(GET|PUT) (/\S*) (\d{3}) \d+\.\dms$")
+
+
+@dataclass
+class MakeRun:
+    """`make run`, exactly as a user types it, in a process group of its own (as a terminal gives it)."""
+
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+    base_url: str
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def wait_for(self, what: str, condition: Callable[[str], bool]) -> str:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not condition(output := self.output()):
+            assert time.monotonic() < deadline, f"no {what} within {WAIT_SECONDS} s: {output[-3000:]}"
+            time.sleep(0.1)
+        return output
+
+    def signal_group(self, signum: signal.Signals) -> None:
+        os.killpg(self.process.pid, signum)
+
+
+def make_run_environment(port: int) -> dict[str, str]:
+    """A shell's environment, without an outer make's flags (`make test` runs these tests) or a LOG_LEVEL;
+    and `make run`'s .venv-run made first, by one test at a time: the tests run in parallel, and two uv
+    syncs of it would collide."""
+    environment = {k: v for k, v in server_environment(str(port)).items() if k not in NOT_A_SHELLS}
+    with (ROOT / ".venv" / ".make-run.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        made = subprocess.run(
+            ["make", "--no-print-directory", ".venv-run/.stamp"], cwd=ROOT, env=environment, check=False
+        )
+    assert made.returncode == 0
+    return environment
+
+
 @pytest.fixture
-def server_process() -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`python -m devtools.local_server` as `make run` starts it, on a free port; killed by pid if left."""
+def make_run(request: pytest.FixtureRequest) -> Iterator[MakeRun]:
+    """`PORT=<free> make run` (stdout and stderr, as a terminal shows them); its group killed if left."""
     port = free_port()
-    command = [sys.executable, "-m", "devtools.local_server"]
+    environment = make_run_environment(port)
+    environment.update(getattr(request, "param", {}))
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
-        command, cwd=ROOT, env=server_environment(str(port)), stderr=subprocess.PIPE, text=True
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
-        yield process, f"http://127.0.0.1:{port}"
+        yield MakeRun(process, log, f"http://127.0.0.1:{port}")
     finally:
         if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
+        log.close()
 
 
-def wait_for_first_answer(base_url: str, process: subprocess.Popen[str], seconds: float) -> Answer:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited before it answered"
-        try:
-            return call(operation_url(base_url, "op-none"))
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"no answer within {seconds} s")
+def port_is_closed(base_url: str) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", urlsplit(base_url).port or 0), timeout=5).close()
+    except OSError:
+        return True
+    return False
+
+
+def requests_of_a_session(base_url: str) -> list[tuple[str, str, int]]:
+    """A GET of nothing, a PUT, its GET, the list, a refused PUT: each answer's method, path and status."""
+    record = json.loads(with_id(event_body("put_operation"), "op-logged"))
+    answers = [
+        ("GET", "/v1/operations/op-none", get(base_url, "op-none").status),
+        ("PUT", "/v1/operations/op-logged", put_json(base_url, record).status),
+        ("GET", "/v1/operations/op-logged", get(base_url, "op-logged").status),
+        ("GET", "/v1/operations", call(f"{base_url}/v1/operations").status),
+        ("PUT", "/v1/operations/op-bad", put_json(base_url, {"status": "done"}, "op-bad").status),
+    ]
+    assert [status for *_, status in answers] == [404, 200, 200, 200, 400]
+    return answers
+
+
+def access_lines(output: str) -> list[tuple[str, str, int]]:
+    return [
+        (found.group(1), found.group(2), int(found.group(3)))
+        for line in output.splitlines()
+        if (found := ACCESS_LINE.match(line))
+    ]
+
+
+def test_make_run_logs_one_line_per_request_and_says_its_dynamodb_is_in_memory(make_run: MakeRun) -> None:
+    make_run.wait_for("banner", lambda output: "Ctrl-C stops it." in output)
+    session = requests_of_a_session(make_run.base_url)
+    output = make_run.wait_for("access lines", lambda output: len(access_lines(output)) >= len(session))
+    assert access_lines(output) == session
+    banner, _, log = output.partition("Ctrl-C stops it.\n")
+    assert "in memory: its records are gone when this stops" in banner
+    assert "One line per request: method, path, status, milliseconds" in banner
+    others = [line for line in log.splitlines() if not ACCESS_LINE.match(line)]
+    assert [line for line in others if not line.startswith("event ")] == [], "nothing but requests and events"
+
+
+def test_the_banner_says_a_dynamodb_of_ones_own_is_kept() -> None:
+    """DYNAMODB_ENDPOINT_URL set: not moto's in memory, and nothing of it goes when the server stops."""
+    running = local_server.RunningApi(
+        "http://127.0.0.1:3000", "http://127.0.0.1:8000", "t", lambda: None, False
+    )
+    text = local_server.banner(running, 1.0)
+    assert "table 't', yours: kept" in text
+    assert "in memory" not in text
+
+
+@pytest.mark.parametrize("make_run", [{"LOG_LEVEL": "INFO"}], indirect=True)
+def test_make_run_with_log_level_info_adds_the_functions_own_logs(make_run: MakeRun) -> None:
+    make_run.wait_for("banner", lambda output: "Ctrl-C stops it." in output)
+    session = requests_of_a_session(make_run.base_url)
+    output = make_run.wait_for("access lines", lambda output: len(access_lines(output)) >= len(session))
+    logged = [json.loads(line) for line in output.splitlines() if line.startswith('{"level":"INFO"')]
+    statuses = [line["status_code"] for line in logged if line["message"] == "request"]
+    assert statuses == [status for *_, status in session]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_make_run_serves_then_stops_cleanly_on_a_signal(
-    server_process: tuple[subprocess.Popen[str], str], signum: signal.Signals
-) -> None:
-    process, base_url = server_process
-    assert wait_for_first_answer(base_url, process, seconds=60).status == 404
-    process.send_signal(signum)
-    assert process.wait(timeout=5) == 0
-    assert process.stderr is not None
-    log = process.stderr.read()
-    assert f"Operations API on {base_url}" in log
+def test_make_run_serves_then_stops_cleanly_on_a_signal(make_run: MakeRun, signum: signal.Signals) -> None:
+    make_run.wait_for("banner", lambda output: "Ctrl-C stops it." in output)
+    assert get(make_run.base_url, "op-none").status == 404
+    make_run.signal_group(signum)  # what Ctrl-C does: the signal to the terminal's whole process group
+    log = make_run.wait_for("stop", lambda output: "stopped" in output.splitlines())
+    make_run.process.wait(timeout=WAIT_SECONDS)
+    assert port_is_closed(make_run.base_url)
+    assert f"Operations API on {make_run.base_url}" in log
     assert "DynamoDB http://127.0.0.1:" in log
     assert "DYNAMODB_ENDPOINT_URL=http://127.0.0.1:" in log, "how `make invoke` shares this DynamoDB"
     assert all(route.route_key in log for route in load_template().routes)
     assert "GET /v1/operations/op-none 404" in log
+    assert "Traceback" not in log

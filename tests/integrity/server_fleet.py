@@ -24,7 +24,7 @@ from devtools.processes import LoggedProcess
 from tests.integrity.http_client import get
 
 ROOT: Final = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS: Final = 60.0
+STARTUP_SECONDS: Final = 180.0  # an outer bound: the wait polls for the banner and an answer
 
 
 # The local server's banner names the address it listens on (devtools/local_server.py).

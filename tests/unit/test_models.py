@@ -337,7 +337,7 @@ def test_operation_ids_of_url_safe_characters_are_accepted(validate: Validate, o
 
 
 @pytest.mark.parametrize(
-    "operation_id", ["", "x" * 129, "a/b", "a b", "ü", "a%20b", "a?b", "a#b", "\x00", "op-1\n"]
+    "operation_id", ["", "x" * 129, "a/b", "a b", "ü", "a%20b", "a?b", "a#b", "\x00", "op-1\n", ".", ".."]
 )
 def test_other_operation_ids_are_refused(validate: Validate, operation_id: str) -> None:
     detail = refusals(validate, minimal_record(operation_id=operation_id))["/operation_id"]

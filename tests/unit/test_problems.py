@@ -36,16 +36,34 @@ def test_json_pointers_follow_rfc_6901(path: tuple[object, ...], pointer: str) -
     assert problems.json_pointer(path) == pointer
 
 
-def test_a_store_outage_says_when_to_retry() -> None:
-    problem = problems.store_unavailable()
+@pytest.mark.parametrize("write", [True, False])
+def test_a_store_outage_says_when_to_retry(write: bool) -> None:
+    problem = problems.store_unavailable(write=write)
     assert problem.status == HTTPStatus.SERVICE_UNAVAILABLE
     assert problem.headers == {"Retry-After": "1"}
+    assert "Retry-After" in problem.detail
+    assert ("Nothing was changed" in problem.detail) is write
 
 
-def test_a_path_id_error_names_the_parameter_and_tells_the_contracts_rule() -> None:
-    problem = problems.invalid_path_parameter("operation_id", rules.OPERATION_ID_RULE)
+@pytest.mark.parametrize("write", [True, False])
+def test_a_path_id_error_names_the_parameter_and_tells_the_contracts_rule(write: bool) -> None:
+    problem = problems.invalid_path_parameter("operation_id", rules.OPERATION_ID_RULE, write=write)
     assert problem.code == "VALIDATION_ERROR"
     assert problem.errors == [{"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}]
+    assert ("Nothing was stored." in problem.detail) is write
+
+
+def test_a_refused_read_says_nothing_about_storing() -> None:
+    """A GET or a list stores nothing anyway: "Nothing was stored." belongs to writes."""
+    reads = [
+        problems.invalid_path_parameter("operation_id", rules.OPERATION_ID_RULE, write=False),
+        problems.invalid_query([problems.query_parameter_fault("page_size", "must be 1 to 100")]),
+        problems.invalid_page_token("it was altered"),
+        problems.store_unavailable(write=False),
+        problems.operation_not_found("op-1"),
+    ]
+    assert [problem.detail for problem in reads if "stored" in problem.detail.lower()] == []
+    assert [problem.detail for problem in reads if "changed" in problem.detail.lower()] == []
 
 
 @pytest.mark.parametrize(

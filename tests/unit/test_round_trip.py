@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from operations_api import service
+from operations_api import rules, service
 from operations_api.record import validate as validate_record
 from tests.conftest import TABLE_NAME
 
@@ -47,13 +47,16 @@ targets = st.none() | st.lists(cluster(text, body_optional=False), max_size=4)
 rollback_targets = st.none() | st.lists(cluster(st.none() | text, body_optional=True), max_size=3)
 
 
+operation_ids = st.from_regex(r"[A-Za-z0-9._~-]{1,128}", fullmatch=True).filter(rules.is_operation_id)
+
+
 @st.composite
 def records(draw: st.DrawFn) -> dict[str, Any]:
     occurred = draw(times)
     updated = occurred + draw(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30)))
     status = draw(st.sampled_from(["unexecuted", "executing", "completed", "failed", "canceled"]))
     record: dict[str, Any] = {
-        "operation_id": draw(st.from_regex(r"[A-Za-z0-9._~-]{1,128}", fullmatch=True)),
+        "operation_id": draw(operation_ids),
         "occurred_time": stamp(occurred),
         "last_update_time": stamp(updated),
         "status": status,

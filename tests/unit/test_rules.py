@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from operations_api import rules
@@ -18,10 +18,17 @@ def test_an_operation_id_of_the_allowed_characters_and_length_passes(value: str)
 
 @pytest.mark.parametrize(
     "value",
-    ["", "x" * 129, "a b", "a/b", "caf\u00e9", "op%7E1", "op-1\n", "\nop-1", "op\x00"],
+    ["", "x" * 129, "a b", "a/b", "caf\u00e9", "op%7E1", "op-1\n", "\nop-1", "op\x00", ".", ".."],
 )
 def test_an_operation_id_outside_the_rule_fails(value: str) -> None:
     assert not rules.is_operation_id(value)
+
+
+@pytest.mark.parametrize("value", ["...", ".a", "a.", "..a", "a..", "~", "-", "_"])
+def test_dots_with_anything_else_are_an_id_only_dot_and_dot_dot_are_not(value: str) -> None:
+    """Only the whole segments `.` and `..` are resolved away by clients (RFC 3986, section 5.2.4)."""
+    assert rules.is_operation_id(value)
+    assert "'.' or '..'" in rules.OPERATION_ID_RULE
 
 
 def test_a_real_utc_timestamp_passes() -> None:
@@ -67,6 +74,7 @@ def test_the_schemas_time_pattern_accepts_exactly_the_real_times(value: str, rea
     assert (rules.timestamp_fault(value) is None) is real
 
 
+@settings(deadline=None)  # no per-example time budget: a loaded machine is slow, not wrong
 @given(
     st.tuples(
         st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32), st.integers(0, 24), st.integers(0, 60)

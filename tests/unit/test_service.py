@@ -49,11 +49,20 @@ def test_only_weak_tags_in_if_match_can_never_hold() -> None:
     assert caught.value.code == "PRECONDITION_FAILED"
 
 
-def test_too_many_entity_tags_are_refused() -> None:
-    value = ", ".join(f'"{n}"' for n in range(service.MAX_ENTITY_TAGS + 1))
-    with pytest.raises(Problem) as caught:
-        service.parse_entity_tags("If-None-Match", value, weak_matches=True)
-    assert caught.value.code == "INVALID_HEADER"
+@pytest.mark.parametrize("tag", [None, '"same"', 'W/"weak"'], ids=["distinct", "repeated", "weak"])
+def test_too_many_entity_tags_are_refused_as_listed(tag: str | None) -> None:
+    """Counted as listed, repeats and weak tags included: the limit openapi.json states in a pattern."""
+    value = ", ".join(tag or f'"{n}"' for n in range(service.MAX_ENTITY_TAGS + 1))
+    for header in ("If-Match", "If-None-Match"):
+        with pytest.raises(Problem) as caught:
+            service.parse_entity_tags(header, value, weak_matches=header == "If-None-Match")
+        assert caught.value.code == "INVALID_HEADER"
+        assert caught.value.errors == [{"header": header.lower(), "detail": "lists more than 20 entity tags"}]
+
+
+def test_as_many_entity_tags_as_allowed_are_read() -> None:
+    value = ", ".join(f'"{n}"' for n in range(service.MAX_ENTITY_TAGS))
+    assert len(service.parse_entity_tags("If-Match", value, weak_matches=False)) == service.MAX_ENTITY_TAGS
 
 
 def test_the_version_is_a_digest_of_the_content_not_of_key_order() -> None:

@@ -80,7 +80,7 @@ def list_operations(raw_query_string: str) -> Listing:
             starts, TimeBounds(query.since, query.before), query.page_size, store.now_seconds()
         )
     except store.StoreUnavailable:
-        raise problems.store_unavailable() from None
+        raise problems.store_unavailable(write=False) from None
     answer: dict[str, Any] = {"operations": page.summaries}
     if page.has_more:
         positions = [page.positions.get(shard, DONE) for shard in shards]

@@ -23,6 +23,7 @@ from operations_api.rules import (
     OPERATION_ID_PATTERN,
     STATUSES_WITH_RESPONSE,
     TIMESTAMP_SCHEMA_PATTERN,
+    UNREADABLE_OPERATION_IDS,
 )
 from operations_api.validators import (
     check_operation_id,
@@ -40,6 +41,7 @@ OperationId = Annotated[
             "pattern": OPERATION_ID_PATTERN,
             "minLength": 1,
             "maxLength": OPERATION_ID_MAX_LENGTH,
+            "not": {"enum": list(UNREADABLE_OPERATION_IDS)},
         }
     ),
 ]

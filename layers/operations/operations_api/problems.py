@@ -94,10 +94,13 @@ class Problem(Exception):
 # --- the problems the service raises -------------------------------------------------------------
 
 
-def validation_failed(errors: Sequence[Mapping[str, str]], *, what: str = "request") -> Problem:
+def validation_failed(
+    errors: Sequence[Mapping[str, str]], *, what: str = "request", write: bool = True
+) -> Problem:
+    """`write`: the request was a write, and the problem says that nothing was stored (a read's does not)."""
     count = len(errors)
     noun = "problem" if count == 1 else "problems"
-    stored = "" if what == "query" else " Nothing was stored."
+    stored = " Nothing was stored." if write else ""
     return Problem(
         HTTPStatus.BAD_REQUEST,
         "VALIDATION_ERROR",
@@ -106,13 +109,13 @@ def validation_failed(errors: Sequence[Mapping[str, str]], *, what: str = "reque
     )
 
 
-def invalid_path_parameter(name: str, rule: str) -> Problem:
-    return validation_failed([{"parameter": name, "detail": rule}])
+def invalid_path_parameter(name: str, rule: str, *, write: bool) -> Problem:
+    return validation_failed([{"parameter": name, "detail": rule}], write=write)
 
 
 def invalid_query(errors: Sequence[Mapping[str, str]]) -> Problem:
     """A list's query parameters at fault, each named in `errors[].parameter`."""
-    return validation_failed(errors, what="query")
+    return validation_failed(errors, what="query", write=False)
 
 
 def query_parameter_fault(parameter: str, detail: str) -> dict[str, str]:
@@ -214,12 +217,13 @@ def record_too_large(limit_bytes: int) -> Problem:
     )
 
 
-def store_unavailable() -> Problem:
+def store_unavailable(*, write: bool) -> Problem:
+    unchanged = " Nothing was changed by this request;" if write else ""
     return Problem(
         HTTPStatus.SERVICE_UNAVAILABLE,
         "STORE_UNAVAILABLE",
-        "The operations store is throttling or unavailable. Nothing was changed by this request; "
-        "retry after the number of seconds in Retry-After.",
+        f"The operations store is throttling or unavailable.{unchanged} "
+        "Retry after the number of seconds in Retry-After.",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 

@@ -17,7 +17,12 @@ STATUSES_WITH_RESPONSE: Final = frozenset({"completed", "failed"})
 
 OPERATION_ID_MAX_LENGTH: Final = 128
 OPERATION_ID_PATTERN: Final = r"^[A-Za-z0-9._~-]{1,128}$"
-OPERATION_ID_RULE: Final = "must be 1 to 128 characters, each an ASCII letter, a digit, '-', '.', '_' or '~'"
+# Every HTTP client resolves the path segments `.` and `..` away (RFC 3986, section 5.2.4): a record stored
+# under either id could never be read, so neither is an id.
+UNREADABLE_OPERATION_IDS: Final = (".", "..")
+OPERATION_ID_RULE: Final = (
+    "must be 1 to 128 characters, each an ASCII letter, a digit, '-', '.', '_' or '~', and not '.' or '..'"
+)
 TIMESTAMP_PATTERN: Final = r"^[0-9]{8}_[0-9]{6}$"
 TIMESTAMP_RULE: Final = "must be a UTC time as YYYYMMDD_hhmmss, e.g. 20261122_064230"
 TIMESTAMP_CALENDAR_RULE: Final = "is not a real calendar date and time (YYYYMMDD_hhmmss, UTC)"
@@ -40,7 +45,7 @@ _TIMESTAMP: Final = re.compile(TIMESTAMP_PATTERN)
 
 def is_operation_id(value: str) -> bool:
     # fullmatch: `$` would also accept one trailing newline
-    return _OPERATION_ID.fullmatch(value) is not None
+    return _OPERATION_ID.fullmatch(value) is not None and value not in UNREADABLE_OPERATION_IDS
 
 
 def timestamp_fault(value: str) -> str | None:

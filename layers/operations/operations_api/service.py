@@ -22,17 +22,18 @@ ENTITY_TAG_PATTERN: Final = r'\s*(W/)?"([\x21\x23-\x2b\x2d-\x7e\x80-\xff]*)"\s*'
 _ENTITY_TAG = re.compile(ENTITY_TAG_PATTERN)
 
 
-def check_path_operation_id(operation_id: str) -> None:
+def check_path_operation_id(operation_id: str, *, write: bool) -> None:
+    """`write`: the path is a PUT's, whose problem says that nothing was stored."""
     if not rules.is_operation_id(operation_id):
-        raise problems.invalid_path_parameter("operation_id", rules.OPERATION_ID_RULE)
+        raise problems.invalid_path_parameter("operation_id", rules.OPERATION_ID_RULE, write=write)
 
 
 def get_operation(operation_id: str) -> StoredOperation:
-    check_path_operation_id(operation_id)
+    check_path_operation_id(operation_id, write=False)
     try:
         stored = store.get_operation(operation_id)
     except store.StoreUnavailable:
-        raise problems.store_unavailable() from None
+        raise problems.store_unavailable(write=False) from None
     if stored is None:
         raise problems.operation_not_found(operation_id)
     return stored
@@ -59,7 +60,7 @@ def put_operation(
     except store.ItemTooLarge:
         raise problems.record_too_large(store.ITEM_SIZE_LIMIT_BYTES) from None
     except store.StoreUnavailable:
-        raise problems.store_unavailable() from None
+        raise problems.store_unavailable(write=True) from None
 
 
 def version_of(document: dict[str, Any]) -> str:
@@ -80,8 +81,11 @@ def parse_entity_tags(header: str, value: str | None, *, weak_matches: bool) -> 
         return frozenset()
     if value.strip() == "*":
         return frozenset({"*"})
+    parts = value.split(",")
+    if len(parts) > MAX_ENTITY_TAGS:  # counted as listed, repeats included: what openapi.json can state
+        raise problems.invalid_header(header, f"lists more than {MAX_ENTITY_TAGS} entity tags")
     tags = set()
-    for part in value.split(","):
+    for part in parts:
         match = _ENTITY_TAG.fullmatch(part)
         if match is None:
             raise problems.invalid_header(
@@ -89,8 +93,6 @@ def parse_entity_tags(header: str, value: str | None, *, weak_matches: bool) -> 
             )
         if weak_matches or not match.group(1):
             tags.add(match.group(2))
-    if len(tags) > MAX_ENTITY_TAGS:
-        raise problems.invalid_header(header, f"lists more than {MAX_ENTITY_TAGS} entity tags")
     if not tags:  # only weak tags in If-Match: it can never hold
         raise problems.precondition_failed(header)
     return frozenset(tags)
