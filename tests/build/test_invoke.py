@@ -10,13 +10,13 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import pytest
 
 from devtools.invoke import MACHINES
 from devtools.template import ROOT, load_template
-from tests.build.conftest import as_a_user_runs_make
+from tests.build.conftest import as_a_user_runs_make, handler_result
 from tests.conftest import INVALID_EVENT_POINTERS, full_record
 from tests.integrity.server_fleet import ServerProcess, start_server_process, wait_until_answering
 
@@ -70,11 +70,6 @@ def make_invoke(function: str, event_file: str, *assignments: str) -> subprocess
     )
 
 
-def result_of(answer: subprocess.CompletedProcess[str]) -> Any:
-    assert answer.returncode == 0, answer.stdout + answer.stderr
-    return json.loads(answer.stdout[answer.stdout.index("{") :])  # after make's own lines, if any
-
-
 def test_every_event_file_belongs_to_a_function_and_has_an_expected_answer() -> None:
     files = {path.name for path in EVENTS.glob("*.json")} - NOT_AN_EVENT
     assert files == set(API_ANSWERS) | set(STREAM_PUBLISHED)
@@ -88,7 +83,7 @@ def test_every_event_file_belongs_to_a_function_and_has_an_expected_answer() -> 
 def test_make_invoke_answers_each_api_event_as_the_contract_says(native_build: Path, event_file: str) -> None:
     function = function_of(event_file)
     answer = make_invoke(function, event_file)
-    result = result_of(answer)
+    result = handler_result(answer)
     status, code = API_ANSWERS[event_file]
     assert result["statusCode"] == status, result
     body = json.loads(result["body"])
@@ -111,7 +106,7 @@ def test_make_invoke_runs_the_stream_consumer_and_shows_what_it_published(
     native_build: Path, event_file: str
 ) -> None:
     answer = make_invoke("PublishEventsFunction", event_file)
-    assert result_of(answer) == {"batchItemFailures": []}
+    assert handler_result(answer) == {"batchItemFailures": []}
     published = STREAM_PUBLISHED[event_file]
     assert f"invoke: {len(published)} change events published" in answer.stderr
     assert [line for line in answer.stderr.splitlines() if '"detail-type"' in line] == [
@@ -154,11 +149,11 @@ def test_invokes_given_make_runs_dynamodb_see_each_others_records_and_the_server
 
     server, endpoint = make_run_dynamodb
     shared = f"DYNAMODB_ENDPOINT_URL={endpoint}"
-    put = result_of(make_invoke("PutOperationFunction", "put_operation.json", shared))
+    put = handler_result(make_invoke("PutOperationFunction", "put_operation.json", shared))
     assert put["statusCode"] == 200
-    stale = result_of(make_invoke("PutOperationFunction", "put_operation_stale.json", shared))
+    stale = handler_result(make_invoke("PutOperationFunction", "put_operation_stale.json", shared))
     assert (stale["statusCode"], json.loads(stale["body"])["code"]) == (409, "TERMINAL_STATUS")
-    got = result_of(make_invoke("GetOperationFunction", "get_operation.json", shared))
+    got = handler_result(make_invoke("GetOperationFunction", "get_operation.json", shared))
     assert (got["statusCode"], json.loads(got["body"])) == (200, full_record())
     served = call(f"{server.url}/v1/operations/{full_record()['operation_id']}")
     assert (served.status, served.json()) == (200, full_record()), served.body
