@@ -18,6 +18,7 @@ from devtools.invoke import MACHINES
 from devtools.template import ROOT, load_template
 from tests.build.conftest import as_a_user_runs_make, handler_result
 from tests.conftest import INVALID_EVENT_POINTERS, full_record
+from tests.http.conftest import call
 from tests.integrity.server_fleet import ServerProcess, start_server_process, wait_until_answering
 
 pytestmark = pytest.mark.build
@@ -145,8 +146,6 @@ def test_invokes_given_make_runs_dynamodb_see_each_others_records_and_the_server
     """Alone, each invoke has a fresh table (the GET event answers 404); given the DynamoDB `make run`
     prints, the PUT event's record is there for the GET event, the stale report is refused, and the
     server itself serves the record."""
-    from tests.http.conftest import call
-
     server, endpoint = make_run_dynamodb
     shared = f"DYNAMODB_ENDPOINT_URL={endpoint}"
     put = handler_result(make_invoke("PutOperationFunction", "put_operation.json", shared))
