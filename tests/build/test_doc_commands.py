@@ -27,8 +27,10 @@ from devtools.invoke import EXTENSION_TAG, MACHINES
 from devtools.processes import LoggedProcess
 from devtools.template import ROOT, load_template
 from tests.build.conftest import as_a_user_runs_make, handler_result
+from tests.conftest import minimal_record
 from tests.http.conftest import call
-from tests.http.test_doc_examples import FENCE, examples
+from tests.http.test_doc_examples import DOCUMENTS as EXAMPLE_DOCUMENTS
+from tests.http.test_doc_examples import FENCE, Example, examples
 from tests.integrity.server_fleet import LISTENING, running_server
 
 DOCUMENTS: Final = [
@@ -235,29 +237,20 @@ def test_the_command_runs_as_written(command: str) -> None:
         how.check(run_as_written(command))
         return
     with running_server() as base_url:
-        record = (
-            '{"operation_id": "op-42", "occurred_time": "20261122_064230", '
-            '"last_update_time": "20261122_064230", "status": "executing", '
-            '"request": {"uri": "/v1/n", "method": "POST", "body": ""}}'
-        )
-        assert (
-            call(f"{base_url}/v1/operations/op-42", "PUT", record, Content_Type="application/json").status
-            == 200
-        )
+        record = json.dumps(minimal_record(operation_id="op-42"))
+        stored = call(f"{base_url}/v1/operations/op-42", "PUT", record, Content_Type="application/json")
+        assert stored.status == 200
         how.check(run_as_written(command, API=f"{base_url}/"))
 
 
 REPOSITORY_BLOCKS: Final = [
-    example for document in DOCUMENTS for example in examples(document) if example.in_repository
+    example for document in EXAMPLE_DOCUMENTS for example in examples(document) if example.in_repository
 ]
 
 
 @pytest.mark.build
 @pytest.mark.parametrize("example", REPOSITORY_BLOCKS, ids=lambda example: example.where)
-def test_a_block_marked_to_run_from_the_repository_runs_there(example: object) -> None:
-    from tests.http.test_doc_examples import Example
-
-    assert isinstance(example, Example)
+def test_a_block_marked_to_run_from_the_repository_runs_there(example: Example) -> None:
     succeeds(run_as_written(example.text))
 
 
