@@ -21,14 +21,14 @@ LAYER_PINS := layers/operations/requirements.lock
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
-# dynalite (npm): the independent DynamoDB that the race and item-size tests run against. Where npm is
-# missing, `make unit` goes on without it and those tests skip, saying so.
+# dynalite (npm): the independent DynamoDB that the race and item-size tests run against. `make test` installs
+# it (saying so first); `make unit` and `make test-fast` never do, and those tests skip without it, saying so.
 DYNALITE_DIR := .tools/dynalite
 DYNALITE := $(DYNALITE_DIR)/.stamp
 DYNALITE_VERSION := 4.0.0
 NPM := $(shell command -v npm 2>/dev/null)
-# Debian's chromium and chromedriver: the console's browser tests and `make screenshots`. Installed once where
-# apt-get can (as root); elsewhere those tests skip, saying so.
+# Debian's chromium and chromedriver: the console's browser tests and `make screenshots`. `make test` installs
+# them once where apt-get can (as root), saying so first; elsewhere, and under `make unit`, those tests skip.
 CHROMIUM_STAMP := .tools/chromium/.stamp
 APT_GET := $(shell command -v apt-get 2>/dev/null)
 SAM := $(SAM_VENV)/bin/sam
@@ -82,6 +82,8 @@ $(RUN_VENV)/.stamp: uv.lock pyproject.toml | $(UV)
 	touch $@
 
 $(DYNALITE):
+	@echo "installing dynalite $(DYNALITE_VERSION) with npm into $(DYNALITE_DIR) (once): the race and item-size tests run" \
+		"against it as an independent DynamoDB; without it they skip"
 	npm install --prefix $(DYNALITE_DIR) --no-audit --no-fund --loglevel=error dynalite@$(DYNALITE_VERSION)
 	touch $@
 
@@ -89,7 +91,10 @@ dynalite: $(DYNALITE)
 
 $(CHROMIUM_STAMP):
 	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then mkdir -p $(@D) && touch $@; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing chromium and chromium-driver with apt-get (once): the console's browser tests and" \
+			"make screenshots drive them; without them those tests skip"; \
+		apt-get update -qq && apt-get install -y -qq chromium chromium-driver \
 		&& mkdir -p $(@D) && touch $@; \
 	else echo "chromium or chromedriver missing, and apt-get needs root: the browser tests will skip"; fi
 
@@ -114,7 +119,12 @@ upgrade: | $(UV)
 	$(MAKE) --no-print-directory layer-pins record-schema openapi
 	$(MAKE) --no-print-directory test
 
-test: lint typecheck scan build unit
+# What only `make test` installs, for its slowest suites (CI runs it on a clean machine); `make unit` skips them.
+TEST_TOOLS := $(if $(NPM),$(DYNALITE)) $(if $(APT_GET),$(CHROMIUM_STAMP))
+
+test: lint typecheck scan build $(TEST_TOOLS)
+	@$(if $(NPM),,echo "npm is missing: the dynalite tests (races, item sizes) will skip")
+	@$(MAKE) --no-print-directory unit
 
 lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff check .
@@ -123,7 +133,7 @@ lint: $(VENV)/.stamp
 typecheck: $(VENV)/.stamp
 	$(VENV)/bin/mypy layers/operations/operations_api functions devtools tests client
 
-unit: $(VENV)/.stamp $(if $(NPM),$(DYNALITE)) $(if $(APT_GET),$(CHROMIUM_STAMP))
+unit: $(VENV)/.stamp
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 # The template tests transform the template with sam's own translator (.venv-sam).

@@ -74,7 +74,9 @@ class Interpreter:
 
 
 def build_dir() -> Path:
-    return Path(os.environ.get("BUILD_DIR") or ROOT / ".aws-sam" / "build")
+    """Absolute: the function runs with its own folder as the working directory, where a relative
+    BUILD_DIR (`make invoke` passes .aws-sam/invoke-build) would name nothing."""
+    return Path(os.environ.get("BUILD_DIR") or ROOT / ".aws-sam" / "build").absolute()
 
 
 def built_function(logical_id: str) -> BuiltFunction:

@@ -61,6 +61,7 @@ class Function:
     timeout: int = 3
     memory_size: int = 128
     routes: list[Route] = field(default_factory=list)
+    reads_stream: bool = False  # a DynamoDB stream's records are its events
 
     @property
     def module_name(self) -> str:
@@ -146,9 +147,10 @@ class Template:
                 **res["Properties"].get("Environment", {}).get("Variables", {}),
             }
             layers = [_ref_target(layer) for layer in props.get("Layers", [])]
+            events = props.get("Events", {})
             routes = [
                 Route(event["Properties"]["Method"].upper(), event["Properties"]["Path"], name)
-                for event in props.get("Events", {}).values()
+                for event in events.values()
                 if event.get("Type") == "HttpApi"
             ]
             functions[name] = Function(
@@ -160,6 +162,7 @@ class Template:
                 timeout=_as_int(props.get("Timeout"), 3),
                 memory_size=_as_int(props.get("MemorySize"), 128),
                 routes=routes,
+                reads_stream=any(event.get("Type") == "DynamoDB" for event in events.values()),
             )
         return functions
 

@@ -1,68 +1,158 @@
-"""`make invoke`: the built artifact on an event file, in a fresh process, without Docker."""
+"""`make invoke`, run exactly as docs/development.md shows it, for each function on each of its events in
+events/, on the real build for this machine: the handler's answer on stdout, its logs on stderr."""
 
 from __future__ import annotations
 
 import json
-import os
+import platform
+import re
 import subprocess
-import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Final
 
 import pytest
 
-from devtools.template import ROOT
+from devtools.invoke import MACHINES
+from devtools.template import ROOT, load_template
+from tests.build.conftest import as_a_user_runs_make, handler_result
+from tests.conftest import INVALID_EVENT_POINTERS, full_record
+from tests.http.conftest import call
+from tests.integrity.server_fleet import ServerProcess, start_server_process, wait_until_answering
 
 pytestmark = pytest.mark.build
 
+EVENTS: Final = ROOT / "events"
+INVOKE_SECONDS: Final = 600  # an outer bound: the first invoke of a session may rebuild
+SERVER_START_SECONDS: Final = 120
 
-def invoke(function: str, event: str, build_dir: Path, **dynamodb: str) -> subprocess.CompletedProcess[str]:
-    """`make invoke` on the given build; `dynamodb` (DYNAMODB_ENDPOINT_URL, TABLE_NAME) shares a DynamoDB."""
-    environment = {k: v for k, v in os.environ.items() if k not in ("DYNAMODB_ENDPOINT_URL", "TABLE_NAME")}
-    environment.update(
-        BUILD_DIR=str(build_dir), PYTHONPATH=f"{ROOT / 'layers' / 'operations'}{os.pathsep}{ROOT}", **dynamodb
+# Each API event on a fresh table (what `make invoke` gives each run): its status and problem code.
+API_ANSWERS: Final = {
+    "put_operation.json": (200, None),
+    "put_operation_stale.json": (200, None),  # stale only after put_operation.json: see the shared test
+    "put_operation_id_mismatch.json": (400, "OPERATION_ID_MISMATCH"),
+    "put_operation_invalid.json": (400, "VALIDATION_ERROR"),
+    "put_operation_malformed_json.json": (400, "MALFORMED_JSON"),
+    "get_operation.json": (404, "OPERATION_NOT_FOUND"),
+    "get_operation_not_found.json": (404, "OPERATION_NOT_FOUND"),
+    "list_operations.json": (200, None),
+}
+# Each stream event: the detail-types of the change events the consumer published.
+STREAM_PUBLISHED: Final = {
+    "dynamodb_stream_insert.json": ["Operation Status Changed"],
+    "dynamodb_stream_update.json": ["Operation Updated"],
+    "dynamodb_stream_status_change.json": ["Operation Status Changed"],
+    "dynamodb_stream_replay.json": [],
+    "dynamodb_stream_ttl_removal.json": ["Operation Expired"],
+    "dynamodb_stream_user_removal.json": [],
+}
+NOT_AN_EVENT: Final = {"sam-local-env.json"}  # sam local's --env-vars file
+
+
+def function_of(event_file: str) -> str:
+    """The template's function an event belongs to: an API event by its route, a stream event to the
+    function that reads the table's stream."""
+    event = json.loads((EVENTS / event_file).read_text(encoding="utf-8"))
+    functions = load_template().functions.values()
+    if "routeKey" in event:
+        (function,) = [f for f in functions if any(r.route_key == event["routeKey"] for r in f.routes)]
+    else:
+        assert {record["eventSource"] for record in event["Records"]} == {"aws:dynamodb"}, event_file
+        (function,) = [f for f in functions if f.reads_stream]
+    return function.logical_id
+
+
+def make_invoke(function: str, event_file: str, *assignments: str) -> subprocess.CompletedProcess[str]:
+    """`make invoke FN=<function> EVENT=events/<file>` from the repository's root, as a user types it."""
+    command = ["make", "invoke", f"FN={function}", f"EVENT=events/{event_file}", *assignments]
+    return subprocess.run(
+        command, cwd=ROOT, env=as_a_user_runs_make(), capture_output=True, text=True, timeout=INVOKE_SECONDS
     )
-    command = [sys.executable, "-m", "devtools.invoke", function, f"events/{event}"]
-    return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
 
 
-def test_invoke_prints_the_handlers_result_and_logs_apart(native_build: Path) -> None:
-    answer = invoke("GetOperationFunction", "get_operation_not_found.json", native_build)
-    assert answer.returncode == 0, answer.stderr
-    result = json.loads(answer.stdout)
-    assert result["statusCode"] == 404
-    assert json.loads(result["body"])["code"] == "OPERATION_NOT_FOUND"
-    assert '"message":"request"' in answer.stderr
+def test_every_event_file_belongs_to_a_function_and_has_an_expected_answer() -> None:
+    files = {path.name for path in EVENTS.glob("*.json")} - NOT_AN_EVENT
+    assert files == set(API_ANSWERS) | set(STREAM_PUBLISHED)
+    assert {function_of(name) for name in STREAM_PUBLISHED} == {"PublishEventsFunction"}
+    assert {function_of(name) for name in API_ANSWERS} == {
+        function.logical_id for function in load_template().functions.values() if function.routes
+    }
 
 
-def test_invokes_sharing_a_dynamodb_see_each_others_records(
-    native_build: Path, dynamodb_endpoint: str
+@pytest.mark.parametrize("event_file", sorted(API_ANSWERS))
+def test_make_invoke_answers_each_api_event_as_the_contract_says(native_build: Path, event_file: str) -> None:
+    function = function_of(event_file)
+    answer = make_invoke(function, event_file)
+    result = handler_result(answer)
+    status, code = API_ANSWERS[event_file]
+    assert result["statusCode"] == status, result
+    body = json.loads(result["body"])
+    if code is not None:
+        assert result["headers"]["Content-Type"] == "application/problem+json"
+        assert body["code"] == code
+    elif function == "ListOperationsFunction":
+        assert body["operations"] == [], "a fresh table lists nothing"
+    else:
+        assert result["headers"]["ETag"].startswith('"')
+        assert body == json.loads(json.loads((EVENTS / event_file).read_text(encoding="utf-8"))["body"])
+    if event_file == "put_operation_invalid.json":
+        assert {entry["pointer"] for entry in body["errors"]} == INVALID_EVENT_POINTERS
+    assert f"invoke: {function} from {native_build / function}, under Python" in answer.stderr
+    assert '"message":"request"' in answer.stderr, "the handler's log line, on stderr"
+
+
+@pytest.mark.parametrize("event_file", sorted(STREAM_PUBLISHED))
+def test_make_invoke_runs_the_stream_consumer_and_shows_what_it_published(
+    native_build: Path, event_file: str
 ) -> None:
-    """Each invoke starts a fresh table of its own, so the GET fixture alone answers 404; given the
-    DynamoDB of a running `make run` (its banner prints DYNAMODB_ENDPOINT_URL), the PUT fixture's record
-    is there for the GET fixture to read."""
-    shared = {"DYNAMODB_ENDPOINT_URL": dynamodb_endpoint, "TABLE_NAME": "smoke-operations"}
-    put = invoke("PutOperationFunction", "put_operation.json", native_build, **shared)
-    assert put.returncode == 0, put.stderr
-    got = invoke("GetOperationFunction", "get_operation.json", native_build, **shared)
-    assert got.returncode == 0, got.stderr
-    assert json.loads(got.stdout)["statusCode"] == 200
-    assert json.loads(json.loads(got.stdout)["body"]) == json.loads(json.loads(put.stdout)["body"])
-
-
-@pytest.mark.parametrize(
-    ("fixture", "published"),
-    [
-        ("dynamodb_stream_status_change.json", ["Operation Status Changed"]),
-        ("dynamodb_stream_replay.json", []),
-    ],
-)
-def test_invoke_runs_the_built_stream_consumer_and_shows_what_it_published(
-    native_build: Path, fixture: str, published: list[str]
-) -> None:
-    answer = invoke("PublishEventsFunction", fixture, native_build)
-    assert answer.returncode == 0, answer.stderr
-    assert json.loads(answer.stdout) == {"batchItemFailures": []}
+    answer = make_invoke("PublishEventsFunction", event_file)
+    assert handler_result(answer) == {"batchItemFailures": []}
+    published = STREAM_PUBLISHED[event_file]
     assert f"invoke: {len(published)} change events published" in answer.stderr
     assert [line for line in answer.stderr.splitlines() if '"detail-type"' in line] == [
         f'  "detail-type": "{detail_type}",' for detail_type in published
     ]
+
+
+def test_the_invoke_build_is_for_this_machine(native_build: Path) -> None:
+    (extension,) = (native_build / "OperationsLayer" / "python" / "pydantic_core").glob("_pydantic_core.*.so")
+    assert f"-{MACHINES[platform.machine().lower()]}-linux" in extension.name
+
+
+# --- invokes sharing the DynamoDB of a running `make run`, as docs/development.md shows ---------------
+
+BANNER_ENDPOINT: Final = re.compile(r"DYNAMODB_ENDPOINT_URL=(http://[^\s)]+)")
+
+
+@pytest.fixture
+def make_run_dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ServerProcess, str]]:
+    """A local server as `make run` starts it (its default table, as `make invoke`'s), and the DynamoDB
+    endpoint its banner prints."""
+    monkeypatch.delenv("TABLE_NAME")  # the tests' own table name (tests/conftest.py)
+    server = start_server_process()
+    try:
+        wait_until_answering(server, time.monotonic() + SERVER_START_SECONDS)
+        endpoint = BANNER_ENDPOINT.search(server.output())
+        assert endpoint is not None, server.output()
+        yield server, endpoint.group(1)
+    finally:
+        server.stop()
+
+
+def test_invokes_given_make_runs_dynamodb_see_each_others_records_and_the_servers(
+    native_build: Path, make_run_dynamodb: tuple[ServerProcess, str]
+) -> None:
+    """Alone, each invoke has a fresh table (the GET event answers 404); given the DynamoDB `make run`
+    prints, the PUT event's record is there for the GET event, the stale report is refused, and the
+    server itself serves the record."""
+    server, endpoint = make_run_dynamodb
+    shared = f"DYNAMODB_ENDPOINT_URL={endpoint}"
+    put = handler_result(make_invoke("PutOperationFunction", "put_operation.json", shared))
+    assert put["statusCode"] == 200
+    stale = handler_result(make_invoke("PutOperationFunction", "put_operation_stale.json", shared))
+    assert (stale["statusCode"], json.loads(stale["body"])["code"]) == (409, "TERMINAL_STATUS")
+    got = handler_result(make_invoke("GetOperationFunction", "get_operation.json", shared))
+    assert (got["statusCode"], json.loads(got["body"])) == (200, full_record())
+    served = call(f"{server.url}/v1/operations/{full_record()['operation_id']}")
+    assert (served.status, served.json()) == (200, full_record()), served.body

@@ -81,3 +81,18 @@ def test_the_extension_tag_gives_the_python_version_and_machine(tmp_path: Path) 
     extensions = invoke.compiled_extensions([build / "OperationsLayer" / "python"])
     assert invoke.extensions_python_version(extensions) == "3.13"
     invoke.check_extensions_fit_this_machine(extensions)
+
+
+def test_a_relative_build_dir_names_the_same_folder_from_the_functions_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make invoke` passes BUILD_DIR=.aws-sam/invoke-build; the function runs with its folder as the working
+    directory, so the paths it is given must not depend on the working directory."""
+    build = fake_build(
+        tmp_path / ".aws-sam" / "invoke-build", f"_pydantic_core.cpython-313-{THIS_MACHINE}-linux-gnu.so"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BUILD_DIR", ".aws-sam/invoke-build")
+    built = invoke.built_function("GetOperationFunction")
+    assert built.task_root == build / "GetOperationFunction"
+    assert built.layer_paths == [build / "OperationsLayer" / "python"]

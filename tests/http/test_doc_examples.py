@@ -4,7 +4,9 @@ The examples of one file run top to bottom, in a temporary working directory the
 write a file a later block reads), against a local server of their own (`make run`'s, with an empty
 DynamoDB), its address put where the examples say `127.0.0.1:3000` or `localhost:3000`. Shell blocks run
 with `bash -euo pipefail`, Python blocks with this interpreter. A block that cannot run here (it needs AWS,
-Docker...) is preceded by `<!-- not run: <reason> -->`, and the reason is required.
+Docker...) is preceded by `<!-- not run: <reason> -->`, and the reason is required. A block that runs from
+the repository's root (`make invoke`, which needs a build) is preceded by
+`<!-- run from the repository's root: tests/build/test_doc_commands.py -->`, which runs it there.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ DOCUMENTS: Final = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 RUNNERS: Final = {"sh": "sh", "bash": "sh", "python": "python"}
 FENCE: Final = re.compile(r"^\s*```\s*(\S*)\s*$")
 NOT_RUN: Final = re.compile(r"^\s*<!--\s*not run\s*(?::(.*?))?\s*-->\s*$")
+IN_REPOSITORY: Final = re.compile(r"^\s*<!--\s*run from the repository's root\b.*-->\s*$")
 LOCAL_ADDRESS: Final = re.compile(r"\b(?:127\.0\.0\.1|localhost):3000\b")
 EXAMPLE_SECONDS: Final = 120
 
@@ -38,6 +41,7 @@ class Example:
     language: str  # "sh" or "python"
     text: str
     not_run_reason: str | None  # None: it runs; "" would be a skip that does not say why
+    in_repository: bool = False  # it runs from the repository's root (tests/build/test_doc_commands.py)
 
     @property
     def where(self) -> str:
@@ -63,7 +67,8 @@ def examples(document: Path, text: str | None = None) -> list[Example]:
             marker = NOT_RUN.match(previous)
             reason = None if marker is None else (marker.group(1) or "").strip()
             body = "\n".join(lines[index + 1 : end]) + "\n"
-            found.append(Example(document, index + 1, language, body, reason))
+            in_repository = IN_REPOSITORY.match(previous) is not None
+            found.append(Example(document, index + 1, language, body, reason, in_repository))
         previous = ""
         index = end + 1
     return found
@@ -102,8 +107,13 @@ def failure(example: Example, answer: subprocess.CompletedProcess[str]) -> str |
     )
 
 
-def runnable(document: Path) -> list[Example]:
-    return [example for example in examples(document) if example.not_run_reason is None]
+def runnable(document: Path, text: str | None = None) -> list[Example]:
+    """The examples that run here, in a temporary directory against a fresh server."""
+    return [
+        example
+        for example in examples(document, text)
+        if example.not_run_reason is None and not example.in_repository
+    ]
 
 
 @pytest.mark.http
@@ -159,6 +169,11 @@ make deploy
 ```python
 print(1)
 ```
+
+<!-- run from the repository's root: tests/build/test_doc_commands.py -->
+```sh
+make invoke FN=F EVENT=events/e.json
+```
 """
 
 
@@ -169,7 +184,10 @@ def test_examples_are_found_with_their_line_language_and_reason() -> None:
         (9, "python", "needs AWS"),
         (14, "sh", ""),
         (22, "python", None),
+        (27, "sh", None),
     ]
+    assert [e.in_repository for e in found] == [False, False, False, False, True]
+    assert [e.line for e in runnable(ROOT / "sample.md", SAMPLE)] == [3, 22], "not the repository's block"
     assert found[0].where == "sample.md:3"
     assert found[3].text == "print(1)\n"
 

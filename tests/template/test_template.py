@@ -142,7 +142,7 @@ def test_a_sandbox_may_turn_authentication_off() -> None:
     assert set(security.values()) == {None}
 
 
-def test_the_list_function_may_only_query_the_list_index() -> None:
+def test_the_list_function_may_only_query_the_two_list_indexes() -> None:
     properties = RESOURCES["ListOperationsFunction"]["Properties"]
     assert properties["Role"] == {"Fn::GetAtt": ["ListOperationsRole", "Arn"]}
     assert "Policies" not in properties

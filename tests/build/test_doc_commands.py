@@ -1,0 +1,351 @@
+"""Every command the developer docs show inline or in a table runs in a test exactly as written, from the
+repository's root, or is marked not run with the reason (what needs AWS, Docker or a deployed stack).
+
+tests/http/test_doc_examples.py runs the docs' ```sh and ```python blocks; this runs what they show
+outside blocks (`make ...`, `.venv/bin/...` in prose and in docs/development.md's table of commands) and
+the blocks marked `<!-- run from the repository's root: ... -->`. A command that appears in a doc and
+not in COMMANDS below fails `test_every_command_the_docs_show_is_run_or_says_why`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final, TypeVar
+
+import pytest
+
+from devtools.invoke import EXTENSION_TAG, MACHINES
+from devtools.processes import LoggedProcess
+from devtools.template import ROOT, load_template
+from tests.build.conftest import as_a_user_runs_make, handler_result
+from tests.conftest import minimal_record
+from tests.http.conftest import call
+from tests.http.test_doc_examples import DOCUMENTS as EXAMPLE_DOCUMENTS
+from tests.http.test_doc_examples import FENCE, Example, examples
+from tests.integrity.server_fleet import LISTENING, running_server
+
+DOCUMENTS: Final = [
+    ROOT / "docs" / name for name in ("development.md", "client.md", "deploy.md", "operate.md", "events.md")
+]
+CODE_SPAN: Final = re.compile(r"`([^`\n]+)`")
+COMMAND: Final = re.compile(
+    r"^(?:make\b|\.venv[\w-]*/bin/|opsctl\b|python3?\b|pip\b|sam\b|aws\b|docker\b|API=|PORT=|FN=)"
+)
+COMMAND_SECONDS: Final = 1800  # an outer bound only: `make test-fast` runs the whole fast suite
+STARTUP_SECONDS: Final = 300  # the first `make run` installs .venv-run
+Answer = subprocess.CompletedProcess[str]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Run here, from the repository's root, exactly as written; `check` looks at its answer."""
+
+    marker: str  # build or slow (none of these belongs in `make test-fast`), http for a quick one
+    check: Callable[[Answer], None]
+    with_server: bool = False  # API= a fresh local server's address, as the doc's example sets it
+
+
+@dataclass(frozen=True)
+class RunBy:
+    """Another test runs it as written (or, for a placeholder such as <port>, with the value filled in)."""
+
+    test: str  # path::function
+
+
+@dataclass(frozen=True)
+class NotRun:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Names:
+    """Prose naming a tool or target, not a command line; `where` runs what it names."""
+
+    where: str
+
+
+def succeeds(answer: Answer) -> None:
+    assert answer.returncode == 0, answer.stdout[-4000:] + answer.stderr[-4000:]
+
+
+def passed_tests(answer: Answer) -> None:
+    succeeds(answer)
+    assert re.search(r"\d+ passed", answer.stdout), answer.stdout[-2000:]
+
+
+def deploy_build_made(answer: Answer) -> None:
+    succeeds(answer)
+    architecture = load_template().parameter_default("Architecture")
+    assert built_machine(ROOT / ".aws-sam" / "build") == MACHINES[architecture]
+
+
+def get_on_a_fresh_table_is_404(answer: Answer) -> None:
+    assert handler_result(answer)["statusCode"] == 404
+
+
+def the_insert_is_published(answer: Answer) -> None:
+    assert handler_result(answer) == {"batchItemFailures": []}
+    assert "invoke: 1 change events published" in answer.stderr
+
+
+def the_signed_get_reads_it(answer: Answer) -> None:
+    succeeds(answer)
+    assert answer.stderr.startswith("HTTP 200"), answer.stderr
+    assert json.loads(answer.stdout)["operation_id"] == "op-42"
+
+
+HERE: Final = "tests/build/test_doc_commands.py::"
+SCHEMATHESIS_TEST: Final = (
+    "tests/integrity/test_stock_schemathesis.py::"
+    "test_schemathesis_run_with_every_check_passes_against_the_local_server"
+)
+GENERATED: Final = HERE + "test_a_generator_leaves_the_committed_copy_as_it_is"
+COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
+    # docs/development.md, its table of commands and its prose
+    "make run": RunBy(HERE + "test_make_run_as_written_serves_until_stopped"),
+    "make test": NotRun("what CI runs (.ci/run): a test running it would run itself"),
+    "make test-fast": Runs("slow", passed_tests),
+    "make test-fast PYTEST_ARGS=tests/devtools": Runs("slow", passed_tests),
+    "make build": Runs("build", deploy_build_made),
+    "make invoke FN=GetOperationFunction EVENT=events/get_operation.json": Runs(
+        "build", get_on_a_fresh_table_is_404
+    ),
+    "make invoke FN=PublishEventsFunction EVENT=events/dynamodb_stream_insert.json": Runs(
+        "build", the_insert_is_published
+    ),
+    "make invoke FN=GetOperationFunction EVENT=events/get_operation.json "
+    "DYNAMODB_ENDPOINT_URL=http://127.0.0.1:<port>": RunBy(
+        "tests/build/test_invoke.py::"
+        "test_invokes_given_make_runs_dynamodb_see_each_others_records_and_the_servers"
+    ),
+    "make openapi": RunBy(GENERATED),
+    "make record-schema": RunBy(GENERATED),
+    "make client-types": RunBy(GENERATED),
+    "make screenshots": RunBy(HERE + "test_make_screenshots_photographs_the_console"),
+    "make upgrade": NotRun(
+        "moves every pin to the registries' latest and rewrites the locks; "
+        "tests/devtools/test_make.py checks its steps"
+    ),
+    "make bench": NotRun(
+        "measures for many minutes and rewrites docs/performance.md; "
+        "tests/devtools/test_bench*.py run its parts"
+    ),
+    ".venv/bin/schemathesis run openapi.json -c all": RunBy(
+        SCHEMATHESIS_TEST
+    ),  # with --url: 3000 may be taken
+    "make invoke": Names("tests/build/test_invoke.py"),
+    "opsctl console": Names("tests/console/test_command.py"),
+    "python": Names("the examples' interpreter"),
+    "sam build": Names("make build, above"),
+    "sam validate --lint": Names("make test's scan step"),
+    "sam local invoke": NotRun("needs Docker (docs/deploy.md, its block not run)"),
+    "sam local start-api": NotRun("needs Docker (docs/deploy.md, its block not run)"),
+    # docs/client.md
+    "make": Names("the Makefile: every target above"),
+    "opsctl": Names("tests/client/test_cli.py"),
+    "opsctl watch": Names("docs/client.md's block of commands, run by tests/http/test_doc_examples.py"),
+    # docs/deploy.md
+    ".venv-sam/bin/sam": Names("make build and make test run it"),
+    "sam": Names("the SAM CLI: make build and make test run it"),
+    "make build ARCH=x86_64": RunBy(HERE + "test_make_build_for_x86_64_then_for_the_deploy"),
+    "make build ARCH=...": Names("make build ARCH=x86_64, above"),
+    '.venv/bin/python -m devtools.signed_call GET "${API}v1/operations/op-42"': Runs(
+        "http", the_signed_get_reads_it, with_server=True
+    ),
+    "API=<ApiUrl> python get_signed.py": RunBy(
+        "tests/http/test_doc_examples.py::test_the_signed_call_example_reads_an_operation"
+    ),
+    "aws configure": NotRun("needs an AWS account"),
+    "aws dynamodb update-table --table-name <TableName> --no-deletion-protection-enabled": NotRun(
+        "changes a deployed table"
+    ),
+    "sam deploy": NotRun("needs an AWS account"),
+    # docs/operate.md
+    "aws lambda update-alias --function-name ... --name live --function-version N": NotRun(
+        "needs a deployed stack"
+    ),
+}
+
+
+def shown_commands(document: Path) -> set[str]:
+    """The code spans outside fenced blocks that read as a command line."""
+    prose, in_block = [], False
+    for line in document.read_text(encoding="utf-8").splitlines():
+        if FENCE.match(line):
+            in_block = not in_block
+        elif not in_block:
+            prose.append(line)
+    return {span for span in CODE_SPAN.findall("\n".join(prose)) if COMMAND.match(span)}
+
+
+def run_as_written(command: str, **environment: str) -> Answer:
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", command],
+        cwd=ROOT,
+        env={**as_a_user_runs_make(), **environment},
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_SECONDS,
+        check=False,
+    )
+
+
+def built_machine(build_dir: Path) -> str:
+    (extension,) = (build_dir / "OperationsLayer" / "python" / "pydantic_core").glob("_pydantic_core.*.so")
+    tag = EXTENSION_TAG.search(extension.name)
+    assert tag is not None, extension.name
+    return tag["machine"]
+
+
+def test_every_command_the_docs_show_is_run_or_says_why() -> None:
+    shown = set().union(*(shown_commands(document) for document in DOCUMENTS))
+    assert shown - set(COMMANDS) == set(), "a new command: run it here, or add it to COMMANDS with why not"
+    assert set(COMMANDS) - shown == set(), "no doc shows these any more: remove them from COMMANDS"
+
+
+def test_what_runs_elsewhere_names_a_test_that_exists() -> None:
+    for command, how in COMMANDS.items():
+        if isinstance(how, RunBy):
+            path, function = how.test.split("::")
+            assert f"def {function}(" in (ROOT / path).read_text(encoding="utf-8"), command
+        if isinstance(how, NotRun):
+            assert how.reason, command
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(command, marks=getattr(pytest.mark, how.marker))
+        for command, how in COMMANDS.items()
+        if isinstance(how, Runs)
+    ],
+)
+def test_the_command_runs_as_written(command: str) -> None:
+    how = COMMANDS[command]
+    assert isinstance(how, Runs)
+    if not how.with_server:
+        how.check(run_as_written(command))
+        return
+    with running_server() as base_url:
+        record = json.dumps(minimal_record(operation_id="op-42"))
+        stored = call(f"{base_url}/v1/operations/op-42", "PUT", record, Content_Type="application/json")
+        assert stored.status == 200
+        how.check(run_as_written(command, API=f"{base_url}/"))
+
+
+REPOSITORY_BLOCKS: Final = [
+    example for document in EXAMPLE_DOCUMENTS for example in examples(document) if example.in_repository
+]
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("example", REPOSITORY_BLOCKS, ids=lambda example: example.where)
+def test_a_block_marked_to_run_from_the_repository_runs_there(example: Example) -> None:
+    succeeds(run_as_written(example.text))
+
+
+def test_the_stream_consumers_block_is_one_of_them() -> None:
+    assert any("FN=PublishEventsFunction" in example.text for example in REPOSITORY_BLOCKS)
+
+
+@pytest.mark.build
+def test_make_build_for_x86_64_then_for_the_deploy() -> None:
+    """docs/deploy.md's other architecture, then `make build` again: the deploy's build is left as it was."""
+    succeeds(run_as_written("make build ARCH=x86_64"))
+    assert built_machine(ROOT / ".aws-sam" / "build") == "x86_64"
+    deploy_build_made(run_as_written("make build"))
+
+
+@contextmanager
+def tracked_files_kept() -> Iterator[list[str]]:
+    """Yields, once the block is done, the tracked files it changed (put back as they were)."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=120)
+    paths = [ROOT / name for name in listed.stdout.decode().split("\0") if name and (ROOT / name).is_file()]
+    before = {path: path.read_bytes() for path in paths}
+    changed: list[str] = []
+    try:
+        yield changed
+    finally:
+        for path, content in before.items():
+            if not path.is_file() or path.read_bytes() != content:
+                changed.append(str(path.relative_to(ROOT)))
+                path.write_bytes(content)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["make openapi", "make record-schema", "make client-types"])
+def test_a_generator_leaves_the_committed_copy_as_it_is(command: str) -> None:
+    with tracked_files_kept() as changed:
+        succeeds(run_as_written(command))
+    assert changed == [], f"`{command}` changed what is committed: run it and commit the result"
+
+
+@pytest.mark.browser
+def test_make_screenshots_photographs_the_console() -> None:
+    if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
+        pytest.skip("make screenshots needs chromium and chromedriver (make test installs them)")
+    pictures = sorted((ROOT / "docs").glob("console-*.png"))
+    with tracked_files_kept() as changed:
+        succeeds(run_as_written("make screenshots"))
+        for picture in pictures:
+            assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), picture
+    assert set(changed) <= {str(picture.relative_to(ROOT)) for picture in pictures}
+
+
+@pytest.mark.slow
+def test_make_run_as_written_serves_until_stopped(tmp_path: Path) -> None:
+    """`make run` as a user types it (on any free port: PORT=0 in the environment, as 3000 may be taken),
+    its banner awaited, a request served, then Ctrl-C to the process group it leads: every process gone."""
+    log = (tmp_path / "make-run.log").open("w+b")
+    process = subprocess.Popen(
+        ["make", "run"],
+        cwd=ROOT,
+        env={**as_a_user_runs_make(), "PORT": "0"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own group: make, and the server make starts
+    )
+    running = LoggedProcess(process, log)
+    said = ""
+    try:
+        banner = poll_until(lambda: LISTENING.search(running.output()), STARTUP_SECONDS, running)
+        assert banner is not None
+        assert call(f"{banner.group(1)}/v1/operations/op-none").status == 404
+        os.killpg(process.pid, signal.SIGINT)
+        poll_until(
+            lambda: process.poll() is not None and not group_alive(process.pid), STARTUP_SECONDS, running
+        )
+        said = running.output()
+    finally:
+        if group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+        running.stop()
+    assert "DYNAMODB_ENDPOINT_URL=http://127.0.0.1:" in said, said
+
+
+def group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def poll_until(condition: Callable[[], T], seconds: float, running: LoggedProcess) -> T:
+    """The condition's first true value, polled until an outer deadline (never a budget to meet)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"not within {seconds} s; make run said: {running.output(3000)}")
