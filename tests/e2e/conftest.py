@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import pytest
 
@@ -28,6 +29,9 @@ LOCAL_RETENTION_DAYS: Final = 1  # the local server runs as `RETENTION_DAYS=1 ma
 LOCAL_REGION: Final = "us-east-1"
 PATIENCE_SECONDS: Final = 180.0  # the outer bound of every wait: generous, a loaded machine is slow
 RUN_PREFIX: Final = f"e2e-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+POLL_SECONDS: Final = 0.25
+
+Found = TypeVar("Found")
 
 
 def utc_time(moment: datetime) -> str:
@@ -44,6 +48,17 @@ def record_at(operation_id: str, moment: datetime, **overrides: Any) -> dict[str
     if record["status"] in ("completed", "failed") and "response" not in record:
         record["response"] = {"status_code": 201, "body": '{"id": "net-7781"}'}
     return record
+
+
+def eventually(probe: Callable[[], Found], what: str) -> Found:
+    """The probe's first true answer, asked again until PATIENCE_SECONDS have passed. A deployed list
+    reads DynamoDB's indexes, which take a write a moment after the table does: a list polls for it."""
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while not (found := probe()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: still not so after {PATIENCE_SECONDS:g} s (last answer: {found!r})")
+        time.sleep(POLL_SECONDS)
+    return found
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """Finding operations (the list, page by page) and following one while its worker writes (docs/api.md,
 "Listing operations"; docs/client.md, wait and follow). A deployed table holds other records too: each
-test looks at this run's own ids, in a window of time they alone were written in."""
+test looks for this run's own ids, and polls for them, as a list reads indexes DynamoDB updates later."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from operations_client import OperationsClient, StoredRecord
-from tests.e2e.conftest import PATIENCE_SECONDS, record_at, utc_time
+from tests.e2e.conftest import PATIENCE_SECONDS, eventually, record_at, utc_time
 
 pytestmark = pytest.mark.e2e
 
@@ -23,12 +23,12 @@ RECORDS = 7  # three pages of PAGE_SIZE
 def test_a_new_record_is_found_by_its_status(client: OperationsClient, new_id: str, now: datetime) -> None:
     record = record_at(new_id, now, status="unexecuted", sub_status="queued")
     client.put(new_id, record)
-    found = [
-        summary
-        for summary in client.list(status="unexecuted", updated_since=utc_time(now))
-        if summary["operation_id"] == new_id
-    ]
-    assert found == [
+
+    def listed(status: str) -> list[dict[str, Any]]:
+        found = client.list(status=status, updated_since=utc_time(now))
+        return [summary for summary in found if summary["operation_id"] == new_id]
+
+    assert eventually(lambda: listed("unexecuted"), f"{new_id} listed as unexecuted") == [
         {
             "operation_id": new_id,
             "occurred_time": record["occurred_time"],
@@ -39,9 +39,7 @@ def test_a_new_record_is_found_by_its_status(client: OperationsClient, new_id: s
             "target_clusters": {"total": 0, "succeeded": 0, "failed": 0, "pending": 0},
         }
     ]
-    assert [s["operation_id"] for s in client.list(status="executing", updated_since=utc_time(now))].count(
-        new_id
-    ) == 0, "another status's list does not have it"
+    assert listed("executing") == [], "another status's list does not have it"
 
 
 def test_the_pages_hold_every_record_once_newest_first(
@@ -52,9 +50,16 @@ def test_the_pages_hold_every_record_once_newest_first(
     for n, operation_id in enumerate(ids):
         client.put(operation_id, record_at(operation_id, start + timedelta(seconds=n)))
     end = start + timedelta(seconds=RECORDS)
-    pages = list(pages_of(client, updated_since=utc_time(start), updated_before=utc_time(end)))
-    listed = [s["operation_id"] for page in pages for s in page if s["operation_id"].startswith(new_id)]
-    assert listed == ids[::-1]
+
+    def pages_with_ours() -> list[list[dict[str, Any]]]:
+        pages = list(pages_of(client, updated_since=utc_time(start), updated_before=utc_time(end)))
+        return pages if len(ours(pages)) == RECORDS else []
+
+    def ours(pages: list[list[dict[str, Any]]]) -> list[str]:
+        return [s["operation_id"] for page in pages for s in page if s["operation_id"].startswith(new_id)]
+
+    pages = eventually(pages_with_ours, f"the {RECORDS} records listed")
+    assert ours(pages) == ids[::-1]
     assert len(pages) >= -(-RECORDS // PAGE_SIZE), "the list came in pages of at most PAGE_SIZE"
     assert all(len(page) <= PAGE_SIZE for page in pages)
 
