@@ -74,9 +74,10 @@ def caller_aws_environment() -> Iterator[None]:
 
 
 def cloudformation() -> Any:
+    """A client of a session of its own: boto3's default one may hold the test credentials already."""
     import boto3
 
-    return boto3.client("cloudformation")
+    return boto3.session.Session().client("cloudformation")
 
 
 @contextmanager
