@@ -81,15 +81,24 @@ def cloudformation() -> Any:
 
 
 @contextmanager
+def retaining_server() -> Iterator[str]:
+    """`RETENTION_DAYS=1 make run`'s server, on a port of its own: its base URL. The variable is set only
+    while it starts: other tests' servers, started later by this process, keep every record."""
+    with ExitStack() as stack:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("RETENTION_DAYS", str(LOCAL_RETENTION_DAYS))
+            server_url = stack.enter_context(running_server())
+        yield server_url
+
+
+@contextmanager
 def local_target() -> Iterator[tuple[Target, SigV4Gate]]:
     """`make run`'s server with RetentionDays 1, behind a SigV4 check of this process's test credentials."""
     import botocore.session
 
     keys = botocore.session.get_session().get_credentials().get_frozen_credentials()
     with ExitStack() as stack:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("RETENTION_DAYS", str(LOCAL_RETENTION_DAYS))
-            server_url = stack.enter_context(running_server())
+        server_url = stack.enter_context(retaining_server())
         gate = stack.enter_context(sigv4_gate(server_url, keys, LOCAL_REGION))
         target = Target(gate.url, LOCAL_SOURCE, LOCAL_RETENTION_DAYS, True, sign=True, region=LOCAL_REGION)
         yield target, gate
