@@ -33,7 +33,7 @@ def refusal(headers: Message, method: str, target: str, body: bytes, keys: Crede
     """Why the gateway would refuse the request ("" when its signature holds), as its 403 message says."""
     scheme, _, fields = (headers.get("Authorization") or "").partition(" ")
     if scheme != SCHEME:
-        return "Missing Authentication Token"
+        return "Forbidden"
     parts = dict(field.strip().split("=", 1) for field in fields.split(",") if "=" in field)
     signed_names = parts.get("SignedHeaders", "").split(";")
     signed = {name: value for name, value in headers.items() if name.lower() in signed_names}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -105,14 +106,12 @@ def test_following_an_operation_sees_each_version_until_its_worker_completes_it(
             seen_at_least(count)
             client.put(new_id, version)
 
-    writer = threading.Thread(target=worker, name="e2e-worker")
-    writer.start()
-    try:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="e2e-worker") as pool:
+        writing = pool.submit(worker)
         for version in client.follow(new_id, timeout=PATIENCE_SECONDS, interval=0.2):
             with seen_more:
                 seen.append(version)
                 seen_more.notify_all()
-    finally:
-        writer.join(timeout=PATIENCE_SECONDS)
+        writing.result(timeout=PATIENCE_SECONDS)  # the worker's own error, if it had one
     assert [version.record for version in seen] == versions
     assert len({version.etag for version in seen}) == len(versions)
