@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
@@ -127,7 +127,7 @@ class LocalApi:
             return self.functions[function_id].invoke(event)
 
 
-def merged_environment(functions: Iterable[Function], table_name: str) -> dict[str, str]:
+def merged_environment(functions: Collection[Function], table_name: str) -> dict[str, str]:
     """The union of the functions' variables (environment variables are process-wide here)."""
     merged: dict[str, str] = {}
     for function in functions:
@@ -135,7 +135,19 @@ def merged_environment(functions: Iterable[Function], table_name: str) -> dict[s
             if merged.get(key, value) != value:
                 raise ValueError(f"functions set {key} differently; one local process cannot serve both")
             merged[key] = value
-    return merged
+    return merged | parameters_given(functions)
+
+
+def parameters_given(functions: Collection[Function]) -> dict[str, str]:
+    """The variables the template sets from a parameter that this process was given, as a deploy with
+    that parameter would set them: `RETENTION_DAYS=1 make run` serves with RetentionDays 1."""
+    parameters = load_template().document.get("Parameters", {})
+    return {
+        key: os.environ[key]
+        for function in functions
+        for key, value in function.environment.items()
+        if isinstance(value, dict) and value.get("Ref") in parameters and os.environ.get(key)
+    }
 
 
 def forget_cached_configuration() -> None:

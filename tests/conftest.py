@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 TABLE_NAME = "operations-test"
 
+# The caller's own environment, before the defaults below replace its AWS credentials and region: the
+# end-to-end suite (tests/e2e) reads a deployed stack and signs its requests with them.
+CALLER_ENVIRONMENT = dict(os.environ)
+
 os.environ.update(
     {
         "TABLE_NAME": TABLE_NAME,
