@@ -83,11 +83,12 @@ def clusters_table(stored: StoredRecord) -> RenderableType:
 
 def summaries_table(summaries: list[dict[str, Any]], width: int) -> Table:
     """Summaries, one a row, in `width` columns (80 and up): an id of up to 40 characters stays on one line,
-    for copying; the request gets what is left, cut with an ellipsis, and is left out below 12 columns."""
+    for copying; the request gets what is left, cut with an ellipsis, and is left out below 12 columns.
+    No summaries: the header alone."""
     rows = [_summary_cells(summary) for summary in summaries]
     longest_id = max((len(row[0]) for row in rows), default=0)
     id_width = max(len("OPERATION"), min(ID_ON_ONE_LINE, longest_id))
-    fixed = id_width + sum(max(len(header), *(len(row[i]) for row in rows)) for i, header in FIXED_COLUMNS)
+    fixed = id_width + sum(max([len(header), *(len(row[i]) for row in rows)]) for i, header in FIXED_COLUMNS)
     request_room = width - fixed - COLUMN_GAP * 4
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, COLUMN_GAP // 2))
     table.add_column("OPERATION", overflow="fold", min_width=id_width)

@@ -14,11 +14,15 @@ from click.testing import CliRunner, Result
 from operations_client import OperationsClient, RetryPolicy, retry
 from operations_client.cli import cli
 from tests.client.fake_api import FakeApi, serve
-from tests.conftest import minimal_record
+from tests.conftest import full_record, minimal_record
 from tests.integrity.server_fleet import running_server
 
 # Tests see the delays asked for, and wait for none of them.
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
+
+# Seconds a test waits for what must happen (a version seen, a process gone, a line printed): it goes on as
+# soon as it happens, so only a broken test waits this out; generous, for a loaded CI machine.
+PATIENCE = 300.0
 
 RunCli = Callable[..., Result]
 
@@ -53,6 +57,13 @@ def client(local_api: str) -> OperationsClient:
 def new_id(request: pytest.FixtureRequest) -> str:
     """An operation id of this test's own: the local server's table is shared by the session."""
     return f"client-{request.node.name}"[:128].replace("[", "-").replace("]", "")
+
+
+@pytest.fixture
+def failed_op(client: OperationsClient, new_id: str) -> str:
+    """A failed operation with three target clusters: one succeeded, one failed, one pending."""
+    client.put(new_id, {**full_record(), "operation_id": new_id})
+    return new_id
 
 
 @pytest.fixture
@@ -93,10 +104,7 @@ class Polls:
     def wait_for(self, more: int) -> None:
         with self.changed:
             target = self.count + more
-            self.changed.wait_for(lambda: self.count >= target, timeout=WORKER_PATIENCE)
-
-
-WORKER_PATIENCE = 30.0  # seconds a worker waits for a poll before going on anyway (the test then fails)
+            self.changed.wait_for(lambda: self.count >= target, timeout=PATIENCE)
 
 
 @pytest.fixture
