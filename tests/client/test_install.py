@@ -12,7 +12,7 @@ import pytest
 
 from devtools.template import ROOT
 from operations_client import OperationsClient
-from tests.client.conftest import record_for
+from tests.client.conftest import PATIENCE, record_for
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,11 @@ def clean_environment(**environment: str) -> dict[str, str]:
 
 def run(opsctl: Path, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(opsctl), *args], capture_output=True, text=True, timeout=60, env=clean_environment(**environment)
+        [str(opsctl), *args],
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+        env=clean_environment(**environment),
     )
 
 
