@@ -34,6 +34,11 @@ def styled(status: str) -> Text:
     return Text(status, style=STATUS_STYLES.get(status, ""))
 
 
+def plain(value: str) -> Text:
+    """A record's text as it is: a plain str cell would be read as Rich markup (`[bold]`; `[/]` raises)."""
+    return Text(value)
+
+
 def record_view(stored: StoredRecord) -> RenderableType:
     """One record: its facts, then its clusters."""
     return Group(facts(stored), clusters_table(stored))
@@ -44,18 +49,18 @@ def facts(stored: StoredRecord) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
-    grid.add_row("operation", record["operation_id"])
+    grid.add_row("operation", plain(record["operation_id"]))
     grid.add_row("status", styled(record["status"]))
     if "sub_status" in record:
-        grid.add_row("sub status", record["sub_status"])
+        grid.add_row("sub status", plain(record["sub_status"]))
     grid.add_row("occurred", record["occurred_time"])
     grid.add_row("updated", record["last_update_time"])
     grid.add_row("elapsed", format_elapsed(elapsed(stored)))
-    grid.add_row("request", f"{record['request']['method']} {record['request']['uri']}")
+    grid.add_row("request", plain(f"{record['request']['method']} {record['request']['uri']}"))
     if response := record.get("response"):
-        grid.add_row("response", f"{response['status_code']} {response['body']}")
+        grid.add_row("response", plain(f"{response['status_code']} {response['body']}"))
     if rollbacks := record.get("rollbacks"):
-        grid.add_row("rollback", f"{rollbacks['result']} at {rollbacks['occurred_time']}")
+        grid.add_row("rollback", plain(f"{rollbacks['result']} at {rollbacks['occurred_time']}"))
     return grid
 
 
@@ -72,7 +77,8 @@ def clusters_table(stored: StoredRecord) -> RenderableType:
         code = (cluster.get("response") or {}).get("status_code")
         request = cluster["request"]
         state = cluster_state(cluster)
-        table.add_row(cluster["cluster_id"], styled(state), "" if code is None else str(code), request["uri"])
+        code_cell = "" if code is None else str(code)
+        table.add_row(plain(cluster["cluster_id"]), styled(state), code_cell, plain(request["uri"]))
     bar = Table.grid(padding=(0, 1))
     bar.add_row(
         ProgressBar(total=max(tally["total"], 1), completed=done, width=30),
@@ -98,8 +104,8 @@ def summaries_table(summaries: list[dict[str, Any]], width: int) -> Table:
         table.add_column("REQUEST", no_wrap=True, overflow="ellipsis", max_width=request_room)
     table.add_column("CLUSTERS", no_wrap=True, justify="right")
     for operation_id, status, updated, request, clusters in rows:
-        request_cell = [request] if request_room >= MIN_REQUEST_WIDTH else []
-        table.add_row(operation_id, styled(status), updated, *request_cell, clusters)
+        request_cell = [plain(request)] if request_room >= MIN_REQUEST_WIDTH else []
+        table.add_row(plain(operation_id), styled(status), updated, *request_cell, clusters)
     return table
 
 

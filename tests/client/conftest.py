@@ -4,8 +4,12 @@ scripted fake API for what the real one rarely does, and opsctl run in-process b
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +29,8 @@ FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
 PATIENCE = 300.0
 
 RunCli = Callable[..., Result]
+
+OPSCTL = Path(sys.executable).with_name("opsctl")  # the console script `make` installs beside this Python
 
 
 @pytest.fixture
@@ -77,6 +83,60 @@ def run_cli(local_api: str) -> RunCli:
         return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
     return run
+
+
+def clean_environment(**environment: str) -> dict[str, str]:
+    """This process's environment without its AWS settings, nor a PYTHONPATH that would reach the checkout."""
+    kept = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "PYTHON"))}
+    return {**kept, **environment}
+
+
+def run_opsctl(
+    *args: str, script: Path = OPSCTL, input: str | None = None, **environment: str
+) -> subprocess.CompletedProcess[str]:
+    """`opsctl ARGS…` as a user runs it: the console script, in a process of its own, output to pipes (80
+    columns unless COLUMNS says otherwise)."""
+    return subprocess.run(
+        [str(script), *args],
+        input=input,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=PATIENCE,
+        env=clean_environment(**{"COLUMNS": "80", **environment}),
+        check=False,
+    )
+
+
+def listed_rows(table: str) -> list[tuple[str, str]]:
+    """The rows of `opsctl list`'s table: each id whole (a long one is folded over several lines), and the
+    rest of its first line (status, update time, request if shown, clusters)."""
+    header, *lines = table.splitlines()
+    after_id = header.index("STATUS")
+    rows: list[tuple[str, str]] = []
+    for line in lines:
+        id_part, rest = line[:after_id].strip(), line[after_id:].strip()
+        if rest:
+            rows.append((id_part, rest))
+        else:
+            rows[-1] = (rows[-1][0] + id_part, rows[-1][1])
+    return rows
+
+
+def cluster(name: str, status_code: int | None) -> dict[str, Any]:
+    """A target cluster that answered `status_code` (None: not yet)."""
+    response = None if status_code is None else {"status_code": status_code, "body": ""}
+    return {
+        "cluster_id": name,
+        "request": {"uri": "/api/x", "method": "POST", "body": ""},
+        "response": response,
+    }
+
+
+def clusters_cell(summary: dict[str, Any]) -> str:
+    """What the list's CLUSTERS column shows of a summary: done/total, and the failed ones if any."""
+    tally = summary["target_clusters"]
+    failed = f" ({tally['failed']}✗)" if tally["failed"] else ""
+    return f"{tally['succeeded'] + tally['failed']}/{tally['total']}{failed}"
 
 
 def record_for(operation_id: str, **overrides: Any) -> dict[str, Any]:
