@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from operations_client import OperationsClient
-from operations_client.cli import LAZY_COMMANDS, quoted_entity_tag
+from operations_client import cli as cli_module
+from operations_client.cli import EXIT_STATUSES, LAZY_COMMANDS, quoted_entity_tag
+from operations_client.watching import EXIT_STATUS, EXIT_TIMEOUT
 from tests.client.conftest import RunCli, record_file, record_for
 from tests.client.fake_api import FakeApi, Reply
 
@@ -247,3 +251,35 @@ def test_a_lazy_command_is_listed_and_imported_only_to_run(
     result = run_cli("show", failed_op, "-o", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["operation_id"] == failed_op
+
+
+# --- every error opsctl can print, documented ---------------------------------------------------------
+
+CLIENT = Path(cli_module.__file__).parent
+CLIENT_DOC = CLIENT.parents[1] / "docs" / "client.md"
+USAGE_ERROR = 2  # Click's
+CLICK_EXCEPTION = 1  # Click's, for `console`'s "cannot listen"
+
+
+def test_every_code_the_client_gives_itself_is_in_docs_client_md() -> None:
+    source = "\n".join(path.read_text(encoding="utf-8") for path in CLIENT.rglob("*.py"))
+    codes = set(re.findall(r'client_problem\(\s*"([A-Z_]+)"', source))
+    assert codes >= {"CONNECTION_FAILED", "CREDENTIALS_MISSING", "INVALID_ANSWER", "WAIT_TIMEOUT"}
+    document = CLIENT_DOC.read_text(encoding="utf-8")
+    assert [code for code in sorted(codes) if f"| `{code}` |" not in document] == []
+    assert "| `HTTP_<status>` |" in document
+
+
+def test_every_exit_status_is_in_help_and_docs_client_md() -> None:
+    statuses = {
+        USAGE_ERROR,
+        CLICK_EXCEPTION,
+        cli_module.EXIT_API_ERROR,
+        cli_module.EXIT_INTERRUPTED,
+        EXIT_TIMEOUT,
+        *EXIT_STATUS.values(),
+    }
+    in_help = {int(status) for status in re.findall(r"^  (\d+) ", EXIT_STATUSES, re.MULTILINE)}
+    table = CLIENT_DOC.read_text(encoding="utf-8").split("### Exit status", 1)[1].split("\n#", 1)[0]
+    in_doc = {int(status) for status in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)}
+    assert in_help == in_doc == statuses
