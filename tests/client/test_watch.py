@@ -69,7 +69,7 @@ def test_watch_of_an_operation_never_created_times_out_with_124(run_cli: RunCli)
 
 
 def test_watch_times_out_with_124(run_cli: RunCli, client: OperationsClient, new_id: str) -> None:
-    """However slow the machine, the first answer comes after 0.3 s: the timeout can only be sooner."""
+    """Nothing finishes the operation: however slow the machine, only the timeout ends the watch."""
     client.put(new_id, record_for(new_id))
     result = run_cli("watch", new_id, "--interval", "0.05", "--timeout", "0.3")
     assert result.exit_code == 124
