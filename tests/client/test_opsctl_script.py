@@ -5,6 +5,8 @@ pages, 128-character ids, non-ASCII sub statuses and records without clusters (d
 from __future__ import annotations
 
 import json
+import os
+import pty
 import re
 import subprocess
 from collections.abc import Callable
@@ -37,6 +39,7 @@ DAY = "20350101"  # the hundreds' window of update times, used by no other test
 SUB_STATUSES = ["création des réseaux — 3/5 ✓", "ネットワーク作成中", "[done] step [/] 2", "plain"]
 EXIT_STATUSES = ("0", "1", "2", "3", "4", "124", "130")  # as `opsctl --help` lists them
 EXIT_BY_STATUS = {"completed": 0, "failed": 1, "canceled": 3}
+ANSI_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,33 @@ def test_watch_piped_exits_by_status_and_tells_clusters_only_when_there_are_some
         assert result.returncode == EXIT_BY_STATUS[record["status"]]
         assert len(result.stdout.splitlines()) == 1
         assert ("clusters " in result.stdout) == ("target_clusters" in record), result.stdout
+
+
+def test_watch_on_a_terminal_draws_the_live_view(local_api: str, failed_op: str) -> None:
+    command = [str(OPSCTL), "--endpoint", local_api, "watch", failed_op, "--timeout", f"{PATIENCE:g}"]
+    terminal, opsctl_side = pty.openpty()
+    environment = clean_environment(COLUMNS="80", TERM="xterm-256color")
+    with subprocess.Popen(command, stdout=opsctl_side, stderr=subprocess.PIPE, env=environment) as watch:
+        os.close(opsctl_side)
+        drawn = read_until_closed(terminal)
+        assert watch.wait(timeout=PATIENCE) == 1, "it failed"
+    shown = ANSI_CONTROL.sub("", drawn.decode("utf-8"))
+    for part in ("status", "failed", "elapsed", "0:02:42", "cluster-b", "409", "2/3 clusters done, 1 failed"):
+        assert part in shown
+    assert "━" in shown, "a progress bar"
+
+
+def read_until_closed(terminal: int) -> bytes:
+    """All a process wrote to its terminal, until it closed it (Linux: EIO once no process holds it)."""
+    chunks = []
+    try:
+        while chunk := os.read(terminal, 65536):
+            chunks.append(chunk)
+    except OSError:
+        pass
+    finally:
+        os.close(terminal)
+    return b"".join(chunks)
 
 
 def test_watch_started_before_the_first_write_waits_for_it(
