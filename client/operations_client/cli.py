@@ -1,8 +1,6 @@
 """opsctl: get, put, list and watch operations from the command line (docs/client.md).
 
-Exit status: 0 success; 2 a usage error; 4 an error answer of the API or a failure of the client (its code
-and detail on stderr); 130 interrupted. `watch` ends with the operation: 0 completed, 1 failed, 3 canceled,
-124 timeout.
+Exit status: EXIT_STATUSES, which `opsctl --help` shows.
 Rich is imported only for table and live output, so `-o json` starts as fast as the library allows.
 """
 
@@ -26,6 +24,19 @@ from operations_client.times import to_api_time
 EXIT_API_ERROR: Final = 4
 EXIT_INTERRUPTED: Final = 130  # as a shell reports SIGINT
 MAX_PAGE_SIZE: Final = 100
+WHOLE: Final = sys.maxsize  # `--help` lists each command's first sentence whole, never cut with "..."
+EXIT_STATUSES: Final = """\b
+Exit status:
+  0    done; watch: the operation completed
+  1    watch: the operation failed; console: it cannot listen on its port
+  2    a usage error: an unknown option, a bad time or status, no endpoint,
+       a file that is not a JSON record
+  3    watch: the operation was canceled
+  4    an error answer of the API, or a failure of the client (no connection,
+       no credentials), told on stderr as "error: STATUS CODE: detail"
+  124  watch: --timeout passed first
+  130  interrupted (Ctrl-C)
+"""
 STATUSES: Final = get_args(Status)
 OUTPUT = click.Choice(["table", "json"])
 
@@ -46,6 +57,15 @@ class OpsctlGroup(click.Group):
             command: click.Command = getattr(importlib.import_module(module), attribute)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=WHOLE)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -82,9 +102,13 @@ class Settings:
             raise click.BadParameter(str(error), param_hint="--endpoint") from None
 
 
-@click.group(cls=OpsctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OpsctlGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUSES)
 @click.option(
-    "--endpoint", envvar="OPERATIONS_API_URL", show_envvar=True, metavar="URL", help="The API's URL."
+    "--endpoint",
+    envvar="OPERATIONS_API_URL",
+    show_envvar=True,
+    metavar="URL",
+    help="The API's base URL (stack output ApiUrl); a trailing /v1 is dropped.",
 )
 @click.option("--region", help="AWS region to sign for (default: the endpoint's, then AWS configuration).")
 @click.option(
@@ -117,7 +141,12 @@ def get(settings: Settings, operation_id: str, output: str) -> None:
 @cli.command()
 @click.argument("operation_id")
 @click.option("-f", "--file", "source", type=click.File("rb"), required=True, help="The record (JSON), or -.")
-@click.option("--if-match", metavar="ETAG", help="Store only over this version (an ETag from get or put).")
+@click.option(
+    "--if-match",
+    metavar="ETAG",
+    callback=lambda _ctx, _param, value: quoted_entity_tag(value),
+    help="Store only over this version (an ETag from get or put; quoted for you if bare).",
+)
 @click.option("--if-none-match", is_flag=True, help="Store only if no operation has this id yet.")
 @click.pass_obj
 def put(
@@ -127,6 +156,14 @@ def put(
     record = read_record(source)
     stored = settings.client().put(operation_id, record, if_match=if_match, if_none_match=if_none_match)
     click.echo(stored.etag)
+
+
+def quoted_entity_tag(value: str | None) -> str | None:
+    """A bare tag (abc, as copied without its quotes) quoted ("abc"); `*`, a weak tag (W/"…") and quoted
+    tags (one or a list) are sent as given."""
+    if value is None or value.strip() == "*" or value.lstrip().startswith(('"', "W/")):
+        return value
+    return f'"{value.strip()}"'
 
 
 def read_record(source: IO[bytes]) -> dict[str, Any]:
@@ -181,8 +218,6 @@ def list_operations(
         page_size=min(limit or MAX_PAGE_SIZE, MAX_PAGE_SIZE),
     )
     found = list(islice(summaries, limit))
-    if not found:
-        click.echo("no operation matches", err=True)
     if output == "json":
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
     else:
@@ -190,6 +225,9 @@ def list_operations(
 
         console = rich_console()
         console.print(views.summaries_table(found, console.width))
+    if not found:
+        filtered = status is not None or since is not None or before is not None
+        click.echo("no operation matches these filters" if filtered else "no operations yet", err=True)
 
 
 @cli.command()
@@ -198,10 +236,16 @@ def list_operations(
 @click.option("--interval", type=click.FloatRange(min=0.05), default=1.0, show_default=True, help="Seconds.")
 @click.pass_obj
 def watch(settings: Settings, operation_id: str, timeout: float, interval: float) -> None:
-    """Follow an operation until it finishes; exit 0 completed, 1 failed, 3 canceled, 124 timeout."""
+    """Follow an operation until it finishes: exit 0 completed, 1 failed, 3 canceled, 124 timeout.
+
+    An operation not created yet is waited for (saying so once), up to --timeout.
+    """
     from operations_client import watching
 
-    versions = settings.client().follow(operation_id, timeout, interval=interval)
+    def say_waiting() -> None:
+        click.echo(f"waiting for operation {operation_id!r} to be created (up to {timeout:g} s)", err=True)
+
+    versions = settings.client().follow(operation_id, timeout, interval=interval, until_created=say_waiting)
     try:
         final = follow_live(versions) if sys.stdout.isatty() else follow_lines(versions)
     except WaitTimeout as error:

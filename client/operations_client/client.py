@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from time import monotonic
 from typing import Any, Final, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from operations_client import retry
-from operations_client.errors import OperationsError, WaitTimeout, client_problem
+from operations_client.errors import NotFoundError, OperationsError, WaitTimeout, client_problem
 from operations_client.record import TERMINAL_STATUSES, Operation
 from operations_client.retry import RetryPolicy
 from operations_client.signing import Signer, is_loopback
 from operations_client.transport import Answer, Transport
 
-LIST_PATH: Final = "/v1/operations"
+VERSION_PREFIX: Final = "/v1"  # every path the client sends begins with it
+LIST_PATH: Final = f"{VERSION_PREFIX}/operations"
 MAX_INTERVAL_FACTOR: Final = 8  # wait(): the polling interval grows up to this many times the first one
 
 
@@ -43,7 +44,7 @@ class OperationsClient:
 
     `sign` None signs every request with SigV4 except to a loopback endpoint (127.0.0.1, localhost, [::1]);
     True or False forces it. `region` defaults to the one the endpoint's host names, then to the AWS
-    configuration's.
+    configuration's. The endpoint is the API's base URL; one trailing /v1 is dropped (base_url).
     """
 
     def __init__(
@@ -58,10 +59,10 @@ class OperationsClient:
         parts = urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"the endpoint must be an http(s) URL, e.g. http://127.0.0.1:3000: {endpoint!r}")
-        self.endpoint = endpoint
+        self.endpoint = base_url(endpoint)
         signed = not is_loopback(endpoint) if sign is None else sign
-        signer = Signer(endpoint, region) if signed else None
-        self._transport = Transport(endpoint, signer, retry_policy or RetryPolicy(), timeout)
+        signer = Signer(self.endpoint, region) if signed else None
+        self._transport = Transport(self.endpoint, signer, retry_policy or RetryPolicy(), timeout)
 
     def get(self, operation_id: str) -> StoredRecord:
         return _stored(self._transport.call("GET", _operation_path(operation_id)))
@@ -129,29 +130,49 @@ class OperationsClient:
                 return
             token = page.next_page_token
 
-    def follow(self, operation_id: str, timeout: float, *, interval: float = 1.0) -> Iterator[StoredRecord]:
+    def follow(
+        self,
+        operation_id: str,
+        timeout: float,
+        *,
+        interval: float = 1.0,
+        until_created: Callable[[], None] | None = None,
+    ) -> Iterator[StoredRecord]:
         """Each new version of the record (by ETag) until it is finished; WaitTimeout after `timeout`.
 
         Polls with capped exponential backoff and jitter: the interval starts at `interval`, doubles while
         nothing changes, up to 8 times `interval`, and starts again from `interval` after each change.
+        An operation that does not exist is NotFoundError at once, unless `until_created` is given: then
+        it is waited for, and `until_created` called once, when the wait for its creation begins.
         """
         deadline = monotonic() + timeout
         last: StoredRecord | None = None
         quiet_polls = 0
         while True:
-            current = self.get(operation_id)
-            if last is None or current.etag != last.etag:
+            current = self._read(operation_id, absent_allowed=until_created is not None and last is None)
+            if current is None and quiet_polls == 0 and until_created is not None:
+                until_created()  # the first poll found none: told once
+            if current is not None and (last is None or current.etag != last.etag):
                 yield current
                 quiet_polls = 0
             else:
                 quiet_polls += 1
-            last = current
-            if current.finished:
+            if current is not None and current.finished:
                 return
+            last = current or last
             remaining = deadline - monotonic()
             if remaining <= 0:
-                raise WaitTimeout(_timeout_problem(operation_id, timeout, current), last)
+                raise WaitTimeout(_timeout_problem(operation_id, timeout, last), last)
             retry.sleep(min(remaining, _poll_delay(interval, quiet_polls)))
+
+    def _read(self, operation_id: str, *, absent_allowed: bool) -> StoredRecord | None:
+        """The record; None when it does not exist (yet) and that is allowed."""
+        try:
+            return self.get(operation_id)
+        except NotFoundError as error:
+            if not absent_allowed or error.code != "OPERATION_NOT_FOUND":
+                raise
+            return None
 
     def wait(self, operation_id: str, timeout: float, *, interval: float = 1.0) -> StoredRecord:
         """The record once its status is terminal (completed, failed, canceled); WaitTimeout after
@@ -168,9 +189,20 @@ def _poll_delay(interval: float, quiet_polls: int) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311  ("equal jitter": never below half)
 
 
-def _timeout_problem(operation_id: str, timeout: float, last: StoredRecord) -> dict[str, Any]:
-    detail = f"operation {operation_id!r} was still {last.record['status']} after {timeout:g} s"
+def _timeout_problem(operation_id: str, timeout: float, last: StoredRecord | None) -> dict[str, Any]:
+    state = "not created" if last is None else f"still {last.record['status']}"
+    detail = f"operation {operation_id!r} was {state} after {timeout:g} s"
     return client_problem("WAIT_TIMEOUT", detail)
+
+
+def base_url(endpoint: str) -> str:
+    """The endpoint without one trailing /v1 (or /v1/): the client adds the version to every path itself,
+    and an endpoint copied with it (`https://…/v1`) would otherwise be answered 404 on every call."""
+    parts = urlsplit(endpoint)
+    path = parts.path.rstrip("/")
+    if not path.endswith(VERSION_PREFIX):
+        return endpoint
+    return urlunsplit(parts._replace(path=path.removesuffix(VERSION_PREFIX)))
 
 
 def _operation_path(operation_id: str) -> str:

@@ -34,6 +34,11 @@ def styled(status: str) -> Text:
     return Text(status, style=STATUS_STYLES.get(status, ""))
 
 
+def plain(value: str) -> Text:
+    """A record's text as it is: a plain str cell would be read as Rich markup (`[bold]`; `[/]` raises)."""
+    return Text(value)
+
+
 def record_view(stored: StoredRecord) -> RenderableType:
     """One record: its facts, then its clusters."""
     return Group(facts(stored), clusters_table(stored))
@@ -44,18 +49,18 @@ def facts(stored: StoredRecord) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
-    grid.add_row("operation", record["operation_id"])
+    grid.add_row("operation", plain(record["operation_id"]))
     grid.add_row("status", styled(record["status"]))
     if "sub_status" in record:
-        grid.add_row("sub status", record["sub_status"])
+        grid.add_row("sub status", plain(record["sub_status"]))
     grid.add_row("occurred", record["occurred_time"])
     grid.add_row("updated", record["last_update_time"])
     grid.add_row("elapsed", format_elapsed(elapsed(stored)))
-    grid.add_row("request", f"{record['request']['method']} {record['request']['uri']}")
+    grid.add_row("request", plain(f"{record['request']['method']} {record['request']['uri']}"))
     if response := record.get("response"):
-        grid.add_row("response", f"{response['status_code']} {response['body']}")
+        grid.add_row("response", plain(f"{response['status_code']} {response['body']}"))
     if rollbacks := record.get("rollbacks"):
-        grid.add_row("rollback", f"{rollbacks['result']} at {rollbacks['occurred_time']}")
+        grid.add_row("rollback", plain(f"{rollbacks['result']} at {rollbacks['occurred_time']}"))
     return grid
 
 
@@ -72,7 +77,8 @@ def clusters_table(stored: StoredRecord) -> RenderableType:
         code = (cluster.get("response") or {}).get("status_code")
         request = cluster["request"]
         state = cluster_state(cluster)
-        table.add_row(cluster["cluster_id"], styled(state), "" if code is None else str(code), request["uri"])
+        code_cell = "" if code is None else str(code)
+        table.add_row(plain(cluster["cluster_id"]), styled(state), code_cell, plain(request["uri"]))
     bar = Table.grid(padding=(0, 1))
     bar.add_row(
         ProgressBar(total=max(tally["total"], 1), completed=done, width=30),
@@ -83,11 +89,12 @@ def clusters_table(stored: StoredRecord) -> RenderableType:
 
 def summaries_table(summaries: list[dict[str, Any]], width: int) -> Table:
     """Summaries, one a row, in `width` columns (80 and up): an id of up to 40 characters stays on one line,
-    for copying; the request gets what is left, cut with an ellipsis, and is left out below 12 columns."""
+    for copying; the request gets what is left, cut with an ellipsis, and is left out below 12 columns.
+    No summaries: the header alone."""
     rows = [_summary_cells(summary) for summary in summaries]
     longest_id = max((len(row[0]) for row in rows), default=0)
     id_width = max(len("OPERATION"), min(ID_ON_ONE_LINE, longest_id))
-    fixed = id_width + sum(max(len(header), *(len(row[i]) for row in rows)) for i, header in FIXED_COLUMNS)
+    fixed = id_width + sum(max([len(header), *(len(row[i]) for row in rows)]) for i, header in FIXED_COLUMNS)
     request_room = width - fixed - COLUMN_GAP * 4
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, COLUMN_GAP // 2))
     table.add_column("OPERATION", overflow="fold", min_width=id_width)
@@ -97,8 +104,8 @@ def summaries_table(summaries: list[dict[str, Any]], width: int) -> Table:
         table.add_column("REQUEST", no_wrap=True, overflow="ellipsis", max_width=request_room)
     table.add_column("CLUSTERS", no_wrap=True, justify="right")
     for operation_id, status, updated, request, clusters in rows:
-        request_cell = [request] if request_room >= MIN_REQUEST_WIDTH else []
-        table.add_row(operation_id, styled(status), updated, *request_cell, clusters)
+        request_cell = [plain(request)] if request_room >= MIN_REQUEST_WIDTH else []
+        table.add_row(plain(operation_id), styled(status), updated, *request_cell, clusters)
     return table
 
 

@@ -48,14 +48,13 @@ def format_elapsed(span: timedelta) -> str:
 
 
 def change_line(stored: StoredRecord, now: datetime | None = None) -> str:
-    """One line for one version of the record, for output that is not a terminal."""
+    """One line for one version of the record, for output that is not a terminal; the clusters' tally only
+    when it has target clusters."""
     record = stored.record
     status: str = record["status"]
     if "sub_status" in record:
         status += f" ({record['sub_status']})"
     tally = counts(stored)
     done = tally["succeeded"] + tally["failed"]
-    return (
-        f"{record['last_update_time']}  {status}  clusters {done}/{tally['total']} done, "
-        f"{tally['failed']} failed  elapsed {format_elapsed(elapsed(stored, now))}"
-    )
+    clusters = f"clusters {done}/{tally['total']} done, {tally['failed']} failed  " if tally["total"] else ""
+    return f"{record['last_update_time']}  {status}  {clusters}elapsed {format_elapsed(elapsed(stored, now))}"

@@ -4,8 +4,12 @@ scripted fake API for what the real one rarely does, and opsctl run in-process b
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,13 +18,19 @@ from click.testing import CliRunner, Result
 from operations_client import OperationsClient, RetryPolicy, retry
 from operations_client.cli import cli
 from tests.client.fake_api import FakeApi, serve
-from tests.conftest import minimal_record
+from tests.conftest import full_record, minimal_record
 from tests.integrity.server_fleet import running_server
 
 # Tests see the delays asked for, and wait for none of them.
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
 
+# Seconds a test waits for what must happen (a version seen, a process gone, a line printed): it goes on as
+# soon as it happens, so only a broken test waits this out; generous, for a loaded CI machine.
+PATIENCE = 300.0
+
 RunCli = Callable[..., Result]
+
+OPSCTL = Path(sys.executable).with_name("opsctl")  # the console script `make` installs beside this Python
 
 
 @pytest.fixture
@@ -56,6 +66,13 @@ def new_id(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def failed_op(client: OperationsClient, new_id: str) -> str:
+    """A failed operation with three target clusters: one succeeded, one failed, one pending."""
+    client.put(new_id, {**full_record(), "operation_id": new_id})
+    return new_id
+
+
+@pytest.fixture
 def run_cli(local_api: str) -> RunCli:
     """`opsctl ARGS…` against the local server, in-process; stdout and stderr apart."""
 
@@ -66,6 +83,60 @@ def run_cli(local_api: str) -> RunCli:
         return CliRunner().invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
 
     return run
+
+
+def clean_environment(**environment: str) -> dict[str, str]:
+    """This process's environment without its AWS settings, nor a PYTHONPATH that would reach the checkout."""
+    kept = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "PYTHON"))}
+    return {**kept, **environment}
+
+
+def run_opsctl(
+    *args: str, script: Path = OPSCTL, input: str | None = None, **environment: str
+) -> subprocess.CompletedProcess[str]:
+    """`opsctl ARGS…` as a user runs it: the console script, in a process of its own, output to pipes (80
+    columns unless COLUMNS says otherwise)."""
+    return subprocess.run(
+        [str(script), *args],
+        input=input,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=PATIENCE,
+        env=clean_environment(**{"COLUMNS": "80", **environment}),
+        check=False,
+    )
+
+
+def listed_rows(table: str) -> list[tuple[str, str]]:
+    """The rows of `opsctl list`'s table: each id whole (a long one is folded over several lines), and the
+    rest of its first line (status, update time, request if shown, clusters)."""
+    header, *lines = table.splitlines()
+    after_id = header.index("STATUS")
+    rows: list[tuple[str, str]] = []
+    for line in lines:
+        id_part, rest = line[:after_id].strip(), line[after_id:].strip()
+        if rest:
+            rows.append((id_part, rest))
+        else:
+            rows[-1] = (rows[-1][0] + id_part, rows[-1][1])
+    return rows
+
+
+def cluster(name: str, status_code: int | None) -> dict[str, Any]:
+    """A target cluster that answered `status_code` (None: not yet)."""
+    response = None if status_code is None else {"status_code": status_code, "body": ""}
+    return {
+        "cluster_id": name,
+        "request": {"uri": "/api/x", "method": "POST", "body": ""},
+        "response": response,
+    }
+
+
+def clusters_cell(summary: dict[str, Any]) -> str:
+    """What the list's CLUSTERS column shows of a summary: done/total, and the failed ones if any."""
+    tally = summary["target_clusters"]
+    failed = f" ({tally['failed']}✗)" if tally["failed"] else ""
+    return f"{tally['succeeded'] + tally['failed']}/{tally['total']}{failed}"
 
 
 def record_for(operation_id: str, **overrides: Any) -> dict[str, Any]:
@@ -93,10 +164,7 @@ class Polls:
     def wait_for(self, more: int) -> None:
         with self.changed:
             target = self.count + more
-            self.changed.wait_for(lambda: self.count >= target, timeout=WORKER_PATIENCE)
-
-
-WORKER_PATIENCE = 30.0  # seconds a worker waits for a poll before going on anyway (the test then fails)
+            self.changed.wait_for(lambda: self.count >= target, timeout=PATIENCE)
 
 
 @pytest.fixture

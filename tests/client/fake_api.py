@@ -18,6 +18,7 @@ from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 RESET: Final = "reset"  # a scripted answer: close the connection at once, with a TCP reset
+STOP_SECONDS: Final = 120.0  # shutdown() returns once serving stopped: the thread ends at once
 
 
 @dataclass(frozen=True)
@@ -116,4 +117,5 @@ def serve() -> Iterator[FakeApi]:
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(timeout=5)
+        thread.join(timeout=STOP_SECONDS)
+        assert not thread.is_alive(), "the fake API's thread never ended"

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 
 from operations_client import OperationsClient
-from operations_client.cli import LAZY_COMMANDS, follow_live
-from tests.client.conftest import Polls, RunCli, finish_later, record_file, record_for
-from tests.client.fake_api import FakeApi
-from tests.conftest import full_record
-
-
-@pytest.fixture
-def failed_op(client: OperationsClient, new_id: str) -> str:
-    client.put(new_id, {**full_record(), "operation_id": new_id})
-    return new_id
+from operations_client import cli as cli_module
+from operations_client.cli import EXIT_STATUSES, LAZY_COMMANDS, quoted_entity_tag
+from operations_client.watching import EXIT_STATUS, EXIT_TIMEOUT
+from tests.client.conftest import RunCli, record_file, record_for
+from tests.client.fake_api import FakeApi, Reply
 
 
 def test_put_prints_the_stored_etag_and_get_json_prints_the_body_as_returned(
@@ -188,74 +183,64 @@ def test_an_id_too_long_for_one_line_is_folded_whole(fake_api: FakeApi, run_cli:
     assert "".join(line[:first_column].strip() for line in lines[1:]) == "x" * 60
 
 
-# --- watch ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("status", "exit_status"), [("completed", 0), ("failed", 1), ("canceled", 3)])
-def test_watch_exits_by_the_final_status_printing_a_line_per_change(
-    run_cli: RunCli, client: OperationsClient, new_id: str, status: str, exit_status: int, polls: Polls
+@pytest.mark.parametrize(
+    ("filters", "told"),
+    [
+        ([], "no operations yet"),
+        (["--status", "canceled", "--since", "7d"], "no operation matches these filters"),
+    ],
+)
+def test_an_empty_list_is_a_header_or_an_empty_array_and_said_on_stderr(
+    fake_api: FakeApi, run_cli: RunCli, filters: list[str], told: str
 ) -> None:
-    client.put(new_id, record_for(new_id))
-    worker = finish_later(client, new_id, status, polls)
-    result = run_cli("watch", new_id, "--interval", "0.05", "--timeout", "30")
-    worker.join()
-    assert result.exit_code == exit_status, result.stderr
-    lines = result.stdout.splitlines()
-    assert len(lines) == 3, "one line per change"
-    assert lines[0].startswith("20261122_064230  executing  clusters 0/0 done")
-    assert lines[1].startswith("20261122_064300  executing (1/2)  clusters 0/0 done")
-    assert lines[2].startswith(f"20261122_064400  {status}  ")
+    table = run_cli("--endpoint", fake_api.url, "list", *filters)
+    assert (table.exit_code, table.stderr) == (0, f"{told}\n")
+    assert table.stdout.split() == ["OPERATION", "STATUS", "UPDATED", "REQUEST", "CLUSTERS"]
+    as_json = run_cli("--endpoint", fake_api.url, "list", *filters, "-o", "json")
+    assert (as_json.exit_code, as_json.stderr) == (0, f"{told}\n")
+    assert json.loads(as_json.stdout) == []
 
 
-def test_watch_times_out_with_124(run_cli: RunCli, client: OperationsClient, new_id: str) -> None:
-    client.put(new_id, record_for(new_id))
-    result = run_cli("watch", new_id, "--interval", "0.05", "--timeout", "0.3")
-    assert result.exit_code == 124
-    assert "timeout: " in result.stderr
-    assert "still executing" in result.stderr
-
-
-def test_watch_of_an_unknown_operation_is_an_api_error(run_cli: RunCli) -> None:
-    result = run_cli("watch", "no-such-op", "--timeout", "1")
-    assert result.exit_code == 4
-    assert "OPERATION_NOT_FOUND" in result.stderr
-
-
-def test_the_live_view_draws_status_clusters_and_progress(client: OperationsClient, failed_op: str) -> None:
-    screen = io.StringIO()
-    console = Console(file=screen, force_terminal=True, width=80, color_system=None)
-    final = follow_live(client.follow(failed_op, timeout=5), console=console)
-    assert final.record["status"] == "failed"
-    drawn = screen.getvalue()
-    for shown in ("status", "failed", "elapsed", "0:02:42", "cluster-a", "succeeded", "cluster-c", "pending"):
-        assert shown in drawn
-    assert "2/3 clusters done, 1 failed" in drawn
-    assert "━" in drawn, "a progress bar"
-
-
-def test_help_lists_every_command(run_cli: RunCli) -> None:
-    result = run_cli("--help")
-    assert result.exit_code == 0
-    assert {"get", "put", "list", "watch"} <= set(result.stdout.split())
-
-
-def test_an_empty_list_is_an_empty_array_and_said_on_stderr(fake_api: FakeApi, run_cli: RunCli) -> None:
-    result = run_cli("--endpoint", fake_api.url, "list", "-o", "json")
-    assert result.exit_code == 0
-    assert json.loads(result.stdout) == []
-    assert "no operation matches" in result.stderr
-
-
-def test_an_interrupted_watch_exits_130_not_as_failed(
-    run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ("abc", '"abc"'),
+        ("3f2a9c", '"3f2a9c"'),
+        ('"abc"', '"abc"'),
+        ('W/"abc"', 'W/"abc"'),
+        ("*", "*"),
+        ('"a", "b"', '"a", "b"'),
+    ],
+)
+def test_a_bare_if_match_is_quoted_and_any_other_sent_as_given(
+    fake_api: FakeApi, run_cli: RunCli, given: str, sent: str
 ) -> None:
-    def interrupted(*_args: Any, **_kwargs: Any) -> Any:
-        raise KeyboardInterrupt
+    fake_api.answer(Reply(200, record_for("op-1"), {"ETag": '"new"'}))
+    body = json.dumps(record_for("op-1"))
+    result = run_cli("--endpoint", fake_api.url, "put", "op-1", "-f", "-", "--if-match", given, input=body)
+    assert result.exit_code == 0, result.stderr
+    assert fake_api.received[0].headers["If-Match"] == sent
+    assert quoted_entity_tag(given) == sent
 
-    monkeypatch.setattr(OperationsClient, "get", interrupted)
-    result = run_cli("watch", "op-1")
-    assert result.exit_code == 130
-    assert "interrupted" in result.stderr
+
+def test_an_unquoted_etag_from_get_is_a_valid_if_match(run_cli: RunCli, new_id: str) -> None:
+    body = json.dumps(record_for(new_id))
+    etag = run_cli("put", new_id, "-f", "-", input=body).stdout.strip()
+    bare = etag.strip('"')
+    changed = json.dumps(record_for(new_id, sub_status="2/3"))
+    result = run_cli("put", new_id, "-f", "-", "--if-match", bare, input=changed)
+    assert result.exit_code == 0, result.stderr
+    stale = run_cli("put", new_id, "-f", "-", "--if-match", bare, input=body)
+    assert (stale.exit_code, stale.stderr.split(":")[1]) == (4, " 412 PRECONDITION_FAILED")
+
+
+@pytest.mark.parametrize("suffix", ["/v1", "/v1/", "/"], ids=["v1", "v1-slash", "slash"])
+def test_an_endpoint_with_the_version_reaches_the_api(
+    run_cli: RunCli, local_api: str, failed_op: str, suffix: str
+) -> None:
+    result = run_cli("--endpoint", local_api + suffix, "get", failed_op, "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["operation_id"] == failed_op
 
 
 def test_a_lazy_command_is_listed_and_imported_only_to_run(
@@ -266,3 +251,35 @@ def test_a_lazy_command_is_listed_and_imported_only_to_run(
     result = run_cli("show", failed_op, "-o", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["operation_id"] == failed_op
+
+
+# --- every error opsctl can print, documented ---------------------------------------------------------
+
+CLIENT = Path(cli_module.__file__).parent
+CLIENT_DOC = CLIENT.parents[1] / "docs" / "client.md"
+USAGE_ERROR = 2  # Click's
+CLICK_EXCEPTION = 1  # Click's, for `console`'s "cannot listen"
+
+
+def test_every_code_the_client_gives_itself_is_in_docs_client_md() -> None:
+    source = "\n".join(path.read_text(encoding="utf-8") for path in CLIENT.rglob("*.py"))
+    codes = set(re.findall(r'client_problem\(\s*"([A-Z_]+)"', source))
+    assert codes >= {"CONNECTION_FAILED", "CREDENTIALS_MISSING", "INVALID_ANSWER", "WAIT_TIMEOUT"}
+    document = CLIENT_DOC.read_text(encoding="utf-8")
+    assert [code for code in sorted(codes) if f"| `{code}` |" not in document] == []
+    assert "| `HTTP_<status>` |" in document
+
+
+def test_every_exit_status_is_in_help_and_docs_client_md() -> None:
+    statuses = {
+        USAGE_ERROR,
+        CLICK_EXCEPTION,
+        cli_module.EXIT_API_ERROR,
+        cli_module.EXIT_INTERRUPTED,
+        EXIT_TIMEOUT,
+        *EXIT_STATUS.values(),
+    }
+    in_help = {int(status) for status in re.findall(r"^  (\d+) ", EXIT_STATUSES, re.MULTILINE)}
+    table = CLIENT_DOC.read_text(encoding="utf-8").split("### Exit status", 1)[1].split("\n#", 1)[0]
+    in_doc = {int(status) for status in re.findall(r"^\| (\d+) \|", table, re.MULTILINE)}
+    assert in_help == in_doc == statuses

@@ -3,7 +3,6 @@ package and installs its dependencies from the package index or pip's cache)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import venv
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 
 from devtools.template import ROOT
 from operations_client import OperationsClient
-from tests.client.conftest import record_for
+from tests.client.conftest import clean_environment, record_for, run_opsctl
 
 pytestmark = pytest.mark.slow
 
@@ -26,16 +25,8 @@ def opsctl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home / "bin" / "opsctl"
 
 
-def clean_environment(**environment: str) -> dict[str, str]:
-    """This process's environment without its AWS settings, nor a PYTHONPATH that would reach the checkout."""
-    kept = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "PYTHON"))}
-    return {**kept, **environment}
-
-
 def run(opsctl: Path, *args: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(opsctl), *args], capture_output=True, text=True, timeout=60, env=clean_environment(**environment)
-    )
+    return run_opsctl(*args, script=opsctl, **environment)
 
 
 def test_the_installed_opsctl_reads_an_operation(opsctl: Path, local_api: str, new_id: str) -> None:

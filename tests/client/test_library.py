@@ -15,7 +15,7 @@ from operations_client import (
     WaitTimeout,
 )
 from operations_client import client as client_module
-from tests.client.conftest import Polls, finish_later, record_for
+from tests.client.conftest import PATIENCE, Polls, finish_later, record_for
 from tests.conftest import full_record
 
 
@@ -93,7 +93,7 @@ def test_wait_returns_the_terminal_record(
     client: OperationsClient, executing: str, status: str, polls: Polls
 ) -> None:
     worker = finish_later(client, executing, status, polls)
-    finished = client.wait(executing, timeout=30, interval=0.05)
+    finished = client.wait(executing, timeout=PATIENCE, interval=0.05)
     worker.join()
     assert finished.record["status"] == status
     assert finished.etag == client.get(executing).etag
@@ -103,7 +103,7 @@ def test_follow_yields_each_version_once_until_the_end(
     client: OperationsClient, executing: str, polls: Polls
 ) -> None:
     worker = finish_later(client, executing, "completed", polls)
-    versions = list(client.follow(executing, timeout=30, interval=0.05))
+    versions = list(client.follow(executing, timeout=PATIENCE, interval=0.05))
     worker.join()
     assert [v.record.get("sub_status") for v in versions] == [None, "1/2", None]
     assert len({v.etag for v in versions}) == 3

@@ -14,7 +14,7 @@ from operations_client import (
     UnavailableError,
     ValidationError,
 )
-from operations_client.client import StoredRecord
+from operations_client.client import StoredRecord, base_url
 from operations_client.errors import error_for
 from operations_client.times import to_api_time
 from operations_client.watching import change_line, elapsed, format_elapsed
@@ -104,4 +104,29 @@ def test_a_change_line_tells_status_sub_status_clusters_and_elapsed() -> None:
         "20261122_064512  failed  clusters 2/3 done, 1 failed  elapsed 0:02:42"
     )
     running = stored(minimal_record(sub_status="copying", occurred_time="20261130_092900"))
-    assert change_line(running, NOW).startswith("20261122_064230  executing (copying)  clusters 0/0 done")
+    assert change_line(running, NOW).startswith("20261122_064230  executing (copying)  elapsed "), (
+        "no clusters"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        (
+            "https://abc.execute-api.eu-west-1.amazonaws.com/",
+            "https://abc.execute-api.eu-west-1.amazonaws.com/",
+        ),
+        (
+            "https://abc.execute-api.eu-west-1.amazonaws.com/v1",
+            "https://abc.execute-api.eu-west-1.amazonaws.com",
+        ),
+        ("http://127.0.0.1:3000/v1/", "http://127.0.0.1:3000"),
+        ("https://ops.example.com/stage/v1", "https://ops.example.com/stage"),
+        ("https://ops.example.com/v1/v1", "https://ops.example.com/v1"),
+        ("https://ops.example.com/v10", "https://ops.example.com/v10"),
+        ("http://v1", "http://v1"),
+    ],
+)
+def test_the_base_url_drops_one_trailing_version(given: str, used: str) -> None:
+    """Every path the client sends begins with /v1; a mapping that is itself v1 is given twice."""
+    assert base_url(given) == used

@@ -5,7 +5,7 @@ from __future__ import annotations
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.support.wait import WebDriverWait
 
-WAIT_SECONDS = 30.0
+WAIT_SECONDS = 120.0  # what a page must show, waited for: only a broken test waits it out
 
 
 def texts(driver: WebDriver, selector: str) -> list[str]:

@@ -13,21 +13,13 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from operations_client import OperationsClient
 from operations_client.console.present import absolute, relative
+from tests.client.conftest import cluster
 from tests.conftest import minimal_record
 from tests.console.browser_pages import WAIT_SECONDS, listed_ids, row_texts, texts
 
 pytestmark = pytest.mark.browser
 
 TIME_FORMAT = "%Y%m%d_%H%M%S"
-
-
-def cluster(name: str, status_code: int | None) -> dict[str, Any]:
-    response = None if status_code is None else {"status_code": status_code, "body": ""}
-    return {
-        "cluster_id": name,
-        "request": {"uri": "/api/x", "method": "POST", "body": ""},
-        "response": response,
-    }
 
 
 def operation(operation_id: str, status: str, updated: datetime, **fields: Any) -> dict[str, Any]:

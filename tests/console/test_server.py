@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from operations_client.console.server import Reply, refusal, start_in_background
+from tests.client.conftest import PATIENCE
 
 PORT = 8765
 OWN = {"host": f"127.0.0.1:{PORT}"}
@@ -91,7 +92,7 @@ def served() -> Iterator[tuple[RecordingSite, int]]:
 
 
 def send(port: int, method: str, target: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=PATIENCE)
     try:
         connection.putrequest(method, target, skip_host=True)
         connection.putheader("Host", host if host is not None else f"127.0.0.1:{port}")
@@ -149,7 +150,10 @@ def test_the_console_only_reads_any_other_method_is_405(
 def test_the_console_listens_on_127_0_0_1_alone(served: tuple[RecordingSite, int]) -> None:
     """Linux answers every 127.0.0.0/8 address on a socket bound to all interfaces; ours refuses 127.0.0.2."""
     _, port = served
-    with socket.create_connection(("127.0.0.1", port), timeout=2):
+    with socket.create_connection(("127.0.0.1", port), timeout=PATIENCE):
         pass
-    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.2", port), timeout=2):
+    with (
+        pytest.raises(ConnectionRefusedError),
+        socket.create_connection(("127.0.0.2", port), timeout=PATIENCE),
+    ):
         pass
