@@ -153,6 +153,10 @@ COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
     # docs/client.md
     "make": Names("the Makefile: every target above"),
     "opsctl": Names("tests/client/test_cli.py"),
+    "opsctl --help": RunBy(
+        "tests/client/test_opsctl_script.py::"
+        "test_help_shows_each_command_s_description_whole_and_every_exit_status"
+    ),
     "opsctl watch": Names("docs/client.md's block of commands, run by tests/http/test_doc_examples.py"),
     # docs/deploy.md
     ".venv-sam/bin/sam": Names("make build and make test run it"),
