@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from operations_client.client import StoredRecord
+from operations_client.printable import printable
 from operations_client.watching import cluster_state, clusters_of, counts, elapsed, format_elapsed
 
 ID_ON_ONE_LINE: Final = 40  # a UUID is 36
@@ -35,8 +36,9 @@ def styled(status: str) -> Text:
 
 
 def plain(value: str) -> Text:
-    """A record's text as it is: a plain str cell would be read as Rich markup (`[bold]`; `[/]` raises)."""
-    return Text(value)
+    """A record's text as it is, its control characters shown: a plain str cell would be read as Rich
+    markup (`[bold]`; `[/]` raises)."""
+    return Text(printable(value))
 
 
 def record_view(stored: StoredRecord) -> RenderableType:

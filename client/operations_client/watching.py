@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
 from operations_client.client import StoredRecord
+from operations_client.printable import printable
 from operations_client.record import TERMINAL_STATUSES
 from operations_client.summary import SUCCESS_BELOW, ClusterCounts, count_clusters
 from operations_client.times import parse_api_time
@@ -53,7 +54,7 @@ def change_line(stored: StoredRecord, now: datetime | None = None) -> str:
     record = stored.record
     status: str = record["status"]
     if "sub_status" in record:
-        status += f" ({record['sub_status']})"
+        status += f" ({printable(record['sub_status'])})"
     tally = counts(stored)
     done = tally["succeeded"] + tally["failed"]
     clusters = f"clusters {done}/{tally['total']} done, {tally['failed']} failed  " if tally["total"] else ""

@@ -177,6 +177,28 @@ def test_get_shows_record_text_as_it_is_never_as_markup(opsctl: Opsctl, hundreds
     assert f"sub status  {SUB_STATUSES[2]}" in table
 
 
+def test_control_characters_in_a_record_are_shown_never_sent_to_the_terminal(
+    opsctl: Opsctl, client: OperationsClient, new_id: str
+) -> None:
+    hostile = "\x1b]0;owned\x07\x1b[2Jcleared\nline\x9b"
+    record = record_for(new_id, occurred_time="20350301_000000", last_update_time="20350301_000001")
+    record.update(status="canceled", sub_status=hostile)
+    record["request"]["uri"] = "/v1/\x1b[31mred"
+    client.put(new_id, record)
+    window = ["--since", "20350301_000000", "--before", "20350302_000000"]
+    shown = {
+        "get": ok(opsctl("get", new_id, COLUMNS="200")).stdout,
+        "list": ok(opsctl("list", *window, COLUMNS="200")).stdout,
+        "watch": opsctl("watch", new_id, "--timeout", f"{PATIENCE:g}").stdout,
+    }
+    for command, output in shown.items():
+        assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", output), (command, output)
+    assert r"\x1b]0;owned\x07\x1b[2Jcleared\nline\x9b" in shown["get"]
+    assert r"\x1b]0;owned\x07\x1b[2Jcleared\nline\x9b" in shown["watch"]
+    assert r"/v1/\x1b[31mred" in shown["list"]
+    assert json.loads(ok(opsctl("get", new_id, "-o", "json")).stdout) == record
+
+
 def test_put_from_a_file_and_stdin_prints_the_etag_and_takes_a_bare_one(
     opsctl: Opsctl, client: OperationsClient, new_id: str, tmp_path: Path
 ) -> None:
