@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -34,7 +35,20 @@ from tests.http.test_doc_examples import FENCE, Example, examples
 from tests.integrity.server_fleet import LISTENING, running_server
 
 DOCUMENTS: Final = [
-    ROOT / "docs" / name for name in ("development.md", "client.md", "deploy.md", "operate.md", "events.md")
+    ROOT / "README.md",
+    *(
+        ROOT / "docs" / name
+        for name in (
+            "development.md",
+            "client.md",
+            "deploy.md",
+            "operate.md",
+            "events.md",
+            "api.md",
+            "console.md",
+            "design.md",
+        )
+    ),
 ]
 CODE_SPAN: Final = re.compile(r"`([^`\n]+)`")
 COMMAND: Final = re.compile(
@@ -113,6 +127,15 @@ GENERATED: Final = HERE + "test_a_generator_leaves_the_committed_copy_as_it_is"
 COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
     # docs/development.md, its table of commands and its prose
     "make run": RunBy(HERE + "test_make_run_as_written_serves_until_stopped"),
+    "PORT=8080 make run": RunBy(HERE + "test_make_run_as_written_serves_until_stopped"),
+    "pip install ./client": RunBy(
+        "tests/client/test_install.py::test_the_installed_opsctl_reads_an_operation"
+    ),
+    "python -m devtools.backfill_index": NotRun(
+        "re-indexes a deployed table with AWS credentials; "
+        "tests/devtools/test_backfill_index.py runs it on moto"
+    ),
+    "make layer-pins": RunBy(GENERATED),
     "make test": NotRun("what CI runs (.ci/run): a test running it would run itself"),
     "make test-fast": Runs("slow", passed_tests),
     "make test-fast PYTEST_ARGS=tests/devtools": Runs("slow", passed_tests),
@@ -287,7 +310,9 @@ def tracked_files_kept() -> Iterator[list[str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", ["make openapi", "make record-schema", "make client-types"])
+@pytest.mark.parametrize(
+    "command", ["make openapi", "make record-schema", "make client-types", "make layer-pins"]
+)
 def test_a_generator_leaves_the_committed_copy_as_it_is(command: str) -> None:
     with tracked_files_kept() as changed:
         succeeds(run_as_written(command))
@@ -307,14 +332,24 @@ def test_make_screenshots_photographs_the_console() -> None:
 
 
 @pytest.mark.slow
-def test_make_run_as_written_serves_until_stopped(tmp_path: Path) -> None:
-    """`make run` as a user types it (on any free port: PORT=0 in the environment, as 3000 may be taken),
-    its banner awaited, a request served, then Ctrl-C to the process group it leads: every process gone."""
+@pytest.mark.parametrize(
+    ("command", "environment"),
+    [("make run", {"PORT": "0"}), ("PORT=8080 make run", {})],
+    ids=["make-run", "port-8080"],
+)
+def test_make_run_as_written_serves_until_stopped(
+    command: str, environment: dict[str, str], tmp_path: Path
+) -> None:
+    """`make run` as a user types it (the bare form on any free port: PORT=0 in the environment, as 3000 may
+    be taken), its banner awaited, a request served, then Ctrl-C to the process group it leads: every
+    process gone."""
+    if command.startswith("PORT=8080") and port_taken(8080):
+        pytest.skip("port 8080 is taken on this machine: `PORT=8080 make run` cannot listen there")
     log = (tmp_path / "make-run.log").open("w+b")
     process = subprocess.Popen(
-        ["make", "run"],
+        ["bash", "-c", command],
         cwd=ROOT,
-        env={**as_a_user_runs_make(), "PORT": "0"},
+        env={**as_a_user_runs_make(), **environment},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own group: make, and the server make starts
@@ -324,6 +359,7 @@ def test_make_run_as_written_serves_until_stopped(tmp_path: Path) -> None:
     try:
         banner = poll_until(lambda: LISTENING.search(running.output()), STARTUP_SECONDS, running)
         assert banner is not None
+        assert banner.group(1).endswith(":8080") == ("8080" in command), banner.group(1)
         assert call(f"{banner.group(1)}/v1/operations/op-none").status == 404
         os.killpg(process.pid, signal.SIGINT)
         poll_until(
@@ -335,6 +371,11 @@ def test_make_run_as_written_serves_until_stopped(tmp_path: Path) -> None:
             os.killpg(process.pid, signal.SIGKILL)
         running.stop()
     assert "DYNAMODB_ENDPOINT_URL=http://127.0.0.1:" in said, said
+
+
+def port_taken(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def group_alive(group: int) -> bool:
