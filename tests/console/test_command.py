@@ -74,6 +74,10 @@ def test_other_commands_never_load_the_console_s_libraries() -> None:
     assert output.stdout.strip() == "[]"
 
 
+def ignore_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.fixture
 def console_process() -> Iterator[tuple[LoggedProcess, str]]:
     """`opsctl console --port 0` against an endpoint where nothing listens; its URL from its banner."""
@@ -92,7 +96,14 @@ def console_process() -> Iterator[tuple[LoggedProcess, str]]:
     ]
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by LoggedProcess.stop)
     process = LoggedProcess(
-        subprocess.Popen(command, env=subprocess_environment(), stdout=log, stderr=subprocess.STDOUT), log
+        subprocess.Popen(
+            command,
+            env=subprocess_environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=ignore_ctrl_c,  # as a script's background job starts: Ctrl-C must still stop it
+        ),
+        log,
     )
     try:
         deadline = time.monotonic() + PATIENCE
@@ -105,8 +116,9 @@ def console_process() -> Iterator[tuple[LoggedProcess, str]]:
         process.stop()
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_run_serves_pages_says_when_the_api_cannot_be_reached_and_stops_on_ctrl_c(
-    console_process: tuple[LoggedProcess, str],
+    console_process: tuple[LoggedProcess, str], signum: signal.Signals
 ) -> None:
     process, url = console_process
     with pytest.raises(urllib.error.HTTPError) as answer:
@@ -115,6 +127,6 @@ def test_a_run_serves_pages_says_when_the_api_cannot_be_reached_and_stops_on_ctr
     page = read(answer.value.read().decode())
     assert "The API cannot be reached" in page.text
     assert page.of_class("problem-code") == ["CONNECTION_FAILED"]
-    process.process.send_signal(signal.SIGINT)
+    process.process.send_signal(signum)
     assert process.process.wait(timeout=PATIENCE) == 0, "it stops, however long a loaded machine takes"
     assert "stopped" in process.output()

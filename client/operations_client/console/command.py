@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 from dataclasses import replace
+from types import FrameType
 
 import click
 
@@ -37,6 +39,7 @@ def console(settings: Settings, port: int, endpoint: str | None) -> None:
         server = ConsoleServer(Console(client, client.endpoint), port, log=stderr_log)
     except OSError as error:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
+    stop_on_signals()
     click.echo(f"opsctl console on {server.url}/  (API: {client.endpoint})  Ctrl-C stops it.", err=True)
     try:
         server.serve_forever()
@@ -44,3 +47,14 @@ def console(settings: Settings, port: int, endpoint: str | None) -> None:
         click.echo("stopped", err=True)
     finally:
         server.server_close()
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM stop the console. Set explicitly: a process started with SIGINT ignored
+    (a script's background job) inherits that, and Python then never raises KeyboardInterrupt."""
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, interrupt)
