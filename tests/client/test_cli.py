@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from operations_client import OperationsClient
-from operations_client import cli as cli_module
-from operations_client.cli import EXIT_STATUSES, LAZY_COMMANDS, quoted_entity_tag
-from operations_client.watching import EXIT_STATUS, EXIT_TIMEOUT
+from operations_client import _cli as cli_module
+from operations_client._cli import EXIT_STATUSES, LAZY_COMMANDS, quoted_entity_tag
+from operations_client._watching import EXIT_STATUS, EXIT_TIMEOUT
 from tests.client.conftest import RunCli, record_file, record_for
 from tests.client.fake_api import FakeApi, Reply
 
@@ -246,7 +246,7 @@ def test_an_endpoint_with_the_version_reaches_the_api(
 def test_a_lazy_command_is_listed_and_imported_only_to_run(
     run_cli: RunCli, failed_op: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(LAZY_COMMANDS, "show", "operations_client.cli:get")
+    monkeypatch.setitem(LAZY_COMMANDS, "show", "operations_client._cli:get")
     assert "show" in run_cli("--help").stdout.split()
     result = run_cli("show", failed_op, "-o", "json")
     assert result.exit_code == 0

@@ -10,10 +10,10 @@ from email.message import Message
 from typing import Final
 from urllib.parse import quote, urlencode
 
-from operations_client import retry
-from operations_client.errors import UnavailableError, client_problem, error_for
-from operations_client.retry import RETRIED_STATUSES, RetryBudget, RetryPolicy
-from operations_client.signing import Signer
+from operations_client import _retry
+from operations_client._errors import UnavailableError, client_problem, error_for
+from operations_client._retry import RETRIED_STATUSES, RetryBudget, RetryPolicy
+from operations_client._signing import Signer
 
 USER_AGENT: Final = "operations-client"
 
@@ -68,7 +68,7 @@ class Transport:
                 retry_after = answer.headers.get("Retry-After")
                 if answer.status not in RETRIED_STATUSES or (delay := budget.next_delay(retry_after)) is None:
                     raise error_for(answer.status, answer.body)
-            retry.sleep(delay)
+            _retry.sleep(delay)
 
     def send(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Answer:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **headers}
