@@ -1,14 +1,18 @@
-"""One API call over HTTP (urllib): signed when asked, retried within a budget, errors made typed."""
+"""One API call over HTTP (http.client): signed when asked, retried within a budget, errors made typed.
+
+A client keeps its connection to the endpoint open (HTTP/1.1 keep-alive) and sends call after call on it:
+the pages of a list and the polls of a watch reuse one connection.
+"""
 
 from __future__ import annotations
 
 import http.client
-import urllib.error
-import urllib.request
+import select
+import threading
 from dataclasses import dataclass
 from email.message import Message
 from typing import Final
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from operations_client import _retry
 from operations_client._errors import UnavailableError, client_problem, error_for
@@ -16,6 +20,7 @@ from operations_client._retry import RETRIED_STATUSES, RetryBudget, RetryPolicy
 from operations_client._signing import Signer
 
 USER_AGENT: Final = "operations-client"
+IDLE_KEPT: Final = 4  # connections kept open per client: one, unless calls overlap (the console's threads)
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class Transport:
         self.endpoint = endpoint.rstrip("/")
         self.signer = signer
         self.policy = policy
-        self.timeout = timeout
+        self.connections = Connections(endpoint, timeout)
 
     def url(self, path: str, query: dict[str, str] | None = None) -> str:
         # quote, not quote_plus: SigV4 canonicalises a space as %20, never as +
@@ -76,14 +81,67 @@ class Transport:
             headers["Content-Type"] = "application/json"
         if self.signer is not None:
             headers = self.signer.headers(method, url, body, headers)
-        # the client accepts only http(s) endpoints (OperationsClient): no file: URL reaches urllib
-        request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return Answer(response.status, response.headers, response.read())
-        except urllib.error.HTTPError as error:
-            with error:
-                return Answer(error.code, error.headers, error.read())
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
-            reason = getattr(error, "reason", None) or error
-            raise ConnectionFailure(str(reason) or type(reason).__name__) from error
+            return self.connections.exchange(method, url, body, headers)
+        except (http.client.HTTPException, OSError) as error:
+            raise ConnectionFailure(str(error) or type(error).__name__) from error
+
+
+class Connections:
+    """The open connections to one endpoint: a call takes an idle one (or opens one) and gives it back
+    after reading the whole answer, unless the server said it closes it."""
+
+    def __init__(self, endpoint: str, timeout: float) -> None:
+        parts = urlsplit(endpoint)
+        https = parts.scheme == "https"
+        self.factory = http.client.HTTPSConnection if https else http.client.HTTPConnection
+        self.host = parts.hostname or ""
+        self.port = parts.port
+        self.timeout = timeout
+        self.idle: list[http.client.HTTPConnection] = []
+        self.lock = threading.Lock()
+
+    def exchange(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Answer:
+        parts = urlsplit(url)
+        target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        connection = self.take()
+        try:
+            connection.request(method, target, body=body, headers=headers)
+            response = connection.getresponse()
+            answer = Answer(response.status, response.headers, response.read())
+        except BaseException:
+            connection.close()
+            raise
+        if response.will_close:
+            connection.close()
+        else:
+            self.give_back(connection)
+        return answer
+
+    def take(self) -> http.client.HTTPConnection:
+        with self.lock:
+            while self.idle:
+                connection = self.idle.pop()
+                if not closed_by_server(connection):
+                    return connection
+                connection.close()
+        return self.factory(self.host, self.port, timeout=self.timeout)
+
+    def give_back(self, connection: http.client.HTTPConnection) -> None:
+        with self.lock:
+            if len(self.idle) < IDLE_KEPT:
+                self.idle.append(connection)
+                return
+        connection.close()
+
+
+def closed_by_server(connection: http.client.HTTPConnection) -> bool:
+    """An idle connection the server closed (its socket reads end-of-file) is not reused: a request sent on
+    it would fail. Readable with nothing asked means just that."""
+    if connection.sock is None:
+        return True
+    try:
+        readable, _, _ = select.select([connection.sock], [], [], 0)
+    except (OSError, ValueError):  # ValueError: a descriptor past select's limit
+        return True
+    return bool(readable)
