@@ -1,8 +1,8 @@
 """Write the client's copy of the project's one definition of a record (client/operations_client/):
 
-- `record.py`: the record's TypedDicts, rendered from the models (layers/operations/operations_api/models.py)
+- `_record.py`: the record's TypedDicts, rendered from the models (layers/operations/operations_api/models.py)
   that the server validates with and builds openapi.json from;
-- `summary.py`: the server's summary derivation (operations_api/summary.py), as it stands.
+- `_summary.py`: the server's summary derivation (operations_api/summary.py), as it stands.
 
 The client is installed on its own (`pip install ./client`), without the server's layer or pydantic, so it
 carries generated files rather than importing them. `make client-types` writes them; a test in tests/client
@@ -28,8 +28,8 @@ from devtools.template import ROOT
 from operations_api import models, rules, summary
 
 PACKAGE = ROOT / "client" / "operations_client"
-RECORD_TARGET = PACKAGE / "record.py"
-SUMMARY_TARGET = PACKAGE / "summary.py"
+RECORD_TARGET = PACKAGE / "_record.py"
+SUMMARY_TARGET = PACKAGE / "_summary.py"
 COMMENT_WIDTH = 100  # a field's description, as comment lines within the line length
 
 RECORD_HEADER = '''"""The record's types for the client, from the server's models (operations_api/models.py).

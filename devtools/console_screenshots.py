@@ -26,9 +26,9 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from devtools import local_server
 from devtools.template import ROOT
 from operations_client import OperationsClient
-from operations_client.console.app import Console
-from operations_client.console.query import operation_href
-from operations_client.console.server import start_in_background
+from operations_client._console.app import Console
+from operations_client._console.query import operation_href
+from operations_client._console.server import start_in_background
 
 CHROMIUM: Final = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER: Final = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))

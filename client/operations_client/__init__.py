@@ -1,7 +1,7 @@
 """A client of the operations API: sign, retry, list and wait (docs/client.md)."""
 
-from operations_client.client import OperationsClient, Page, StoredRecord
-from operations_client.errors import (
+from operations_client._client import OperationsClient, Page, StoredRecord
+from operations_client._errors import (
     ConflictError,
     CredentialsError,
     NotFoundError,
@@ -11,8 +11,8 @@ from operations_client.errors import (
     ValidationError,
     WaitTimeout,
 )
-from operations_client.record import Operation
-from operations_client.retry import RetryPolicy
+from operations_client._record import Operation
+from operations_client._retry import RetryPolicy
 
 __all__ = [
     "ConflictError",

@@ -129,6 +129,10 @@ COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
     "make run": RunBy(HERE + "test_make_run_as_written_serves_until_stopped"),
     "PORT=8080 make run": RunBy(HERE + "test_make_run_as_written_serves_until_stopped"),
     "pip install ./client": RunBy(
+        "tests/client/test_install.py::"
+        "test_the_library_alone_reads_and_writes_without_a_package_for_the_terminal"
+    ),
+    "pip install './client[cli]'": RunBy(
         "tests/client/test_install.py::test_the_installed_opsctl_reads_an_operation"
     ),
     "python -m devtools.backfill_index": NotRun(

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from operations_client import OperationsClient, RetryPolicy, retry
-from operations_client.cli import cli
+from operations_client import OperationsClient, RetryPolicy, _retry
+from operations_client._cli import cli
 from tests.client.fake_api import FakeApi, serve
 from tests.conftest import full_record, minimal_record
 from tests.integrity.server_fleet import running_server
@@ -37,7 +37,7 @@ OPSCTL = Path(sys.executable).with_name("opsctl")  # the console script `make` i
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Every delay the client sleeps (retries and polling), recorded and not waited out."""
     delays: list[float] = []
-    monkeypatch.setattr(retry, "sleep", delays.append)
+    monkeypatch.setattr(_retry, "sleep", delays.append)
     return delays
 
 

@@ -6,6 +6,7 @@ GET /v1/operations serves `summaries` in pages as the contract says
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
@@ -46,6 +47,17 @@ class FakeApi(ThreadingHTTPServer):
         self.script: deque[Reply | str] = deque()
         self.received: list[Received] = []
         self.summaries: list[dict[str, Any]] = []
+        self.accepted: list[socket.socket] = []  # each connection a client opened, in order
+
+    @property
+    def connections(self) -> int:
+        return len(self.accepted)
+
+    def drop_connections(self) -> None:
+        """Closes every connection, as a server does with those idle too long."""
+        for connection in self.accepted:
+            with contextlib.suppress(OSError):  # closed already
+                connection.shutdown(socket.SHUT_RDWR)
 
     @property
     def url(self) -> str:
@@ -72,6 +84,11 @@ class FakeApi(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: FakeApi
+    protocol_version = "HTTP/1.1"  # keeps a connection open for the next request, as API Gateway does
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.accepted.append(self.connection)
 
     def do_GET(self) -> None:
         self._serve()
@@ -106,6 +123,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the test reads `received`."""
+
+
+def summary(number: int, status: str = "executing") -> dict[str, Any]:
+    """A summary to serve, number `number`: its id and update time grow with it."""
+    return {
+        "operation_id": f"op-{number:03d}-{'x' * 30}",
+        "status": status,
+        "occurred_time": "20261122_064230",
+        "last_update_time": f"20261122_07{number // 60:02d}{number % 60:02d}",
+        "request": {"method": "POST", "uri": "/v1/networks/with/a/rather/long/path/" + "p" * 40},
+        "target_clusters": {"total": 3, "succeeded": 1, "failed": 1, "pending": 1},
+    }
 
 
 def serve() -> Iterator[FakeApi]:

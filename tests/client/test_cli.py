@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from operations_client import OperationsClient
-from operations_client import cli as cli_module
-from operations_client.cli import EXIT_STATUSES, LAZY_COMMANDS, quoted_entity_tag
-from operations_client.watching import EXIT_STATUS, EXIT_TIMEOUT
+from operations_client import _cli as cli_module
+from operations_client._cli import EXIT_STATUSES, LAZY_COMMANDS, quoted_entity_tag
+from operations_client._watching import EXIT_STATUS, EXIT_TIMEOUT
 from tests.client.conftest import RunCli, record_file, record_for
-from tests.client.fake_api import FakeApi, Reply
+from tests.client.fake_api import FakeApi, Reply, summary
 
 
 def test_put_prints_the_stored_etag_and_get_json_prints_the_body_as_returned(
@@ -120,17 +120,6 @@ def test_missing_credentials_for_a_signed_endpoint(run_cli: RunCli, monkeypatch:
 
 
 # --- list ----------------------------------------------------------------------------------------------
-
-
-def summary(number: int, status: str = "executing") -> dict[str, Any]:
-    return {
-        "operation_id": f"op-{number:03d}-{'x' * 30}",
-        "status": status,
-        "occurred_time": "20261122_064230",
-        "last_update_time": f"20261122_07{number // 60:02d}{number % 60:02d}",
-        "request": {"method": "POST", "uri": "/v1/networks/with/a/rather/long/path/" + "p" * 40},
-        "target_clusters": {"total": 3, "succeeded": 1, "failed": 1, "pending": 1},
-    }
 
 
 def test_list_json_follows_the_pages_into_one_array(fake_api: FakeApi, run_cli: RunCli) -> None:
@@ -246,7 +235,7 @@ def test_an_endpoint_with_the_version_reaches_the_api(
 def test_a_lazy_command_is_listed_and_imported_only_to_run(
     run_cli: RunCli, failed_op: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(LAZY_COMMANDS, "show", "operations_client.cli:get")
+    monkeypatch.setitem(LAZY_COMMANDS, "show", "operations_client._cli:get")
     assert "show" in run_cli("--help").stdout.split()
     result = run_cli("show", failed_op, "-o", "json")
     assert result.exit_code == 0

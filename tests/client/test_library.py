@@ -14,7 +14,7 @@ from operations_client import (
     ValidationError,
     WaitTimeout,
 )
-from operations_client import client as client_module
+from operations_client import _client as client_module
 from tests.client.conftest import PATIENCE, Polls, finish_later, record_for
 from tests.conftest import full_record
 

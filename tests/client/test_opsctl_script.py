@@ -19,8 +19,8 @@ import pytest
 from rich.cells import cell_len
 
 from operations_client import OperationsClient
-from operations_client.cli import cli
-from operations_client.summary import summarize
+from operations_client._cli import cli
+from operations_client._summary import summarize
 from tests.client.conftest import (
     OPSCTL,
     PATIENCE,

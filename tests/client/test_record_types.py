@@ -16,9 +16,9 @@ from pydantic import ValidationError as PydanticValidationError
 from devtools import client_types
 from operations_api import models
 from operations_api import summary as server_summary
-from operations_client import record as client_record
-from operations_client import summary as client_summary
-from operations_client.watching import cluster_state
+from operations_client import _record as client_record
+from operations_client import _summary as client_summary
+from operations_client._watching import cluster_state
 from tests.conftest import EVENTS, full_record, minimal_record
 
 
@@ -45,7 +45,7 @@ def _is_valid(body: str) -> bool:
 
 
 def client_types_for_pydantic() -> Any:
-    """The client's record.py as pydantic can read it on Python 3.11 (typing_extensions' TypedDict, the
+    """The client's _record.py as pydantic can read it on Python 3.11 (typing_extensions' TypedDict, the
     same source otherwise), every class closed to unknown keys as the server's are."""
     source = Path(client_record.__file__).read_text(encoding="utf-8")
     module = ModuleType("client_record_for_pydantic")
@@ -92,7 +92,7 @@ def keys_of(cls: Any) -> dict[str, tuple[bool, str]]:
 
 def _name(hint: Any) -> str:
     text = repr(hint)
-    for prefix in ("operations_api.models.", "operations_client.record.", "typing."):
+    for prefix in ("operations_api.models.", "operations_client._record.", "typing."):
         text = text.replace(prefix, "")
     return text
 

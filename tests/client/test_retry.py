@@ -17,7 +17,7 @@ from operations_client import (
     UnavailableError,
     ValidationError,
 )
-from operations_client.retry import RetryBudget, parse_retry_after
+from operations_client._retry import RetryBudget, parse_retry_after
 from tests.client.conftest import FAST
 from tests.client.fake_api import RESET, FakeApi, Reply
 

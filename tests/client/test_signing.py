@@ -12,7 +12,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from operations_client import CredentialsError, OperationsClient
-from operations_client.signing import is_loopback, region_of
+from operations_client._signing import is_loopback, region_of
 from tests.client.conftest import FAST
 from tests.client.fake_api import FakeApi, Received, Reply
 

@@ -14,10 +14,10 @@ from operations_client import (
     UnavailableError,
     ValidationError,
 )
-from operations_client.client import StoredRecord, base_url
-from operations_client.errors import error_for
-from operations_client.times import to_api_time
-from operations_client.watching import change_line, elapsed, format_elapsed
+from operations_client._client import StoredRecord, base_url
+from operations_client._errors import error_for
+from operations_client._times import to_api_time
+from operations_client._watching import change_line, elapsed, format_elapsed
 from tests.conftest import full_record, minimal_record
 
 NOW = datetime(2026, 11, 30, 9, 30, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from operations_client import OperationsClient
-from operations_client.cli import follow_live
+from operations_client._cli import follow_live
 from tests.client.conftest import PATIENCE, Polls, RunCli, finish_later, record_for
 from tests.client.fake_api import FakeApi
 

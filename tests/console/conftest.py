@@ -10,8 +10,8 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 
 from devtools.console_screenshots import headless_chromium, missing_browser
 from operations_client import OperationsClient
-from operations_client.console.app import Console
-from operations_client.console.server import start_in_background
+from operations_client._console.app import Console
+from operations_client._console.server import start_in_background
 from tests.integrity.server_fleet import running_server
 
 

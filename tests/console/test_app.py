@@ -22,8 +22,8 @@ from operations_client import (
     UnavailableError,
     ValidationError,
 )
-from operations_client.console.app import Console
-from operations_client.errors import client_problem
+from operations_client._console.app import Console
+from operations_client._errors import client_problem
 from tests.conftest import full_record, minimal_record
 from tests.console.html_text import read
 

@@ -12,7 +12,7 @@ from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 from operations_client import OperationsClient
-from operations_client.console.present import absolute, relative
+from operations_client._console.present import absolute, relative
 from tests.client.conftest import cluster
 from tests.conftest import minimal_record
 from tests.console.browser_pages import WAIT_SECONDS, listed_ids, row_texts, texts

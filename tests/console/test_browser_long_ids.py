@@ -11,7 +11,7 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 
 from operations_client import OperationsClient
-from operations_client.console.query import operation_href
+from operations_client._console.query import operation_href
 from tests.conftest import minimal_record
 from tests.console.browser_pages import listed_ids, texts
 

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from devtools.processes import LoggedProcess
-from operations_client.cli import cli
+from operations_client._cli import cli
 from tests.client.conftest import PATIENCE
 from tests.console.html_text import read
 
@@ -60,7 +60,7 @@ def subprocess_environment() -> dict[str, str]:
 
 def test_other_commands_never_load_the_console_s_libraries() -> None:
     probe = (
-        "import sys; from click.testing import CliRunner; from operations_client.cli import cli; "
+        "import sys; from click.testing import CliRunner; from operations_client._cli import cli; "
         "CliRunner().invoke(cli, ['--help']); "
         "print(sorted(m for m in ('jinja2', 'http.server') if m in sys.modules))"
     )

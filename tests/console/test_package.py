@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from devtools.template import ROOT
-from operations_client.console.app import STATIC_TYPES
-from operations_client.console.pages import environment
+from operations_client._console.app import STATIC_TYPES
+from operations_client._console.pages import environment
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ def test_the_wheel_holds_every_template_and_asset_and_requires_jinja2(tmp_path: 
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         metadata = next(archive.read(name) for name in names if name.endswith(".dist-info/METADATA")).decode()
-    console = "operations_client/console"
+    console = "operations_client/_console"
     templates = {f"{console}/templates/{name}" for name in environment().list_templates()}
     assets = {f"{console}/static/{name}" for name in STATIC_TYPES}
     assert templates | assets <= names

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from operations_api.summary import summarize
-from operations_client.console import pages
-from operations_client.console.query import ListQuery
+from operations_client._console import pages
+from operations_client._console.query import ListQuery
 from tests.conftest import full_record, minimal_record
 from tests.console.html_text import read
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from operations_client.console import present
+from operations_client._console import present
 
 NOW = datetime(2026, 11, 22, 7, 0, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from operations_client.console.query import BadQuery, ListQuery, operation_href
+from operations_client._console.query import BadQuery, ListQuery, operation_href
 
 NOW = datetime(2026, 11, 22, 7, 0, 0, tzinfo=UTC)
 

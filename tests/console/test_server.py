@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from operations_client.console.server import Reply, refusal, start_in_background
+from operations_client._console.server import Reply, refusal, start_in_background
 from tests.client.conftest import PATIENCE
 
 PORT = 8765

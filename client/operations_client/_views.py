@@ -12,9 +12,9 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from operations_client.client import StoredRecord
-from operations_client.printable import printable
-from operations_client.watching import cluster_state, clusters_of, counts, elapsed, format_elapsed
+from operations_client._client import StoredRecord
+from operations_client._printable import printable
+from operations_client._watching import cluster_state, clusters_of, counts, elapsed, format_elapsed
 
 ID_ON_ONE_LINE: Final = 40  # a UUID is 36
 MIN_REQUEST_WIDTH: Final = 12

@@ -8,7 +8,7 @@ from types import FrameType
 
 import click
 
-from operations_client.cli import Settings
+from operations_client._cli import Settings
 
 DEFAULT_PORT = 8765
 
@@ -29,8 +29,8 @@ def console(settings: Settings, port: int, endpoint: str | None) -> None:
     The console calls the API with your AWS credentials, as opsctl does; the browser never sees them.
     It answers only pages asked for at its own address, never other sites or other host names.
     """
-    from operations_client.console.app import Console
-    from operations_client.console.server import ConsoleServer, stderr_log
+    from operations_client._console.app import Console
+    from operations_client._console.server import ConsoleServer, stderr_log
 
     if endpoint is not None:
         settings = replace(settings, endpoint=endpoint)

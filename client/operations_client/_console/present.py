@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, get_args
 
-from operations_client.record import TERMINAL_STATUSES, Status
-from operations_client.summary import count_clusters
-from operations_client.times import API_FORMAT as RECORD_TIME_FORMAT
+from operations_client._record import TERMINAL_STATUSES, Status
+from operations_client._summary import count_clusters
+from operations_client._times import API_FORMAT as RECORD_TIME_FORMAT
 
 STATUSES: Final[tuple[str, ...]] = get_args(Status)
 CLUSTER_STATES: Final = ("succeeded", "failed", "pending")

@@ -14,15 +14,15 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from operations_client.console import present
-from operations_client.console.query import WINDOWS, ListQuery, operation_href
-from operations_client.summary import count_clusters
+from operations_client._console import present
+from operations_client._console.query import WINDOWS, ListQuery, operation_href
+from operations_client._summary import count_clusters
 
 
 @cache
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("operations_client.console", "templates"),
+        loader=PackageLoader("operations_client._console", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from operations_client.client import StoredRecord
+    from operations_client._client import StoredRecord
 
 NO_ANSWER: Final = 0  # the `status` of a problem the client made itself: no HTTP answer was received
 DETAIL_CHARS: Final = 500  # of a body that is not a problem document, what the detail keeps

@@ -11,7 +11,7 @@ import ipaddress
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from operations_client.errors import CredentialsError, client_problem
+from operations_client._errors import CredentialsError, client_problem
 
 if TYPE_CHECKING:
     from botocore.credentials import Credentials

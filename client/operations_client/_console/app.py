@@ -24,11 +24,11 @@ from operations_client import (
     UnavailableError,
     ValidationError,
 )
-from operations_client.console import pages
-from operations_client.console.pages import Problem
-from operations_client.console.query import OPERATIONS_PREFIX, RAW_SUFFIX, BadQuery, ListQuery
-from operations_client.console.server import Reply
-from operations_client.errors import NO_ANSWER
+from operations_client._console import pages
+from operations_client._console.pages import Problem
+from operations_client._console.query import OPERATIONS_PREFIX, RAW_SUFFIX, BadQuery, ListQuery
+from operations_client._console.server import Reply
+from operations_client._errors import NO_ANSWER
 
 STATIC_PREFIX: Final = "/static/"
 STATIC_TYPES: Final = {

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import parse_qs, quote, urlencode
 
-from operations_client.console.present import STATUSES, window_start
+from operations_client._console.present import STATUSES, window_start
 
 WINDOWS: Final[dict[str, timedelta | None]] = {
     "15m": timedelta(minutes=15),

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
-from operations_client.client import StoredRecord
-from operations_client.printable import printable
-from operations_client.record import TERMINAL_STATUSES
-from operations_client.summary import SUCCESS_BELOW, ClusterCounts, count_clusters
-from operations_client.times import parse_api_time
+from operations_client._client import StoredRecord
+from operations_client._printable import printable
+from operations_client._record import TERMINAL_STATUSES
+from operations_client._summary import SUCCESS_BELOW, ClusterCounts, count_clusters
+from operations_client._times import parse_api_time
 
 ClusterState = Literal["pending", "succeeded", "failed"]
 

@@ -4,6 +4,6 @@ The CLI imports this package only when `opsctl console` runs, so other commands 
 server.
 """
 
-from operations_client.console.command import console
+from operations_client._console.command import console
 
 __all__ = ["console"]

@@ -10,12 +10,12 @@ from time import monotonic
 from typing import Any, Final, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from operations_client import retry
-from operations_client.errors import NotFoundError, OperationsError, WaitTimeout, client_problem
-from operations_client.record import TERMINAL_STATUSES, Operation
-from operations_client.retry import RetryPolicy
-from operations_client.signing import Signer, is_loopback
-from operations_client.transport import Answer, Transport
+from operations_client import _retry
+from operations_client._errors import NotFoundError, OperationsError, WaitTimeout, client_problem
+from operations_client._record import TERMINAL_STATUSES, Operation
+from operations_client._retry import RetryPolicy
+from operations_client._signing import Signer, is_loopback
+from operations_client._transport import Answer, Transport
 
 VERSION_PREFIX: Final = "/v1"  # every path the client sends begins with it
 LIST_PATH: Final = f"{VERSION_PREFIX}/operations"
@@ -163,7 +163,7 @@ class OperationsClient:
             remaining = deadline - monotonic()
             if remaining <= 0:
                 raise WaitTimeout(_timeout_problem(operation_id, timeout, last), last)
-            retry.sleep(min(remaining, _poll_delay(interval, quiet_polls)))
+            _retry.sleep(min(remaining, _poll_delay(interval, quiet_polls)))
 
     def _read(self, operation_id: str, *, absent_allowed: bool) -> StoredRecord | None:
         """The record; None when it does not exist (yet) and that is allowed."""
