@@ -122,10 +122,6 @@ COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
     "pip install ./client": RunBy(
         "tests/client/test_install.py::test_the_installed_opsctl_reads_an_operation"
     ),
-    "python -m devtools.backfill_index": NotRun(
-        "re-indexes a deployed table with AWS credentials; "
-        "tests/devtools/test_backfill_index.py runs it on moto"
-    ),
     "make layer-pins": RunBy(GENERATED),
     "make test": NotRun("what CI runs (.ci/run): a test running it would run itself"),
     "make test-fast": Runs("slow", passed_tests),
@@ -183,6 +179,9 @@ COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
     ),
     "sam deploy": NotRun("needs an AWS account"),
     # docs/operate.md
+    "make backfill": RunBy(
+        "tests/ops/test_backfill.py::test_the_documented_commands_count_then_re_index_as_written"
+    ),
     "aws lambda update-alias --function-name ... --name live --function-version N": NotRun(
         "needs a deployed stack"
     ),
