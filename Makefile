@@ -47,7 +47,7 @@ export SAM_CLI_TELEMETRY := 0
 FAST := not (dynalite or races or fuzzing or build or slow or browser)
 
 .PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema client-types bench clean dynalite \
-	upgrade layer-pins chromium screenshots
+	upgrade layer-pins chromium screenshots backfill
 
 help:
 	@echo "make run      serve the API on http://127.0.0.1:$(PORT) with an embedded DynamoDB (no Docker)"
@@ -69,6 +69,7 @@ help:
 	@echo "             (project.dependencies if the layer ships it, else a group: run, dev, bench), then"
 	@echo "             .tools/uv/bin/uv lock && make layer-pins (docs/design.md, \"One lock for every pin\")"
 	@echo "make screenshots  photograph the console (opsctl console) in headless Chromium: docs/console-*.png"
+	@echo "make backfill ARGS=\"--table T --shards N --retention-days D [--dry-run]\"  re-index a deployed table (docs/operate.md)"
 
 $(UV):
 	$(PYTHON) -m pip install $(PIP_QUIET) --target .tools/uv uv==$(UV_VERSION)
@@ -131,7 +132,7 @@ lint: $(VENV)/.stamp
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.stamp
-	$(VENV)/bin/mypy layers/operations/operations_api functions devtools tests client
+	$(VENV)/bin/mypy layers/operations/operations_api functions devtools ops tests client
 
 unit: $(VENV)/.stamp
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
@@ -174,6 +175,10 @@ record-schema: $(VENV)/.stamp
 
 client-types: $(VENV)/.stamp
 	$(PY) -m devtools.client_types
+
+# An operator's tool, run against a deployed table (docs/operate.md, "Re-indexing the list").
+backfill: $(VENV)/.stamp
+	$(PY) -m ops.backfill $(ARGS)
 
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV_SYNC) --group bench

@@ -63,7 +63,7 @@ def _read_chunked(stream: io.BufferedIOBase) -> bytes:
 class RequestHandler(BaseHTTPRequestHandler):
     api: LocalApi
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # else each kept-alive response waits ~40 ms for a delayed ACK
+    disable_nagle_algorithm = True  # else each kept-alive response waits for a delayed ACK
     server_version = "operations-api-local"
 
     def do_GET(self) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import io
 import json
 import re
+import tokenize
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -249,3 +252,88 @@ def test_the_checklists_name_the_files_that_hold_what_they_change() -> None:
     template = (ROOT / "template.yaml").read_text(encoding="utf-8")
     assert "type `HttpApi`" in checklists()
     assert len(re.findall(r"^\s+Type: HttpApi$", template, re.MULTILINE)) == len(load_template().routes)
+
+
+# --- one home per fact ----------------------------------------------------------------------------------
+
+README_LINES: Final = 200
+# A measured figure in prose: "23 %", "~300 ms", "a fifth". Limits and settings (400 KB, 10 s) are not it.
+FIGURE: Final = re.compile(
+    r"\d\s?%|\d\s?ms\b|\b(?:a|one)\s+(?:fifth|quarter|third|tenth)\b|\d\s?(?:times|x) (?:faster|slower)\b",
+    re.IGNORECASE,
+)
+CODE_FOLDERS: Final = ("layers", "functions", "client", "ops")
+ALARM_NAME: Final = re.compile(r"^operations-api-\$\{Stage\}-([\w-]+)$")
+
+
+def test_the_readme_stays_a_page_that_links_to_the_rest() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= README_LINES, "move the detail into docs/ and link to it"
+
+
+def prose_of(path: Path) -> Iterator[tuple[int, str]]:
+    """A source's comments and docstrings, with their line numbers: what a reader takes for a statement."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".js":
+        yield from ((n, line) for n, line in enumerate(text.splitlines(), 1) if "//" in line)
+        return
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.COMMENT:
+            yield token.start[0], token.string
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            docstring = ast.get_docstring(node, clean=False)
+            if docstring is not None:
+                yield node.body[0].lineno, docstring
+
+
+def figures_in_code() -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)}:{line}: {match.group(0)}"
+        for folder in CODE_FOLDERS
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in (".py", ".js") and "node_modules" not in path.parts
+        for line, prose in prose_of(path)
+        for match in FIGURE.finditer(prose)
+    ]
+
+
+def test_no_measured_figure_is_stated_in_the_code_only_pointed_to() -> None:
+    """A figure lives in docs/performance.md, which `make bench` rewrites; a copy in a docstring goes stale.
+    Cite it instead: (docs/performance.md, "Cold start")."""
+    assert figures_in_code() == []
+
+
+def test_a_figure_in_a_comment_or_docstring_is_caught(tmp_path: Path) -> None:
+    source = tmp_path / "sample.py"
+    source.write_text(
+        '"""Importing it is about a fifth of a cold start."""\n\n'
+        "SHARE = 0.23  # 23 % of the PUT\n"
+        'LABEL = f"{SHARE:.0%}"\n\n\n'
+        "def f() -> None:\n"
+        '    """Warm: ~30 ms."""\n',
+        encoding="utf-8",
+    )
+    found = [(line, FIGURE.findall(prose)) for line, prose in prose_of(source)]
+    assert sorted(found) == [(1, ["a fifth"]), (3, ["3 %"]), (8, ["0 ms"])], "never the code's own strings"
+
+
+def alarm_names() -> list[str]:
+    names = [
+        ALARM_NAME.match(str(resource["Properties"]["AlarmName"]["Fn::Sub"]))
+        for resource in load_template().resources.values()
+        if resource.get("Type") == "AWS::CloudWatch::Alarm"
+    ]
+    return sorted(name.group(1) for name in names if name is not None)
+
+
+def test_each_alarm_is_told_once_in_the_operators_guide() -> None:
+    names = alarm_names()
+    assert len(names) >= 14, "read from template.yaml"
+    told = {
+        doc.relative_to(ROOT).as_posix(): {name for name in names if re.search(rf"`(?:…-)?{name}`", text)}
+        for doc in DOCS
+        if (text := doc.read_text(encoding="utf-8"))
+    }
+    assert told.pop("docs/operate.md") == set(names), "each alarm's name, meaning and what to do"
+    assert {doc: found for doc, found in told.items() if found} == {}, "link to docs/operate.md instead"

@@ -9,7 +9,6 @@ not in COMMANDS below fails `test_every_command_the_docs_show_is_run_or_says_why
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -28,11 +27,10 @@ from devtools.invoke import EXTENSION_TAG, MACHINES
 from devtools.processes import LoggedProcess
 from devtools.template import ROOT, load_template
 from tests.build.conftest import as_a_user_runs_make, handler_result
-from tests.conftest import minimal_record
 from tests.http.conftest import call
 from tests.http.test_doc_examples import DOCUMENTS as EXAMPLE_DOCUMENTS
 from tests.http.test_doc_examples import FENCE, Example, examples
-from tests.integrity.server_fleet import LISTENING, running_server
+from tests.integrity.server_fleet import LISTENING
 
 DOCUMENTS: Final = [
     ROOT / "README.md",
@@ -66,7 +64,6 @@ class Runs:
 
     marker: str  # build or slow (none of these belongs in `make test-fast`), http for a quick one
     check: Callable[[Answer], None]
-    with_server: bool = False  # API= a fresh local server's address, as the doc's example sets it
 
 
 @dataclass(frozen=True)
@@ -112,12 +109,6 @@ def the_insert_is_published(answer: Answer) -> None:
     assert "invoke: 1 change events published" in answer.stderr
 
 
-def the_signed_get_reads_it(answer: Answer) -> None:
-    succeeds(answer)
-    assert answer.stderr.startswith("HTTP 200"), answer.stderr
-    assert json.loads(answer.stdout)["operation_id"] == "op-42"
-
-
 HERE: Final = "tests/build/test_doc_commands.py::"
 SCHEMATHESIS_TEST: Final = (
     "tests/integrity/test_stock_schemathesis.py::"
@@ -134,10 +125,6 @@ COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
     ),
     "pip install './client[cli]'": RunBy(
         "tests/client/test_install.py::test_the_installed_opsctl_reads_an_operation"
-    ),
-    "python -m devtools.backfill_index": NotRun(
-        "re-indexes a deployed table with AWS credentials; "
-        "tests/devtools/test_backfill_index.py runs it on moto"
     ),
     "make layer-pins": RunBy(GENERATED),
     "make test": NotRun("what CI runs (.ci/run): a test running it would run itself"),
@@ -190,18 +177,15 @@ COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
     "sam": Names("the SAM CLI: make build and make test run it"),
     "make build ARCH=x86_64": RunBy(HERE + "test_make_build_for_x86_64_then_for_the_deploy"),
     "make build ARCH=...": Names("make build ARCH=x86_64, above"),
-    '.venv/bin/python -m devtools.signed_call GET "${API}v1/operations/op-42"': Runs(
-        "http", the_signed_get_reads_it, with_server=True
-    ),
-    "API=<ApiUrl> python get_signed.py": RunBy(
-        "tests/http/test_doc_examples.py::test_the_signed_call_example_reads_an_operation"
-    ),
     "aws configure": NotRun("needs an AWS account"),
     "aws dynamodb update-table --table-name <TableName> --no-deletion-protection-enabled": NotRun(
         "changes a deployed table"
     ),
     "sam deploy": NotRun("needs an AWS account"),
     # docs/operate.md
+    "make backfill": RunBy(
+        "tests/ops/test_backfill.py::test_the_documented_commands_count_then_re_index_as_written"
+    ),
     "aws lambda update-alias --function-name ... --name live --function-version N": NotRun(
         "needs a deployed stack"
     ),
@@ -264,14 +248,7 @@ def test_what_runs_elsewhere_names_a_test_that_exists() -> None:
 def test_the_command_runs_as_written(command: str) -> None:
     how = COMMANDS[command]
     assert isinstance(how, Runs)
-    if not how.with_server:
-        how.check(run_as_written(command))
-        return
-    with running_server() as base_url:
-        record = json.dumps(minimal_record(operation_id="op-42"))
-        stored = call(f"{base_url}/v1/operations/op-42", "PUT", record, Content_Type="application/json")
-        assert stored.status == 200
-        how.check(run_as_written(command, API=f"{base_url}/"))
+    how.check(run_as_written(command))
 
 
 REPOSITORY_BLOCKS: Final = [

@@ -11,6 +11,7 @@ the repository's root (`make invoke`, which needs a build) is preceded by
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -22,7 +23,7 @@ from typing import Final
 import pytest
 
 from devtools.template import ROOT
-from tests.http.conftest import call
+from tests.e2e.sigv4_gate import sigv4_gate
 from tests.integrity.server_fleet import running_server
 
 DOCUMENTS: Final = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -79,7 +80,10 @@ def at_address(text: str, base_url: str) -> str:
     return LOCAL_ADDRESS.sub(base_url.removeprefix("http://"), text)
 
 
-def run_example(example: Example, base_url: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+def run_example(
+    example: Example, base_url: str, workdir: Path, **variables: str
+) -> subprocess.CompletedProcess[str]:
+    """The example against the server at base_url, in this environment with `variables` set."""
     text = at_address(example.text, base_url)
     command = (
         ["bash", "-euo", "pipefail", "-c", text] if example.language == "sh" else [sys.executable, "-c", text]
@@ -89,7 +93,7 @@ def run_example(example: Example, base_url: str, workdir: Path) -> subprocess.Co
     return subprocess.run(
         command,
         cwd=workdir,
-        env={**os.environ, "PATH": path},
+        env={**os.environ, "PATH": path, **variables},
         capture_output=True,
         text=True,
         timeout=EXAMPLE_SECONDS,
@@ -216,51 +220,40 @@ def test_the_blocks_of_one_document_share_a_working_directory(tmp_path: Path) ->
     assert run_example(read, "http://127.0.0.1:9", tmp_path).stdout == "kept\n"
 
 
-# --- the signed call of docs/deploy.md, which needs AWS to run for real --------------------------------
+# --- calling the deployed API (docs/deploy.md), which needs AWS to run for real ----------------------------
+
+API_FROM_THE_STACK: Final = re.compile(r"\AAPI=\$\(aws cloudformation [^)]*\)\n")
 
 
-def signed_call_example() -> Example:
-    (example,) = [e for e in examples(ROOT / "docs" / "deploy.md") if "SigV4Auth" in e.text]
-    assert example.language == "python"
+def deployed_call_example() -> Example:
+    (example,) = [e for e in examples(ROOT / "docs" / "deploy.md") if 'opsctl --endpoint "$API"' in e.text]
     return example
 
 
+def signed_locally(example: Example) -> str:
+    """The block without its first command, which reads ApiUrl from CloudFormation (API is set instead), and
+    with `--sign`: the gate listens on 127.0.0.1, which the client does not sign for unless told."""
+    text, found = API_FROM_THE_STACK.subn("", example.text)
+    assert found == 1, example.text
+    return text.replace("opsctl ", "opsctl --sign ")
+
+
 @pytest.mark.http
-def test_the_signed_call_example_reads_an_operation(local_api: str, tmp_path: Path) -> None:
-    """The local server checks no signature: this runs the example's whole path with test credentials."""
-    record = (
-        '{"operation_id": "op-42", "occurred_time": "20261122_064230", "last_update_time": "20261122_064230",'
-        ' "status": "executing", "request": {"uri": "/v1/n", "method": "POST", "body": ""}}'
+def test_the_deployed_calls_sign_with_the_callers_credentials(local_api: str, tmp_path: Path) -> None:
+    """docs/deploy.md's opsctl lines, through the SigV4 check the end-to-end suite uses in place of API
+    Gateway's authorizer: a request whose signature does not hold gets its 403 and never reaches the API."""
+    import botocore.session
+
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "put_operation.json").write_bytes(
+        (ROOT / "events" / "put_operation.json").read_bytes()
     )
-    put = call(f"{local_api}/v1/operations/op-42", "PUT", record, Content_Type="application/json")
-    assert put.status == 200
-    answer = run_with_api(signed_call_example(), local_api + "/", tmp_path, os.environ)
-    assert answer.returncode == 0, answer.stderr
-    status, etag, body = answer.stdout.split(" ", 2)
-    assert (status, etag.startswith('"')) == ("200", True)
-    assert '"operation_id":"op-42"' in body
-
-
-def test_the_signed_call_example_says_when_there_are_no_credentials(tmp_path: Path) -> None:
-    nowhere = str(tmp_path / "absent")
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    environment.update(
-        AWS_CONFIG_FILE=nowhere, AWS_SHARED_CREDENTIALS_FILE=nowhere, AWS_EC2_METADATA_DISABLED="true"
-    )
-    answer = run_with_api(signed_call_example(), "http://127.0.0.1:9/", tmp_path, environment)
-    assert answer.returncode == 1
-    assert answer.stderr.startswith("No AWS credentials found"), answer.stderr
-
-
-def run_with_api(
-    example: Example, api_url: str, workdir: Path, environment: os._Environ[str] | dict[str, str]
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", example.text],
-        cwd=workdir,
-        env={**environment, "API": api_url},
-        capture_output=True,
-        text=True,
-        timeout=EXAMPLE_SECONDS,
-        check=False,
-    )
+    keys = botocore.session.get_session().get_credentials().get_frozen_credentials()
+    with sigv4_gate(local_api, keys, "us-east-1") as gate:
+        example = Example(ROOT / "docs" / "deploy.md", 0, "sh", signed_locally(deployed_call_example()), None)
+        answer = run_example(example, local_api, tmp_path, API=gate.url + "/", AWS_REGION="us-east-1")
+        assert answer.returncode == 0, answer.stderr
+        assert gate.passed == 2
+    etag, stored = answer.stdout.split("\n", 1)
+    assert etag.startswith('"')
+    assert json.loads(stored)["operation_id"] == "3f2b8c1e-7d4a-4e9b-9c2f-1a6d5e8b7c40"

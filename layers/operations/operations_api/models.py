@@ -3,7 +3,7 @@
 The record's one definition. Pydantic builds from it the OpenAPI document (`make openapi`) and the
 validation schema that the PUT function runs with pydantic-core alone (`record_schema`, written by
 `make record-schema`; a test fails when the two differ). No function imports this module, nor pydantic:
-importing pydantic is about a fifth of a cold start (docs/performance.md).
+importing pydantic is a large part of a cold start (docs/performance.md, "Cold start").
 
 The models are TypedDicts: a record is a JSON object exactly as given, so a key that was absent stays
 absent and `null` stays `null` with no bookkeeping. Types are strict and unknown keys are refused at

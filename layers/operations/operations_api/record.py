@@ -1,9 +1,9 @@
 """A PUT body, validated against the record's schema (`record_schema`, which pydantic builds from `models`)
 by pydantic-core alone, with a validator built once per process.
 
-Why not pydantic, or Powertools' validation, which runs pydantic: importing them is about a fifth of the PUT's
-cold start, while validating needs only the schema they would build (docs/performance.md). The result is
-the record exactly as given: absent keys stay absent, `null` stays `null`.
+Why not pydantic, or Powertools' validation, which runs pydantic: importing them is a large part of the PUT's
+cold start, while validating needs only the schema they would build (docs/performance.md, "Cold start").
+The result is the record exactly as given: absent keys stay absent, `null` stays `null`.
 """
 
 from __future__ import annotations

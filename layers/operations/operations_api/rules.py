@@ -1,8 +1,8 @@
 """The contract's field rules (docs/api.md, "The record"), in plain Python with no pydantic.
 
 `models` builds the record's pydantic models on these rules. The GET function checks its one input, the
-path's operation_id, with them directly: a GET never needs the models, and not importing pydantic keeps a
-quarter of its cold start away (23 %, docs/performance.md).
+path's operation_id, with them directly: a GET never needs the models, and not importing pydantic keeps
+its cost out of the GET's cold start (docs/performance.md, "Cold start").
 """
 
 from __future__ import annotations

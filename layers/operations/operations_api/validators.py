@@ -2,8 +2,8 @@
 
 The models (`models`) attach these functions to their fields, and the schema pydantic builds from them
 (`record_schema`) refers to them by name, so the PUT function runs them with pydantic-core alone: no
-pydantic, whose import is about a fifth of a cold start (docs/performance.md). The rules themselves are in
-`rules`, in plain Python.
+pydantic, whose import is a large part of a cold start (docs/performance.md, "Cold start"). The rules
+themselves are in `rules`, in plain Python.
 """
 
 from __future__ import annotations

@@ -1,17 +1,21 @@
-"""devtools/backfill_index.py: records written before the list existed are found once it has run, a new
+"""ops/backfill.py: records written before the list existed are found once it has run, a new
 shard count or retention period re-indexes (never reviving an expired record), a record a PUT changes
 meanwhile is left as the PUT wrote it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from devtools import backfill_index
+from devtools.template import ROOT, load_template
 from operations_api import list_index, store
 from operations_api.store import VersionGuard
+from ops import backfill
+from tests.build.test_doc_commands import run_as_written
 from tests.conftest import TABLE_NAME, full_record, minimal_record
+from tests.http.test_doc_examples import examples
 from tests.listing_support import service_settings, walk
 from tests.unit.test_list_store import call_listing
 
@@ -37,7 +41,7 @@ def test_records_written_before_the_list_are_found_after_the_backfill(table: Any
     for record in records():
         written_before_the_list(table, record)
     assert listed() == []
-    assert backfill_index.main(["--table", TABLE_NAME, "--region", "us-east-1"]) == 0
+    assert backfill.main(["--table", TABLE_NAME, "--region", "us-east-1"]) == 0
     assert listed() == [full_record()["operation_id"], *[f"old-{index}" for index in range(4, -1, -1)]]
     assert listed(status="failed") == [full_record()["operation_id"]]
     stored = store.get_operation("old-1")
@@ -49,14 +53,14 @@ def test_records_written_before_the_list_are_found_after_the_backfill(table: Any
 def test_a_second_run_changes_nothing(table: Any) -> None:
     for record in records():
         written_before_the_list(table, record)
-    first = backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0)
-    again = backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0)
+    first = backfill.backfill(table, TABLE_NAME, shards=4, retention_days=0)
+    again = backfill.backfill(table, TABLE_NAME, shards=4, retention_days=0)
     assert (first.updated, again.updated, again.unchanged) == (6, 0, 6)
 
 
 def test_a_dry_run_writes_nothing(table: Any) -> None:
     written_before_the_list(table, minimal_record())
-    assert backfill_index.backfill(table, TABLE_NAME, 4, 0, dry_run=True).updated == 1
+    assert backfill.backfill(table, TABLE_NAME, 4, 0, dry_run=True).updated == 1
     assert listed() == []
 
 
@@ -65,7 +69,7 @@ def test_a_new_shard_count_re_indexes(table: Any) -> None:
         for index in range(20):
             store.put_operation(minimal_record(operation_id=f"op-{index:02d}"), "v", VersionGuard())
     assert len(listed()) < 20, "with 4 shards, the items written in shards 4 to 6 are not where it looks"
-    tally = backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0)
+    tally = backfill.backfill(table, TABLE_NAME, shards=4, retention_days=0)
     assert tally.updated > 0
     assert listed(page_size=3) == [f"op-{index:02d}" for index in range(20)]
 
@@ -76,7 +80,7 @@ def test_a_retention_period_set_later_expires_what_finished_long_ago(table: Any)
     )
     written_before_the_list(table, done)
     written_before_the_list(table, minimal_record(operation_id="running"))
-    backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=30)
+    backfill.backfill(table, TABLE_NAME, shards=4, retention_days=30)
     item = table.get_item(TableName=TABLE_NAME, Key={"operation_id": {"S": "op-1"}})["Item"]
     assert item[list_index.EXPIRES_ATTRIBUTE] == {
         "N": str(list_index.epoch_seconds("20200101_000000") + 30 * 86_400)
@@ -85,7 +89,7 @@ def test_a_retention_period_set_later_expires_what_finished_long_ago(table: Any)
     assert store.get_operation("op-1") is None
     # Keeping everything forever from now on does not revive what has expired: it is gone for every reader
     # from the moment it expired (docs/api.md, "Retention"), and DynamoDB's TTL deletes it in time.
-    tally = backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0)
+    tally = backfill.backfill(table, TABLE_NAME, shards=4, retention_days=0)
     assert tally.expired == 1
     assert (
         list_index.EXPIRES_ATTRIBUTE
@@ -100,16 +104,16 @@ def test_a_record_a_put_changed_meanwhile_is_left_as_the_put_wrote_it(table: Any
     (read,) = table.scan(TableName=TABLE_NAME)["Items"]
     newer = minimal_record(last_update_time="20261122_070000", status="unexecuted")
     store.put_operation(newer, "v2", VersionGuard())  # a PUT between the backfill's read and its write
-    update = backfill_index.index_update(read, shards=4, retention_days=0)
+    update = backfill.index_update(read, shards=4, retention_days=0)
     assert update is not None
-    assert backfill_index.apply_update(table, TABLE_NAME, read, update) is False
+    assert backfill.apply_update(table, TABLE_NAME, read, update) is False
     assert listed() == ["op-1"]
     assert walk(call_listing)[0]["status"] == "unexecuted"
 
 
 def test_bad_arguments_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
-        backfill_index.main(["--table", "t", "--shards", "0"])
+        backfill.main(["--table", "t", "--shards", "0"])
     assert "--shards" in capsys.readouterr().err
 
 
@@ -122,5 +126,56 @@ def test_records_indexed_by_status_only_gain_the_index_of_every_status(table: An
     table.put_item(TableName=TABLE_NAME, Item={**item, **internal_items, "_version": {"S": "v1"}})
     assert listed(status=record["status"]) == ["by-status-only"]
     assert listed() == []
-    assert backfill_index.backfill(table, TABLE_NAME, shards=4, retention_days=0).updated == 1
+    assert backfill.backfill(table, TABLE_NAME, shards=4, retention_days=0).updated == 1
     assert listed() == ["by-status-only"]
+
+
+# --- docs/operate.md's commands, as an operator types them -------------------------------------------
+
+
+def documented_commands() -> list[str]:
+    """The block's `make backfill` lines; the one before them reads the table's name from CloudFormation."""
+    (example,) = [e for e in examples(ROOT / "docs" / "operate.md") if "make backfill" in e.text]
+    return [line for line in example.text.splitlines() if line.startswith("make backfill")]
+
+
+@pytest.fixture
+def served_table() -> Iterator[tuple[Any, str]]:
+    """A table made from template.yaml in moto's server, on a port of its own: its client and endpoint."""
+    import botocore.session
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        client = botocore.session.get_session().create_client(
+            "dynamodb", region_name="us-east-1", endpoint_url=endpoint
+        )
+        client.create_table(**load_template().create_table_request(TABLE_NAME))
+        yield client, endpoint
+    finally:
+        server.stop()
+
+
+def test_the_documented_commands_count_then_re_index_as_written(served_table: tuple[Any, str]) -> None:
+    client, endpoint = served_table
+    for record in records():
+        written_before_the_list(client, record)
+    dry_run, real_run = documented_commands()
+    answers = [
+        run_as_written(
+            command,
+            TABLE=TABLE_NAME,
+            AWS_ENDPOINT_URL_DYNAMODB=endpoint,  # where the credentials' account would have the table
+            AWS_REGION="us-east-1",
+        )
+        for command in (dry_run, real_run)
+    ]
+    assert [answer.returncode for answer in answers] == [0, 0], [answer.stderr[-2000:] for answer in answers]
+    said = [answer.stdout.splitlines()[-1] for answer in answers]  # after the command make echoes
+    assert said[0].startswith("dry run: 6 items read: 6 re-indexed, 0 already right"), said
+    assert said[1].startswith("6 items read: 6 re-indexed, 0 already right"), said
+    again = backfill.backfill(client, TABLE_NAME, shards=4, retention_days=0, dry_run=True)
+    assert (again.updated, again.unchanged) == (0, 6)

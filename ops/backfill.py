@@ -1,16 +1,12 @@
 """Give every item of a table the list index's attributes, as the PUT writes them today.
 
-Run it once after deploying the list onto a table that already holds records (they were written without
-the index's attributes, so the list cannot find them), and again after changing ListShards (each item's
-shard moves) or RetentionDays (each finished item's expiry moves):
+An operator's tool, run from the repository against a deployed table; it never ships to Lambda. When to
+run it, and the command: docs/operate.md, "Re-indexing the list".
 
-    python -m devtools.backfill_index --table operations-api-prod-OperationsTable-XXXX \\
-        --shards 4 --retention-days 0 [--endpoint-url http://127.0.0.1:8000] [--dry-run]
-
-Pass the values the stack was deployed with. It reads the table with a Scan (a one-off administrative
-pass; the API itself never scans), and for each item whose attributes differ, writes only those attributes
-with an UpdateItem conditioned on the item's version: a record that a PUT changes meanwhile already
-carries fresh attributes, and is left alone. Safe to run again and to interrupt: it skips what is done.
+It reads the table with a Scan (a one-off administrative pass; the API itself never scans), and for each
+item whose attributes differ, writes only those attributes with an UpdateItem conditioned on the item's
+version: a record that a PUT changes meanwhile already carries fresh attributes, and is left alone. Safe to
+run again and to interrupt: it skips what is done.
 """
 
 from __future__ import annotations
@@ -129,9 +125,7 @@ def _items(client: Any, table: str) -> Iterator[dict[str, Any]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     template = load_template()
-    parser = argparse.ArgumentParser(
-        prog="python -m devtools.backfill_index", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="make backfill ARGS=...", description=__doc__.split("\n")[0])
     parser.add_argument("--table", required=True, help="the table's name (the stack's TableName output)")
     parser.add_argument(
         "--shards",
