@@ -156,8 +156,8 @@ def item_of(document: dict[str, Any], version: str, shard_count: int, retention_
 
 def item_size(attributes: dict[str, Any]) -> int:
     """An item's size as DynamoDB counts it against its limit: each attribute's name and value in UTF-8
-    bytes. Counted here rather than left to DynamoDB's refusal so that every store answers alike: dynalite
-    counts characters, not bytes, and moto has a limit of its own (tests/integrity/test_size_limit.py)."""
+    bytes. Counted here rather than left to the store's refusal, as dynalite counts characters, not bytes,
+    and stores what DynamoDB refuses (tests/integrity/test_size_limit.py)."""
     return sum(len(name.encode("utf-8")) + _value_size(value) for name, value in attributes.items())
 
 
