@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import Stubber
 
+from devtools.item_size import LIMIT, padded_to
 from operations_api import store
 from tests.conftest import Invoke, JsonLogs, get_event, load_event, minimal_record, put_event
 
@@ -48,7 +49,7 @@ def test_a_store_timeout_on_get_is_a_503(get: Invoke, table: Any) -> None:
 
 
 def test_a_record_over_the_item_limit_is_a_413_and_nothing_is_stored(put: Invoke, get: Invoke) -> None:
-    record = minimal_record(sub_status="x" * 406_000)  # over moto's limit (DynamoDB's is checked on dynalite)
+    record = padded_to(minimal_record(), LIMIT + 1)  # one byte over, counted by the service on any store
     result = put(put_event(record))
     assert result["statusCode"] == 413
     problem = body_of(result)

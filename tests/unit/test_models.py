@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from operations_api import problems, record
 from operations_api.models import RECORD
 from operations_api.problems import Problem
+from operations_api.rules import CLUSTER_ID_MAX_LENGTH, OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
 from tests.conftest import full_record, minimal_record
 
 Validate = Callable[[Any], dict[str, Any]]
@@ -207,6 +208,39 @@ def test_status_code_bounds_are_inclusive(validate: Validate, value: int) -> Non
 )
 def test_identifiers_and_uris_must_not_be_empty(validate: Validate, pointer: str) -> None:
     assert list(refusals(validate, with_value(full_record(), pointer, ""))) == [pointer]
+
+
+BOUNDED = [
+    ("/target_clusters/0/cluster_id", CLUSTER_ID_MAX_LENGTH, "must be at most 512 characters"),
+    ("/rollbacks/target_clusters/0/cluster_id", CLUSTER_ID_MAX_LENGTH, "must be at most 512 characters"),
+    ("/sub_status", SUB_STATUS_MAX_LENGTH, "must be at most 2,048 characters"),
+    ("/request/uri", OPERATION_URI_MAX_LENGTH, "must be at most 8,192 characters"),
+]
+
+
+@pytest.mark.parametrize(("pointer", "limit", "detail"), BOUNDED)
+@pytest.mark.parametrize("character", ["x", "é", "😀"])  # the bound counts characters, not UTF-8 bytes
+def test_bounded_fields_are_accepted_at_their_limit(
+    validate: Validate, pointer: str, limit: int, detail: str, character: str
+) -> None:
+    record = with_value(full_record(), pointer, character * limit)
+    assert validate(record) == record
+
+
+@pytest.mark.parametrize(("pointer", "limit", "detail"), BOUNDED)
+@pytest.mark.parametrize("excess", [1, 100_000])
+def test_bounded_fields_are_refused_past_their_limit_naming_the_pointer(
+    validate: Validate, pointer: str, limit: int, detail: str, excess: int
+) -> None:
+    assert refusals(validate, with_value(full_record(), pointer, "é" * (limit + excess))) == {pointer: detail}
+
+
+@pytest.mark.parametrize(
+    "pointer", ["/target_clusters/0/request/uri", "/rollbacks/target_clusters/0/request/uri"]
+)
+def test_the_clusters_uris_are_not_bounded_as_the_operations_is(validate: Validate, pointer: str) -> None:
+    record = with_value(full_record(), pointer, "/" * (OPERATION_URI_MAX_LENGTH + 1))
+    assert validate(record) == record
 
 
 @pytest.mark.parametrize("pointer", ["/request/body", "/response/body", "/target_clusters/0/request/body"])

@@ -116,7 +116,55 @@ def test_timeouts_and_lost_connections_mean_unavailable(table: Any, fault: Excep
         client.meta.events.unregister("before-send.dynamodb.GetItem", fail)
 
 
-def test_an_item_over_the_size_limit_is_too_large(table: Any) -> None:
+@pytest.mark.parametrize(
+    ("value", "size"),
+    [
+        ({"S": "abc"}, 3),
+        ({"S": ""}, 0),
+        ({"S": "é😀"}, 6),  # UTF-8 bytes, not characters
+        ({"N": "0"}, 1),
+        ({"N": "7"}, 2),
+        ({"N": "200"}, 2),
+        ({"N": "599"}, 3),
+        ({"N": "1795392000"}, 5),
+        ({"N": "-12"}, 3),
+        ({"NULL": True}, 1),
+        ({"BOOL": False}, 1),
+        ({"L": []}, 3),
+        ({"L": [{"S": "ab"}, {"NULL": True}]}, 3 + 3 + 2),
+        ({"M": {}}, 3),
+        ({"M": {"ab": {"S": "cd"}}}, 3 + 1 + 4),
+    ],
+)
+def test_an_items_size_counts_names_and_values_as_dynamodb_does(value: dict[str, Any], size: int) -> None:
+    assert store.item_size({"name": value}) == len("name") + size
+
+
+def test_the_item_counted_is_the_one_written_copies_included(table: Any) -> None:
+    """The summary repeats sub_status and request.uri: the count is of the item as written, every byte."""
+    record = full_record()
+    record["sub_status"] = "ü" * 2_048
+    item = store.item_of(record, "v" * 32, shard_count=4, retention_days=0)
+    assert item["_summary"]["M"]["sub_status"] == {"S": record["sub_status"]}
+    without_copies = {key: value for key, value in item.items() if key != "_summary"}
+    assert store.item_size(item) > store.item_size(without_copies) + 2 * 2_048
+    store.put_operation(record, "v" * 32, VersionGuard())
+    written = table.get_item(TableName=TABLE_NAME, Key={"operation_id": {"S": record["operation_id"]}})[
+        "Item"
+    ]
+    assert written == item
+
+
+def test_an_item_over_the_limit_is_refused_before_any_request(requests_sent: list[str]) -> None:
+    record = minimal_record(request={"uri": "/v1/x", "method": "POST", "body": "é" * 250_000})
+    assert len(record["request"]["body"]) < store.ITEM_SIZE_LIMIT_BYTES  # over it in UTF-8 bytes only
+    with pytest.raises(store.ItemTooLarge):
+        store.put_operation(record, "v1", VersionGuard())
+    assert requests_sent == []
+
+
+def test_an_item_the_store_refuses_as_too_large_is_too_large(table: Any) -> None:
+    """DynamoDB's own refusal stays the last word, should its count ever differ from ours."""
     with Stubber(store.dynamodb_client()) as stubber:
         stubber.add_client_error(
             "put_item",

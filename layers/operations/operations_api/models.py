@@ -19,9 +19,12 @@ from pydantic.config import JsonDict, JsonValue
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from operations_api.rules import (
+    CLUSTER_ID_MAX_LENGTH,
     OPERATION_ID_MAX_LENGTH,
     OPERATION_ID_PATTERN,
+    OPERATION_URI_MAX_LENGTH,
     STATUSES_WITH_RESPONSE,
+    SUB_STATUS_MAX_LENGTH,
     TIMESTAMP_SCHEMA_PATTERN,
     UNREADABLE_OPERATION_IDS,
 )
@@ -54,6 +57,7 @@ Timestamp = Annotated[
     ),
 ]
 NonEmptyText = Annotated[str, Field(min_length=1)]
+ClusterId = Annotated[str, Field(min_length=1, max_length=CLUSTER_ID_MAX_LENGTH)]
 StatusCode = Annotated[int, Field(ge=100, le=599, description="an HTTP status code, 100 to 599")]
 OperationMethod = Literal["POST", "PUT", "DELETE"]
 HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -65,7 +69,7 @@ STRICT = ConfigDict(strict=True, extra="forbid")
 class OperationRequest(TypedDict):
     """The client request that started the operation."""
 
-    uri: NonEmptyText
+    uri: Annotated[str, Field(min_length=1, max_length=OPERATION_URI_MAX_LENGTH)]
     method: OperationMethod
     body: Annotated[str, Field(description="the request body as a string (JSON text, its quotes escaped)")]
 
@@ -93,7 +97,7 @@ class ClusterResponse(TypedDict):
 
 @with_config(STRICT)
 class TargetCluster(TypedDict):
-    cluster_id: NonEmptyText
+    cluster_id: ClusterId
     request: ClusterRequest
     response: NotRequired[ClusterResponse | None]
 
@@ -107,7 +111,7 @@ class RollbackRequest(TypedDict):
 
 @with_config(STRICT)
 class RollbackCluster(TypedDict):
-    cluster_id: NonEmptyText
+    cluster_id: ClusterId
     request: RollbackRequest
     response: NotRequired[ClusterResponse | None]
 
@@ -145,7 +149,12 @@ class Operation(TypedDict):
         ),
     ]
     status: Status
-    sub_status: NotRequired[Annotated[str, Field(description="free detail of an executing operation")]]
+    sub_status: NotRequired[
+        Annotated[
+            str,
+            Field(max_length=SUB_STATUS_MAX_LENGTH, description="free detail of an executing operation"),
+        ]
+    ]
     request: OperationRequest
     response: NotRequired[OperationResponse | None]
     target_clusters: NotRequired[list[TargetCluster] | None]

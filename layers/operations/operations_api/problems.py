@@ -252,7 +252,8 @@ FAULT_WORDING: Final[Mapping[str, str]] = {
     "dict_type": "must be an object",
     "list_type": "must be an array",
     "string_type": "must be a string",
-    "string_too_short": "must not be empty",  # the record's only length rule: non-empty strings
+    "string_too_short": "must not be empty",
+    "string_too_long": "must be at most {max_length:,} characters",
     "int_type": "must be an integer",
     "greater_than_equal": "must be {ge} or more",
     "less_than_equal": "must be {le} or less",

@@ -60,7 +60,11 @@ RECORD_SCHEMA: Final[CoreSchema] = {
                     },
                     "required": True,
                 },
-                "sub_status": {"type": "typed-dict-field", "schema": {"type": "str"}, "required": False},
+                "sub_status": {
+                    "type": "typed-dict-field",
+                    "schema": {"type": "str", "max_length": 2048},
+                    "required": False,
+                },
                 "request": {
                     "type": "typed-dict-field",
                     "schema": {
@@ -68,7 +72,7 @@ RECORD_SCHEMA: Final[CoreSchema] = {
                         "fields": {
                             "uri": {
                                 "type": "typed-dict-field",
-                                "schema": {"type": "str", "min_length": 1},
+                                "schema": {"type": "str", "min_length": 1, "max_length": 8192},
                                 "required": True,
                             },
                             "method": {
@@ -132,7 +136,7 @@ RECORD_SCHEMA: Final[CoreSchema] = {
                                 "fields": {
                                     "cluster_id": {
                                         "type": "typed-dict-field",
-                                        "schema": {"type": "str", "min_length": 1},
+                                        "schema": {"type": "str", "min_length": 1, "max_length": 512},
                                         "required": True,
                                     },
                                     "request": {
@@ -240,7 +244,11 @@ RECORD_SCHEMA: Final[CoreSchema] = {
                                                 "fields": {
                                                     "cluster_id": {
                                                         "type": "typed-dict-field",
-                                                        "schema": {"type": "str", "min_length": 1},
+                                                        "schema": {
+                                                            "type": "str",
+                                                            "min_length": 1,
+                                                            "max_length": 512,
+                                                        },
                                                         "required": True,
                                                     },
                                                     "request": {

@@ -23,6 +23,11 @@ UNREADABLE_OPERATION_IDS: Final = (".", "..")
 OPERATION_ID_RULE: Final = (
     "must be 1 to 128 characters, each an ASCII letter, a digit, '-', '.', '_' or '~', and not '.' or '..'"
 )
+# What summaries, events, index keys and URLs carry is bounded (docs/api.md, "Identifiers"); a longer value
+# is a 400 naming its pointer. The operation's own `request.uri` only: the clusters' are in no summary.
+CLUSTER_ID_MAX_LENGTH: Final = 512
+SUB_STATUS_MAX_LENGTH: Final = 2_048
+OPERATION_URI_MAX_LENGTH: Final = 8_192
 TIMESTAMP_PATTERN: Final = r"^[0-9]{8}_[0-9]{6}$"
 TIMESTAMP_RULE: Final = "must be a UTC time as YYYYMMDD_hhmmss, e.g. 20261122_064230"
 TIMESTAMP_CALENDAR_RULE: Final = "is not a real calendar date and time (YYYYMMDD_hhmmss, UTC)"

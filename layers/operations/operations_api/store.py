@@ -118,9 +118,10 @@ def put_operation(document: dict[str, Any], version: str, guard: VersionGuard) -
     settings = get_settings()
     now = now_seconds()
     condition, names, values = _write_condition(document, guard, now)
-    internal = list_index.attributes(document, settings.list_shards, settings.retention_days)
-    item = {key: _to_attribute(value) for key, value in {**document, **internal}.items()}
-    item[VERSION_ATTRIBUTE] = {"S": version}
+    item = item_of(document, version, settings.list_shards, settings.retention_days)
+    size = item_size(item)
+    if size > ITEM_SIZE_LIMIT_BYTES:
+        raise ItemTooLarge(f"the item would be {size:,} bytes")
     try:
         response = _call(
             "put_item",
@@ -142,6 +143,47 @@ def put_operation(document: dict[str, Any], version: str, guard: VersionGuard) -
             raise ConditionFailed(current) from None
         raise
     return StoredOperation(document, version, _capacity(response))
+
+
+def item_of(document: dict[str, Any], version: str, shard_count: int, retention_days: int) -> dict[str, Any]:
+    """The item a PUT writes: the record, the list index's attributes (whose summary repeats `sub_status`
+    and `request.uri`) and `_version`, as DynamoDB attribute values."""
+    internal = list_index.attributes(document, shard_count, retention_days)
+    item = {key: _to_attribute(value) for key, value in {**document, **internal}.items()}
+    item[VERSION_ATTRIBUTE] = {"S": version}
+    return item
+
+
+def item_size(attributes: dict[str, Any]) -> int:
+    """An item's size as DynamoDB counts it against its limit: each attribute's name and value in UTF-8
+    bytes. Counted here rather than left to the store's refusal, as dynalite counts characters, not bytes,
+    and stores what DynamoDB refuses (tests/integrity/test_size_limit.py)."""
+    return sum(len(name.encode("utf-8")) + _value_size(value) for name, value in attributes.items())
+
+
+def _value_size(attribute: dict[str, Any]) -> int:
+    (kind, value), *_ = attribute.items()
+    if kind == "S":
+        return len(value.encode("utf-8"))
+    if kind == "N":
+        return _number_size(value)
+    if kind == "L":  # 3 bytes, and 1 per element
+        return 3 + sum(1 + _value_size(element) for element in value)
+    if kind == "M":
+        return 3 + len(value) + item_size(value)
+    return 1  # NULL, BOOL
+
+
+def _number_size(number: str) -> int:
+    """1 byte, and 1 per two significant digits (their count made odd by the exponent's parity): the
+    formula dynalite's authors measured against DynamoDB."""
+    digits = number.lstrip("-")
+    if int(digits) == 0:
+        return 1
+    significant = digits.rstrip("0")
+    exponent = len(digits) - 1
+    even_padding = 0 if len(significant) % 2 or exponent % 2 else 1
+    return 1 + (len(significant) + 1) // 2 + even_padding + (1 if number.startswith("-") else 0)
 
 
 def _write_condition(
