@@ -1,0 +1,74 @@
+"""The suites `make bench` runs, and the results file they fill.
+
+A suite is a module with `measure(quick: bool) -> dict`: its figures, as JSON data, which become its entry
+in docs/performance.json (the runner adds when and where they were measured). A quick run measures the
+same way with a few rounds, for the tests. Adding a suite: a module, a line in SUITES, its section in the
+template (performance.md.j2 or performance-more.md.j2).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from devtools.precompile import find_python
+from devtools.template import ROOT, load_template
+
+RESULTS = ROOT / "docs" / "performance.json"
+PAGE = ROOT / "docs" / "performance.md"
+SUITES = {
+    "cold": "devtools.bench.cold",
+    "warm": "devtools.bench.warm",
+    "list": "devtools.bench.listing",
+    "events": "devtools.bench.events",
+    "metrics": "devtools.bench.metrics",
+    "client": "devtools.bench.client",
+    "first_run": "devtools.bench.first_run",
+}
+
+
+def load(path: Path = RESULTS) -> dict[str, Any]:
+    results: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return results
+
+
+def save(results: dict[str, Any], path: Path = RESULTS) -> None:
+    path.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+
+
+def run(name: str, quick: bool) -> dict[str, Any]:
+    """One suite's figures, and when and where they were measured."""
+    figures: dict[str, Any] = importlib.import_module(SUITES[name]).measure(quick)
+    return {"measured": machine(), **({"quick": True} if quick else {}), **figures}
+
+
+def machine() -> str:
+    """This machine and the Pythons measured, as the page names them."""
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    runtime = load_template().runtime.removeprefix("python")
+    python = find_python(runtime)
+    built = "no built artifact"
+    if python is not None:
+        version = subprocess.run(
+            [python, "-c", "import platform; print(platform.python_version())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        built = f"Python {version.stdout.strip()} (built artifact)"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.machine()}, {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()} (development), {built}; "
+        f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
