@@ -10,6 +10,7 @@ from pathlib import Path
 
 from devtools.bench import suites
 from devtools.bench.render import render
+from devtools.template import ROOT
 
 
 def main(argv: list[str]) -> int:
@@ -20,6 +21,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--results", type=Path, default=suites.RESULTS)
     parser.add_argument("--page", type=Path, default=suites.PAGE)
     arguments = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "layers" / "operations"))  # the layer, where `make` puts it (PYTHONPATH)
     unknown = sorted(set(arguments.suite) - set(suites.SUITES))
     if unknown:
         parser.error(f"no such suite: {', '.join(unknown)} (the suites: {', '.join(suites.SUITES)})")

@@ -11,24 +11,21 @@ import json
 import platform
 import tempfile
 import zipfile
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from devtools.bench.fresh import (
     RUNTIME,
     Environment,
+    against_floor,
     dynamodb_service,
     environments,
     event_for,
     floor_request,
-    instructions,
-    interleaved,
     local_dynamodb,
     probe,
     record_with,
     run_fresh,
-    wall,
 )
 from devtools.template import ROOT, load_template
 
@@ -82,33 +79,13 @@ def floor_file(method: str, files: Path) -> Path:
 def cold_start(
     environment: Environment, method: str, endpoint: str, files: Path, pairs: int, count: bool
 ) -> dict[str, Any]:
-    """Interleaved pairs of fresh processes: the handler's first request, then the floor's one call."""
-    python, service = environment.python, dynamodb_service(endpoint)
+    """A route's first request in fresh processes against the floor's (PUT first: it stores what the GET
+    reads)."""
     handler_args = first_request_args(environment, method, files)
     floor_args = probe("floor", str(floor_file(method, files)))
-    facts: dict[str, Any] = {}
-
-    def handler() -> float:
-        nonlocal facts
-        wall, facts = run_fresh(python, handler_args, environment.layer_paths, service)
-        assert facts["status"] == 200, facts
-        return wall
-
-    timed = interleaved(pairs, handler, partial(wall, python, floor_args, environment.floor_paths, service))
-    row = {
-        "environment": environment.name,
-        "method": method,
-        "handler_ms": timed["first"],
-        "floor_ms": timed["second"],
-        "ratio": timed["ratio"],
-        "ratio_quartiles": timed["ratio_quartiles"],
-        "modules": facts["modules"],
-    }
-    # counted once: the count does not vary from run to run
-    return row | {
-        "handler_instructions": instructions(python, handler_args, environment.layer_paths, service, count),
-        "floor_instructions": instructions(python, floor_args, environment.floor_paths, service, count),
-    }
+    service, floor_path = dynamodb_service(endpoint), environment.floor_paths
+    measured = against_floor(environment, handler_args, floor_args, floor_path, service, pairs, count)
+    return {"environment": environment.name, "method": method, **measured}
 
 
 def memory(environment: Environment, endpoint: str, files: Path) -> list[dict[str, Any]]:

@@ -22,12 +22,11 @@ from devtools.bench.fresh import (
     CLIENT_CREDENTIALS,
     CREDENTIALS,
     Environment,
+    against_floor,
     environments,
-    instructions,
     interleaved,
     moto_server,
     probe,
-    run_fresh,
 )
 from devtools.local_events import creations
 
@@ -62,13 +61,6 @@ def service_environment(endpoint: str) -> dict[str, str]:
     }
 
 
-def published(run: tuple[float, dict[str, Any]]) -> float:
-    wall, facts = run
-    if facts["failures"]:
-        raise RuntimeError(f"{facts['failures']} events not published")
-    return wall
-
-
 def cold_start(
     environment: Environment, service: dict[str, str], files: Path, pairs: int, count: bool
 ) -> dict[str, Any]:
@@ -77,26 +69,13 @@ def cold_start(
     (files / "batch.json").write_text(json.dumps({"Records": records}))
     call = {"service": "events", "operation": "put_events", "arguments": {"Entries": entries_of(records)}}
     (files / "entries.json").write_text(json.dumps(call))
-    python, path = environment.python, environment.layer_paths
-    handler_args = probe(
-        "first_request", str(environment.function_root / CONSUMER), str(files / "batch.json"), "0"
-    )
+    consumer = str(environment.function_root / CONSUMER)
+    handler_args = probe("first_request", consumer, str(files / "batch.json"), "0")
     floor_args = probe("floor", str(files / "entries.json"))
-    timed = interleaved(
-        pairs,
-        lambda: published(run_fresh(python, handler_args, path, service)),
-        lambda: published(run_fresh(python, floor_args, path, service)),
+    measured = against_floor(
+        environment, handler_args, floor_args, environment.layer_paths, service, pairs, count
     )
-    return {
-        "environment": environment.name,
-        "handler_ms": timed["first"],
-        "floor_ms": timed["second"],
-        "ratio": timed["ratio"],
-        "ratio_quartiles": timed["ratio_quartiles"],
-        "modules": run_fresh(python, handler_args, path, service)[1]["modules"],
-        "handler_instructions": instructions(python, handler_args, path, service, count),
-        "floor_instructions": instructions(python, floor_args, path, service, count),
-    }
+    return {"environment": environment.name, **measured}
 
 
 def throughput(count: int, batches: int) -> dict[str, Any]:

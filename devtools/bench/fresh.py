@@ -114,7 +114,8 @@ def fresh_environment(path: list[Path], service: dict[str, str]) -> dict[str, st
 def run_fresh(
     python: str, args: list[str], path: list[Path], service: dict[str, str]
 ) -> tuple[float, dict[str, Any]]:
-    """A fresh process's wall time (ms), and the JSON it printed."""
+    """A fresh process's wall time (ms), and the JSON it printed; an error if it did not serve its request
+    (an HTTP status other than 200, or events not published)."""
     started = time.perf_counter()
     answer = subprocess.run(
         [python, "-s", *args],
@@ -127,6 +128,8 @@ def run_fresh(
     if answer.returncode != 0:
         raise RuntimeError(f"{python} {args[:2]} failed: {answer.stderr[-2000:]}")
     facts: dict[str, Any] = json.loads(answer.stdout)
+    if facts.get("status") not in (200, None) or facts.get("failures"):
+        raise RuntimeError(f"{args[:2]} did not serve its request: {facts}")
     return wall, facts
 
 
@@ -148,6 +151,36 @@ def interleaved(pairs: int, first: Callable[[], float], second: Callable[[], flo
         "second": statistics.median(seconds),
         "ratio": statistics.median(ratios),
         "ratio_quartiles": statistics.quantiles(ratios, n=4)[::2] if pairs > 1 else [ratios[0]] * 2,
+    }
+
+
+def against_floor(
+    environment: Environment,
+    handler_args: list[str],
+    floor_args: list[str],
+    floor_path: list[Path],
+    service: dict[str, str],
+    pairs: int,
+    count: bool,
+) -> dict[str, Any]:
+    """Interleaved pairs of fresh processes, the handler's first request then the floor's one call; the
+    instructions each executes, counted once (the count does not vary from run to run)."""
+    python, facts = environment.python, dict[str, Any]()
+
+    def handler() -> float:
+        nonlocal facts
+        elapsed, facts = run_fresh(python, handler_args, environment.layer_paths, service)
+        return elapsed
+
+    timed = interleaved(pairs, handler, functools.partial(wall, python, floor_args, floor_path, service))
+    return {
+        "handler_ms": timed["first"],
+        "floor_ms": timed["second"],
+        "ratio": timed["ratio"],
+        "ratio_quartiles": timed["ratio_quartiles"],
+        "modules": facts["modules"],
+        "handler_instructions": instructions(python, handler_args, environment.layer_paths, service, count),
+        "floor_instructions": instructions(python, floor_args, floor_path, service, count),
     }
 
 

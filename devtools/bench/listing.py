@@ -17,7 +17,6 @@ import random
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 import botocore.session
@@ -37,22 +36,6 @@ STATUS_MIX: Final = (
 )
 SECONDS_SPREAD: Final = 30 * 86_400
 BATCH: Final = 25
-
-
-@dataclass(frozen=True)
-class Figure:
-    size: int
-    case: str  # "all statuses, page 1", ...
-    list_ms: float
-    floor_ms: float
-    list_capacity: float
-    floor_capacity: float
-    requests: int
-    shards: int
-    beyond_page: int
-    returned: int
-    latency_ratio: float
-    capacity_ratio: float | None
 
 
 def operation(index: int, chance: random.Random) -> dict[str, Any]:
@@ -136,7 +119,8 @@ def token_for_page(raw_query: str, page: int) -> str | None:
 
 def measure_case(
     client: Any, size: int, case: str, raw_query: str, page: int, repeats: int, shards: int
-) -> Figure:
+) -> dict[str, Any]:
+    """One case: the list's page against the floor's Query, interleaved, and what the page read."""
     token = token_for_page(raw_query, page)
     query = raw_query + (f"&page_token={token}" if token else "")
     listing.list_operations(query)  # warm: threads, connections
@@ -151,20 +135,20 @@ def measure_case(
     _, floor_capacity, floor_items = floor_query(client, "completed#0")
     assert floor_items == PAGE_SIZE, "the floor returns a full page"
     page_read = pages[-1]
-    return Figure(
-        size=size,
-        case=case,
-        list_ms=timed["first"],
-        floor_ms=timed["second"],
-        list_capacity=page_read.capacity_units,
-        floor_capacity=floor_capacity,
-        requests=page_read.requests,
-        shards=len(listing.shards_of(listing.parse_query(raw_query), shards)),
-        beyond_page=page_read.items_read - len(page_read.summaries),
-        returned=len(page_read.summaries),
-        latency_ratio=timed["first"] / timed["second"],
-        capacity_ratio=page_read.capacity_units / floor_capacity if floor_capacity else None,
-    )
+    return {
+        "size": size,
+        "case": case,
+        "list_ms": timed["first"],
+        "floor_ms": timed["second"],
+        "latency_ratio": timed["first"] / timed["second"],
+        "list_capacity": page_read.capacity_units,
+        "floor_capacity": floor_capacity,
+        "capacity_ratio": page_read.capacity_units / floor_capacity if floor_capacity else None,
+        "requests": page_read.requests,
+        "shards": len(listing.shards_of(listing.parse_query(raw_query), shards)),
+        "beyond_page": page_read.items_read - len(page_read.summaries),
+        "returned": len(page_read.summaries),
+    }
 
 
 CASES: Final = (
@@ -183,7 +167,7 @@ def measure(quick: bool) -> dict[str, Any]:
 
 def run(sizes: Sequence[int], repeats: int, server: str) -> dict[str, Any]:
     """Each case on each table size, on one local DynamoDB server."""
-    figures: list[Figure] = []
+    figures = []
     with local_dynamodb(server) as (endpoint, dynamodb_name):
         os.environ.update({"DYNAMODB_ENDPOINT_URL": endpoint, "TABLE_NAME": TABLE})
         os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
@@ -201,7 +185,7 @@ def run(sizes: Sequence[int], repeats: int, server: str) -> dict[str, Any]:
             written = size
             for case, raw_query, page in CASES:
                 figures.append(measure_case(client, size, case, raw_query, page, repeats, shards))
-    return {"server": dynamodb_name, "figures": [asdict(figure) for figure in figures]}
+    return {"server": dynamodb_name, "figures": figures}
 
 
 def sizes_on(server: str, sizes: Sequence[int]) -> list[int]:

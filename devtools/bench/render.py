@@ -32,16 +32,14 @@ def render(results: dict[str, Any]) -> str:
 def view(results: dict[str, Any]) -> dict[str, Any]:
     """The results, and what the page derives from them, by section (a section the results lack: None)."""
     cold, warm = results.get("cold"), results.get("warm")
-    found: dict[str, Any] = {"limit": LINEAR_GROWTH_LIMIT, "before": None}
+    found: dict[str, Any] = {"limit": LINEAR_GROWTH_LIMIT, "before": results.get("before")}
     found |= {name: results.get(name) for name in ("list", "events", "metrics", "first_run", "client")}
     found["cold"] = cold and {**cold, **cold_view(cold)}
     found["warm"] = warm and {**warm, **warm_view(warm["rows"])}
     found["list"] = found["list"] and [
         list_view(run, found["list"]["shards"]) for run in found["list"]["runs"]
     ]
-    found["summary"] = cold and warm and summarisable(cold) and summary_view(results)
-    if cold:
-        found["before"] = before_view(results["before"], cold)
+    found["summary"] = cold and warm and "before" in results and summarisable(cold) and summary_view(results)
     return found
 
 
@@ -225,15 +223,6 @@ def summary_view(results: dict[str, Any]) -> dict[str, Any]:
         "precompiled": {m: 1 - built[m]["handler_ms"] / bare[m]["handler_ms"] for m in ("PUT", "GET")},
         "memory": {row["function"]: row["max_rss_mb"] for row in cold["memory"]},
     }
-
-
-def before_view(before: dict[str, Any], cold: dict[str, Any]) -> dict[str, Any]:
-    """What was measured while making a change, which no run measures again, and its ratios."""
-    changes = {name: before[name] for name in ("get_without_pydantic", "put_with_pydantic_core")}
-    for figures in changes.values():
-        figures["ratio"] = figures["instructions"] / figures["floor_instructions"]
-        figures["after_ratio"] = figures["after_instructions"] / figures["floor_instructions"]
-    return {**before, **changes, "layer_now": cold["layer"]}
 
 
 def list_view(run: dict[str, Any], shards: int) -> dict[str, Any]:

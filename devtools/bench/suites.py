@@ -12,13 +12,11 @@ import importlib
 import json
 import os
 import platform
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-from devtools.precompile import find_python
-from devtools.template import ROOT, load_template
+from devtools.template import ROOT
 
 RESULTS = ROOT / "docs" / "performance.json"
 PAGE = ROOT / "docs" / "performance.md"
@@ -49,26 +47,11 @@ def run(name: str, quick: bool) -> dict[str, Any]:
 
 
 def machine() -> str:
-    """This machine and the Pythons measured, as the page names them."""
-    cpu = "unknown CPU"
+    """This machine and the development Python, as the page names them, and when."""
     with open("/proc/cpuinfo", encoding="utf-8") as info:
-        for line in info:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    runtime = load_template().runtime.removeprefix("python")
-    python = find_python(runtime)
-    built = "no built artifact"
-    if python is not None:
-        version = subprocess.run(
-            [python, "-c", "import platform; print(platform.python_version())"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        built = f"Python {version.stdout.strip()} (built artifact)"
+        names = [line.split(":", 1)[1].strip() for line in info if line.startswith("model name")]
     return (
-        f"{cpu}, {os.cpu_count()} cores, {platform.machine()}, {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()} (development), {built}; "
+        f"{names[0] if names else 'unknown CPU'}, {os.cpu_count()} cores, {platform.machine()}, "
+        f"{platform.system()} {platform.release()}; Python {platform.python_version()} (development); "
         f"measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )

@@ -124,6 +124,10 @@ def _capacity(method: str, record: dict[str, Any], reported: float | None) -> di
     return {"by_rule": rule, "reported": reported}
 
 
+def median_ms(call: Callable[[], Any], runs: int) -> float:
+    return statistics.median(timed(call, runs))
+
+
 def _put_parts(event: dict[str, Any], runs: int) -> dict[str, float]:
     """A PUT's three steps, each timed alone: the body into a validated record, the record into DynamoDB
     attributes and its version, the PutItem."""
@@ -132,22 +136,14 @@ def _put_parts(event: dict[str, Any], runs: int) -> dict[str, float]:
     body = event["body"]
     document = record.validate(jsonbody.loads_object(body))
     version = service.version_of(document)
+
+    def serialise() -> object:
+        return {k: store._to_attribute(v) for k, v in document.items()}, service.version_of(document)
+
     return {
-        "parse_and_validate": statistics.median(
-            timed(lambda: record.validate(jsonbody.loads_object(body)), runs)
-        ),
-        "serialise": statistics.median(
-            timed(
-                lambda: (
-                    {k: store._to_attribute(v) for k, v in document.items()},
-                    service.version_of(document),
-                ),
-                runs,
-            )
-        ),
-        "dynamodb_put": statistics.median(
-            timed(lambda: store.put_operation(document, version, store.VersionGuard()), runs)
-        ),
+        "parse_and_validate": median_ms(lambda: record.validate(jsonbody.loads_object(body)), runs),
+        "serialise": median_ms(serialise, runs),
+        "dynamodb_put": median_ms(lambda: store.put_operation(document, version, store.VersionGuard()), runs),
     }
 
 
@@ -159,9 +155,7 @@ def _get_parts(operation_id: str, runs: int) -> dict[str, float]:
     item = store.dynamodb_client().get_item(**request)["Item"]
     document = store.from_item(item).document
     return {
-        "dynamodb_get": statistics.median(timed(lambda: store.dynamodb_client().get_item(**request), runs)),
-        "from_attributes": statistics.median(timed(lambda: store.from_item(item), runs)),
-        "serialise": statistics.median(
-            timed(lambda: json.dumps(document, ensure_ascii=False, separators=(",", ":")), runs)
-        ),
+        "dynamodb_get": median_ms(lambda: store.dynamodb_client().get_item(**request), runs),
+        "from_attributes": median_ms(lambda: store.from_item(item), runs),
+        "serialise": median_ms(lambda: json.dumps(document, ensure_ascii=False, separators=(",", ":")), runs),
     }
