@@ -59,7 +59,7 @@ def test_a_figure_on_the_page_comes_from_the_data() -> None:
     results = committed()
     results["client"]["rows"][1]["ratio"] = 1.62
     results["metrics"]["count_us"] = 987.6
-    results["first_run"]["second"]["seconds"] = 12.3
+    results["first_run"]["second"].update(seconds=12.3, cpu_seconds=2.3)
     page = render.render(results)
     assert "**miss** by 0.12x (1.62x > 1.5x)" in page
     assert "warm: 987.6 µs" in page
@@ -82,8 +82,10 @@ def test_a_run_without_valgrind_shows_no_instruction_counts() -> None:
     results = committed()
     for row in results["cold"]["rows"] + results["events"]["cold"]:
         row["handler_instructions"] = row["floor_instructions"] = None
+    first = results["cold"]["rows"][0]
+    first.update(handler_ms=223.4, floor_ms=177.0, ratio=1.26, ratio_quartiles=[1.12, 1.38], modules=497)
     page = render.render(results)
-    assert "| development (.venv, source) | PUT | 223 | 177 | 1.26 (1.12-1.38) | - | 497 |" in page
+    assert f"| {first['environment']} | {first['method']} | 223 | 177 | 1.26 (1.12-1.38) | - | 497 |" in page
     assert "(no valgrind)" in page
     assert "in instructions" not in page.split("## Targets")[1].split("- Warm GET")[0]
 
@@ -127,13 +129,12 @@ def test_own_work_growing_with_the_square_fails_even_where_the_store_hides_it() 
 
 def test_a_time_that_did_not_grow_with_the_size_cannot_pass_for_linear() -> None:
     results = committed()
-    for row, p50 in zip(
-        [r for r in results["warm"]["rows"] if r["method"] == "GET"], [5.0, 4.0, 30.0], strict=True
-    ):
-        row["handler_p50"] = p50
+    get = [row for row in results["warm"]["rows"] if row["method"] == "GET"]
+    for row, kib, p50 in zip(get, SIZES, [5.0, 4.0, 30.0], strict=True):
+        row.update(item_bytes=kib * 1024, handler_p50=p50)
     page = render.render(results)
     assert "- GET time grows linearly with the item's size" in page
-    assert "**miss**; time did not grow from one size to the next (-0.130, 0.472 ms per KiB)" in page
+    assert "**miss**; time did not grow from one size to the next (-0.130, 0.473 ms per KiB)" in page
 
 
 def test_a_target_is_passed_or_missed_by_how_much() -> None:
@@ -162,12 +163,14 @@ def test_the_list_says_whether_a_pages_capacity_follows_the_table_or_its_request
 
 
 def test_the_list_section_gives_each_server_its_own_table_and_verdicts() -> None:
-    results = copy.deepcopy(committed())
-    dynalite, moto = results["list"]["runs"]
-    page = render.render({"list": results["list"]})
-    assert page.index(f"### On {dynalite['server']}") < page.index(f"### On {moto['server']}")
+    listed = committed()["list"]
+    dynalite, moto = listed["runs"][0], copy.deepcopy(listed["runs"][0])
+    dynalite["server"], moto["server"] = "dynalite 4.0.0", "moto's threaded server"
+    page = render.render({"list": {**listed, "runs": [dynalite, moto]}})
+    assert page.index("### On dynalite 4.0.0") < page.index("### On moto's threaded server")
     assert page.count("- **Capacity**") == 2
     assert "moto reports one read unit per Query whatever it reads" in page
+    assert "one status:" in page.split("### On moto")[0].split("- **Capacity**")[1], "dynalite's units"
 
 
 def bench(*arguments: str) -> subprocess.CompletedProcess[str]:
