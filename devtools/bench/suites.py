@@ -41,8 +41,15 @@ def save(results: dict[str, Any], path: Path = RESULTS) -> None:
 
 
 def run(name: str, quick: bool) -> dict[str, Any]:
-    """One suite's figures, and when and where they were measured."""
-    figures: dict[str, Any] = importlib.import_module(SUITES[name]).measure(quick)
+    """One suite's figures, and when and where they were measured. What it set in this process's
+    environment (its table, its endpoints) is undone after it: the next suite, and the processes it
+    starts, see none of it."""
+    kept = dict(os.environ)
+    try:
+        figures: dict[str, Any] = importlib.import_module(SUITES[name]).measure(quick)
+    finally:
+        os.environ.clear()
+        os.environ.update(kept)
     return {"measured": machine(), **({"quick": True} if quick else {}), **figures}
 
 

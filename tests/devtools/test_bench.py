@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from functools import cache
@@ -207,3 +208,19 @@ def test_an_unknown_suite_is_refused_by_name_and_nothing_is_written(tmp_path: Pa
 def test_the_committed_results_were_measured_in_full(name: str) -> None:
     """A quick run (a few rounds, for the tests) never lands in the committed figures."""
     assert "quick" not in committed()[name]
+
+
+def test_a_suite_leaves_the_environment_as_it_found_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make bench` runs every suite in one process: the endpoint of a server one suite stopped must not
+    reach the next (the first run's `make run` would use it)."""
+
+    def measure(quick: bool) -> dict[str, Any]:
+        os.environ["DYNAMODB_ENDPOINT_URL"] = "http://127.0.0.1:9"
+        return {"quick_asked": quick}
+
+    monkeypatch.delenv("DYNAMODB_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr("devtools.bench.warm.measure", measure)
+    found = suites.run("warm", quick=True)
+    assert found["quick_asked"] is True
+    assert found["quick"] is True
+    assert "DYNAMODB_ENDPOINT_URL" not in os.environ
