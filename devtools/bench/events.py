@@ -81,11 +81,9 @@ def cold_start(
 def throughput(count: int, batches: int) -> dict[str, Any]:
     """A batch of stream records through the consumer in this process, warm, against the same PutEvents
     calls made directly with the same client; and how many calls a batch takes."""
-    from operations_api import publisher, settings
+    from operations_api import publisher
     from tests.conftest import FakeLambdaContext, load_function
 
-    settings.get_settings.cache_clear()
-    publisher.events_client.cache_clear()
     consumer = load_function("publish_events")
     records = creations(count)
     sent: list[str] = []
@@ -128,10 +126,15 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
 
 @contextmanager
 def local_eventbridge() -> Iterator[dict[str, str]]:
-    """moto's server on loopback, with the bus; this process configured for it (service_environment)."""
+    """moto's server on loopback, with the bus; this process configured for it (service_environment), its
+    cached settings and client forgotten (an earlier suite of the same run may have made them)."""
+    from operations_api import publisher, settings
+
     with moto_server() as endpoint:
         import boto3
 
         os.environ.update({**CREDENTIALS, **service_environment(endpoint)})
+        settings.get_settings.cache_clear()
+        publisher.events_client.cache_clear()
         boto3.client("events", endpoint_url=endpoint, **CLIENT_CREDENTIALS).create_event_bus(Name=BUS)
         yield service_environment(endpoint)

@@ -4,6 +4,7 @@ tree, against a closed port), and the helpers that turn what they print into fig
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -183,3 +184,21 @@ def test_the_first_run_ends_at_the_banner_that_names_the_address() -> None:
     found = first_run.BANNER.search("Operations API on http://127.0.0.1:40123  (ready in 1.2 s)")
     assert found is not None
     assert found[1] == "http://127.0.0.1:40123"
+
+
+def test_the_events_suite_publishes_to_its_own_bus_whatever_an_earlier_suite_configured() -> None:
+    """`make bench` runs the suites in one process: settings cached by an earlier one (no bus) are not
+    the events suite's."""
+    from operations_api import settings
+
+    kept = dict(os.environ)
+    use_bus("")
+    settings.get_settings()
+    try:
+        with events.local_eventbridge():
+            entries = events.entries_of(local_events.creations(1))
+    finally:
+        os.environ.clear()
+        os.environ.update(kept)
+        use_bus("")
+    assert [entry["EventBusName"] for entry in entries] == [events.BUS]
