@@ -183,11 +183,6 @@ backfill: $(VENV)/.stamp
 bench: $(VENV)/.stamp build $(if $(NPM),$(DYNALITE))
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV_SYNC) --group bench
 	$(PY) -m devtools.bench
-	$(PY) -m devtools.bench_list
-	$(PY) -m devtools.bench_client
-	$(PY) -m devtools.bench_events
-	$(PY) -m devtools.bench_metrics
-	$(PY) -m devtools.bench_first_run
 
 screenshots: $(VENV)/.stamp $(if $(APT_GET),$(CHROMIUM_STAMP))
 	$(PY) -m devtools.console_screenshots

@@ -1,12 +1,8 @@
-"""`make bench`: cold start, warm latency, memory, size and cost, measured side by side against the floor.
+"""`make bench`: cold start, warm latency, the list, the change events, the metrics, the client and the
+first run, each measured against its floor (what the contract cannot do without), one suite a module.
 
-The floor is what the contract cannot do without: a bare boto3 process (or handler) making the same single
-DynamoDB call. Every figure is measured in one run, against the same local DynamoDB (dynalite where npm
-has installed it, else moto's server), and written to docs/performance.md with a chart. Not a test: it
-gates nothing; machines are shared and noisy, so it reports ratios of interleaved measurements.
-
-`python -m devtools.bench` measures (`measure`, with the fresh processes of `probes/`) and writes
-docs/performance.json; the report (`report`, `notes`, `summary`) is rendered from that file alone, so
-`python -m devtools.bench --report-only` re-renders it. The figures measured before an optimisation, which
-no run measures again, are data too: performance.json's "before".
+`python -m devtools.bench` runs the suites (suites.py), keeps their figures in docs/performance.json,
+and renders docs/performance.md from that file alone (render.py, with the words of performance.md.j2).
+Not a test: it gates nothing; machines are shared and noisy, so it reports ratios of interleaved
+measurements. The figures measured once, before an optimisation, are data too: performance.json's "before".
 """

@@ -1,34 +1,72 @@
-"""Cold starts: fresh processes serving a first request, against the floor's, and what they are made of."""
+"""Suite "cold": fresh processes serving a first request, against the floor's one DynamoDB call; what they
+are made of (devtools/bench/anatomy.py), their memory, and the built layer's size.
+
+The floor is what the contract cannot do without: a bare boto3 process making the same single DynamoDB
+call, against the same local DynamoDB (dynalite where npm has installed it, else moto's server).
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import statistics
-import subprocess
+import platform
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from devtools.bench.fresh import (
+    RUNTIME,
     Environment,
-    fresh_environment,
-    instructions,
+    against_floor,
+    dynamodb_service,
+    environments,
+    event_for,
+    floor_request,
+    local_dynamodb,
     probe,
+    record_with,
     run_fresh,
 )
-from devtools.bench.plan import PAIRS, event_for, floor_request, record_with
 from devtools.template import ROOT, load_template
 
 FUNCTIONS = {"PUT": "PutOperationFunction", "GET": "GetOperationFunction"}
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    from devtools.bench import anatomy  # it builds on this module's processes
+
+    pairs = 1 if quick else 15
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch,
+        local_dynamodb() as (endpoint, backend),
+    ):
+        work, envs = Path(scratch), environments(quick)
+        artifact = envs[1] if len(envs) > 1 else envs[0]
+        count = not quick
+        # PUT first: it stores what the GET reads
+        rows = [
+            cold_start(env, method, endpoint, work, pairs, count) for env in envs for method in ("PUT", "GET")
+        ]
+        return {
+            "pairs": pairs,
+            "runtime": RUNTIME,
+            "backend": backend,
+            "layer_arch": load_template().parameter_default("Architecture"),
+            "development_python": platform.python_version(),
+            "rows": rows,
+            "memory": memory(artifact, endpoint, work),
+            "layer": layer_size(ROOT / ".aws-sam" / "build" / "OperationsLayer" / "python", work),
+            **anatomy.measure(envs[0], artifact, endpoint, work, pairs, count),
+        }
 
 
 def first_request_args(environment: Environment, method: str, files: Path, *options: str) -> list[str]:
     """A fresh process's arguments: import the route's handler, serve its first request (one cluster)."""
     event_file = files / f"{method}-event.json"
     event_file.write_text(json.dumps(event_for(method, record_with(1))))
-    function_dir = environment.function_root / FUNCTIONS[method]
-    return probe("first_request", str(function_dir), str(event_file), "0", *options)
+    return probe(
+        "first_request", str(environment.function_root / FUNCTIONS[method]), str(event_file), "0", *options
+    )
 
 
 def floor_file(method: str, files: Path) -> Path:
@@ -38,116 +76,39 @@ def floor_file(method: str, files: Path) -> Path:
     return path
 
 
-def cold_start(environment: Environment, method: str, endpoint: str, files: Path) -> dict[str, Any]:
-    """Interleaved pairs of fresh processes: the handler's first request, then the floor's one call."""
+def cold_start(
+    environment: Environment, method: str, endpoint: str, files: Path, pairs: int, count: bool
+) -> dict[str, Any]:
+    """A route's first request in fresh processes against the floor's (PUT first: it stores what the GET
+    reads)."""
     handler_args = first_request_args(environment, method, files)
     floor_args = probe("floor", str(floor_file(method, files)))
-    ratios: list[float] = []
-    handlers: list[float] = []
-    floors: list[float] = []
-    facts: dict[str, Any] = {}
-    for _ in range(PAIRS):
-        handler_ms, facts = run_fresh(environment.python, handler_args, environment.layer_paths, endpoint)
-        floor_ms, _ = run_fresh(environment.python, floor_args, environment.floor_paths, endpoint)
-        assert facts["status"] == 200, facts
-        ratios.append(handler_ms / floor_ms)
-        handlers.append(handler_ms)
-        floors.append(floor_ms)
-    counted = {}  # counted once: the count does not vary from run to run
-    handler_count = instructions(environment.python, handler_args, environment.layer_paths, endpoint)
-    floor_count = instructions(environment.python, floor_args, environment.floor_paths, endpoint)
-    if handler_count is not None and floor_count is not None:
-        counted = {"handler_instructions": handler_count, "floor_instructions": floor_count}
-    return {
-        "environment": environment.name,
-        "method": method,
-        "handler_ms": statistics.median(handlers),
-        "floor_ms": statistics.median(floors),
-        "ratio": statistics.median(ratios),
-        "ratio_quartiles": statistics.quantiles(ratios, n=4)[::2],
-        "modules": facts["modules"],
-        **counted,
-    }
+    service, floor_path = dynamodb_service(endpoint), environment.floor_paths
+    measured = against_floor(environment, handler_args, floor_args, floor_path, service, pairs, count)
+    return {"environment": environment.name, "method": method, **measured}
 
 
-def development_bytecode(environment: Environment, endpoint: str, files: Path) -> int | None:
-    """What compiling this project's source costs a development cold start: the PUT's instructions with a
-    precompiled copy of its modules (the tree itself stays clean), to set against the development row's."""
-    copy = files / "development-precompiled"
-    shutil.copytree(ROOT / "layers" / "operations" / "operations_api", copy / "layer" / "operations_api")
-    for function in load_template().functions.values():
-        shutil.copytree(function.code_dir, copy / "functions" / function.logical_id)
-    subprocess.run(
-        [environment.python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(copy)],
-        check=True,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""},
-    )
-    precompiled = Environment(
-        environment.name,
-        environment.python,
-        [copy / "layer", *environment.layer_paths[1:]],
-        copy / "functions",
-    )
-    return instructions(
-        precompiled.python, first_request_args(precompiled, "PUT", files), precompiled.layer_paths, endpoint
-    )
-
-
-def collector_pause(environment: Environment, endpoint: str, files: Path) -> list[dict[str, Any]]:
-    """The garbage collector's pause at cold start (operations_api/coldstart.py), measured: the handler
-    as shipped against the same handler whose gc.disable() does nothing, interleaved, and in instructions."""
+def memory(environment: Environment, endpoint: str, files: Path) -> list[dict[str, Any]]:
+    """Peak RSS of a fresh process that serves a first request and 20 more, per function."""
     rows = []
-    for method in ("PUT", "GET"):
-        paused = first_request_args(environment, method, files)
-        collecting = first_request_args(environment, method, files, "collector-on")
-        ratios = []
-        for _ in range(PAIRS):
-            paused_ms, _ = run_fresh(environment.python, paused, environment.layer_paths, endpoint)
-            collecting_ms, _ = run_fresh(environment.python, collecting, environment.layer_paths, endpoint)
-            ratios.append(paused_ms / collecting_ms)
+    for method, function in FUNCTIONS.items():
+        event_file = files / f"{method}-memory-event.json"
+        event_file.write_text(json.dumps(event_for(method, record_with(50))))
+        args = probe("first_request", str(environment.function_root / function), str(event_file), "20")
+        _, facts = run_fresh(environment.python, args, environment.layer_paths, dynamodb_service(endpoint))
         rows.append(
-            {
-                "method": method,
-                "ratio": statistics.median(ratios),
-                "ratio_quartiles": statistics.quantiles(ratios, n=4)[::2],
-                "paused_instructions": instructions(
-                    environment.python, paused, environment.layer_paths, endpoint
-                ),
-                "collecting_instructions": instructions(
-                    environment.python, collecting, environment.layer_paths, endpoint
-                ),
-            }
+            {"function": function, "max_rss_mb": facts["max_rss_kb"] / 1024, "modules": facts["modules"]}
         )
     return rows
 
 
-def powertools_modules(environment: Environment, endpoint: str, files: Path) -> dict[str, Any]:
-    """The Powertools modules each handler's cold start loads, against those that importing the event
-    handler package brings by itself (its `__init__`s import every resolver, Logger, Metrics and Tracer):
-    what is left is what the handler asked for."""
-    package = set(
-        json.loads(
-            subprocess.run(
-                [environment.python, "-s", *probe("powertools_package")],
-                env=fresh_environment(environment.layer_paths, endpoint),
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-        )
-    )
-    found: dict[str, Any] = {"package": len(package)}
-    for method in ("PUT", "GET"):
-        _, facts = run_fresh(
-            environment.python,
-            first_request_args(environment, method, files),
-            environment.layer_paths,
-            endpoint,
-        )
-        loaded = set(facts["powertools"])
-        found[method] = {
-            "loaded": len(loaded),
-            "with_the_package": len(loaded & package),
-            "beyond_the_package": sorted(loaded - package),
-        }
-    return found
+def layer_size(layer: Path, work: Path) -> dict[str, float]:
+    """The built layer's size, unzipped and zipped (`make build`'s; zero where it has not run)."""
+    archive = work / "layer.zip"
+    unzipped = 0
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in sorted(layer.rglob("*")):
+            if path.is_file():
+                unzipped += path.stat().st_size
+                bundle.write(path, path.relative_to(layer.parent))
+    return {"unzipped_mb": unzipped / 1e6, "zipped_mb": archive.stat().st_size / 1e6}

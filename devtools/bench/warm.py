@@ -1,4 +1,5 @@
-"""Warm requests: per-request latency through the handlers in this process, against a floor handler."""
+"""Suite "warm": per-request latency through the handlers in this process, against a floor handler; where
+a request's time goes; the capacity DynamoDB reports for it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from contextlib import redirect_stdout
 from functools import partial
 from typing import Any
 
-from devtools.bench.plan import CLUSTER_COUNTS, TABLE, WARM_ITERATIONS, event_for, record_with
+from devtools.bench.fresh import TABLE, event_for, local_dynamodb, record_with
 from devtools.item_size import stored_item_size
 
 
@@ -30,14 +31,22 @@ def timed(call: Callable[[], Any], iterations: int) -> list[float]:
     return samples
 
 
-def warm(endpoint: str) -> list[dict[str, Any]]:
+CLUSTER_COUNTS = (1, 50, 400)
+
+
+def measure(quick: bool) -> dict[str, Any]:
     """Per-request latency through the handlers in this process (their logs formatted as on Lambda, then
     thrown away), against a floor handler that makes the same DynamoDB call without validation."""
-    with open(os.devnull, "w", encoding="utf-8") as devnull, redirect_stdout(devnull):
-        return _warm(endpoint)
+    iterations, parts = (5, 3) if quick else (300, 100)
+    with (
+        local_dynamodb() as (endpoint, backend),
+        open(os.devnull, "w", encoding="utf-8") as devnull,
+        redirect_stdout(devnull),
+    ):
+        return {"backend": backend, "iterations": iterations, "rows": _warm(endpoint, iterations, parts)}
 
 
-def _warm(endpoint: str) -> list[dict[str, Any]]:
+def _warm(endpoint: str, iterations: int, parts: int) -> list[dict[str, Any]]:
     """Per-request latency through the handlers in this process, against a floor handler that makes the
     same DynamoDB call without validation; and where a PUT's time goes."""
     import boto3
@@ -72,12 +81,12 @@ def _warm(endpoint: str) -> list[dict[str, Any]]:
             event = event_for(method, record)
             handler = handlers[method].lambda_handler
             sent.update(count=0, capacity=None)
-            handler_samples = timed(partial(handler, event, FakeLambdaContext()), WARM_ITERATIONS)
-            requests_per_call = sent["count"] / WARM_ITERATIONS
+            handler_samples = timed(partial(handler, event, FakeLambdaContext()), iterations)
+            requests_per_call = sent["count"] / iterations
             reported_capacity = sent["capacity"]
             # the floor sends exactly the request the service sent (same condition, same options)
             request = {"operation": "put_item" if method == "PUT" else "get_item", "arguments": sent["last"]}
-            floor_samples = timed(partial(_floor_call, floor_client, request), WARM_ITERATIONS)
+            floor_samples = timed(partial(_floor_call, floor_client, request), iterations)
             rows.append(
                 {
                     "method": method,
@@ -89,7 +98,9 @@ def _warm(endpoint: str) -> list[dict[str, Any]]:
                     "floor_p99": percentile(floor_samples, 0.99),
                     "requests_per_call": requests_per_call,
                     "capacity_units": _capacity(method, record, reported_capacity),
-                    "parts": _put_parts(event) if method == "PUT" else _get_parts(record["operation_id"]),
+                    "parts": _put_parts(event, parts)
+                    if method == "PUT"
+                    else _get_parts(record["operation_id"], parts),
                 }
             )
     return rows
@@ -113,7 +124,11 @@ def _capacity(method: str, record: dict[str, Any], reported: float | None) -> di
     return {"by_rule": rule, "reported": reported}
 
 
-def _put_parts(event: dict[str, Any]) -> dict[str, float]:
+def median_ms(call: Callable[[], Any], runs: int) -> float:
+    return statistics.median(timed(call, runs))
+
+
+def _put_parts(event: dict[str, Any], runs: int) -> dict[str, float]:
     """A PUT's three steps, each timed alone: the body into a validated record, the record into DynamoDB
     attributes and its version, the PutItem."""
     from operations_api import jsonbody, record, service, store
@@ -121,26 +136,18 @@ def _put_parts(event: dict[str, Any]) -> dict[str, float]:
     body = event["body"]
     document = record.validate(jsonbody.loads_object(body))
     version = service.version_of(document)
+
+    def serialise() -> object:
+        return {k: store._to_attribute(v) for k, v in document.items()}, service.version_of(document)
+
     return {
-        "parse_and_validate": statistics.median(
-            timed(lambda: record.validate(jsonbody.loads_object(body)), 100)
-        ),
-        "serialise": statistics.median(
-            timed(
-                lambda: (
-                    {k: store._to_attribute(v) for k, v in document.items()},
-                    service.version_of(document),
-                ),
-                100,
-            )
-        ),
-        "dynamodb_put": statistics.median(
-            timed(lambda: store.put_operation(document, version, store.VersionGuard()), 100)
-        ),
+        "parse_and_validate": median_ms(lambda: record.validate(jsonbody.loads_object(body)), runs),
+        "serialise": median_ms(serialise, runs),
+        "dynamodb_put": median_ms(lambda: store.put_operation(document, version, store.VersionGuard()), runs),
     }
 
 
-def _get_parts(operation_id: str) -> dict[str, float]:
+def _get_parts(operation_id: str, runs: int) -> dict[str, float]:
     """A GET's three steps, each timed alone: the GetItem, the attributes into a record, the JSON body."""
     from operations_api import store
 
@@ -148,9 +155,7 @@ def _get_parts(operation_id: str) -> dict[str, float]:
     item = store.dynamodb_client().get_item(**request)["Item"]
     document = store.from_item(item).document
     return {
-        "dynamodb_get": statistics.median(timed(lambda: store.dynamodb_client().get_item(**request), 100)),
-        "from_attributes": statistics.median(timed(lambda: store.from_item(item), 100)),
-        "serialise": statistics.median(
-            timed(lambda: json.dumps(document, ensure_ascii=False, separators=(",", ":")), 100)
-        ),
+        "dynamodb_get": median_ms(lambda: store.dynamodb_client().get_item(**request), runs),
+        "from_attributes": median_ms(lambda: store.from_item(item), runs),
+        "serialise": median_ms(lambda: json.dumps(document, ensure_ascii=False, separators=(",", ":")), runs),
     }

@@ -1,4 +1,5 @@
-"""A function's cold start: import its handler, serve its first request, then REPEATS more.
+"""A function's cold start: import its handler, serve its first request, then REPEATS more (an API
+function's request, or the stream consumer's batch).
 
 Usage: first_request.py FUNCTION_DIR EVENT_FILE REPEATS [collector-on] [count-compiled]
 - collector-on: the garbage collector's pause made to do nothing (the optimisation's before);
@@ -53,7 +54,8 @@ def main() -> None:
     for _ in range(int(repeats)):
         app.lambda_handler(request, Context())
     facts = {
-        "status": result["statusCode"],
+        "status": result.get("statusCode"),
+        "failures": len(result.get("batchItemFailures", ())),
         "first_ms": first * 1000,
         "modules": len(sys.modules),
         "collections_while_importing": collections_while_importing,

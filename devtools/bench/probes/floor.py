@@ -1,4 +1,5 @@
-"""The floor's cold start: what the contract cannot do without, a fresh process making one DynamoDB call.
+"""The floor's cold start: what the contract cannot do without, a fresh process making one AWS call
+(DynamoDB's for the API functions, EventBridge's PutEvents for the stream consumer).
 
 Usage: floor.py REQUEST_FILE [boto3 | count-compiled | botocore MODULE...]
 - boto3 (the default): import boto3, make a client, send the request;
@@ -14,10 +15,10 @@ import sys
 import time
 
 
-def boto3_client() -> object:
+def boto3_client(service: str) -> object:
     import boto3
 
-    return boto3.client("dynamodb")
+    return boto3.client(service)
 
 
 def botocore_client(modules: list[str]) -> object:
@@ -38,13 +39,14 @@ def main() -> None:
     request_file = sys.argv[1]
     way, modules = (sys.argv[2], sys.argv[3:]) if len(sys.argv) > 2 else ("boto3", [])
     made = __import__("counting").install() if way == "count-compiled" else None
-    client = botocore_client(modules) if way == "botocore" else boto3_client()
     with open(request_file, encoding="utf-8") as file:
         request = json.load(file)
+    client = botocore_client(modules) if way == "botocore" else boto3_client(request["service"])
     answer = getattr(client, request["operation"])(**request["arguments"])
     first = time.perf_counter() - started
     facts = {
         "status": answer["ResponseMetadata"]["HTTPStatusCode"],
+        "failures": answer.get("FailedEntryCount", 0),
         "first_ms": first * 1000,
         "modules": len(sys.modules),
     }

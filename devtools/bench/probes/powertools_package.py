@@ -5,4 +5,6 @@ import sys
 
 import aws_lambda_powertools.event_handler  # noqa: F401
 
-print(json.dumps(sorted(name for name in sys.modules if name.startswith("aws_lambda_powertools"))))
+print(
+    json.dumps({"modules": sorted(name for name in sys.modules if name.startswith("aws_lambda_powertools"))})
+)

@@ -1,9 +1,9 @@
-"""`make bench` suite "first-run": what a newcomer waits for, on a clean clone of this repository.
+"""Suite "first_run": what a newcomer waits for, on a clean clone of this repository.
 
 `make run` twice on a fresh clone: the first time it installs its environment (uv from PyPI, then the
 `run` group into .venv-run) and serves; the second time it only serves. Each is timed from the command to
 the banner that says the API is listening, with uv's download cache as this machine has it and, for the
-first install, with an empty one too. Written into docs/performance.md's "first-run" section.
+first install, with an empty one too (not in a quick run).
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
-from devtools.bench_sections import replace_section
 from devtools.template import ROOT
 
 # what this process's own environment would give the clone's make and Python that a newcomer's has not
@@ -113,45 +112,10 @@ def first_run(cache: Path | None) -> tuple[Start, Start]:
     return first, second
 
 
-def markdown(warm: tuple[Start, Start], cold: Start | None) -> str:
-    first, second = warm
-    rows = [("first: installs uv and the `run` group, then serves", first, 15.0)]
-    if cold is not None:
-        rows.append(("the same with empty pip and uv caches (every wheel downloaded)", cold, 15.0))
-    rows.append(("second: serves only", second, 10.0))
-    lines = [
-        "## First run",
-        "",
-        "`make run` on a fresh `git clone` of this repository, from the command to the banner that says the",
-        "API listens (devtools/bench_first_run.py). Wall time on this shared machine depends on what else",
-        "runs; the CPU time of make and every process it starts does not, and approximates the wall time of",
-        "an otherwise idle machine (the processes run one after another; downloads are from caches but one).",
-        "",
-        "| `make run` on a clean clone | wall (s) | CPU (s) | target | installed (MB) |",
-        "|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {name} | {start.seconds:.1f} | {start.cpu_seconds:.1f} | ≤ {target:g} s: wall "
-        f"{_met(start.seconds, target)}, CPU {_met(start.cpu_seconds, target)} | {start.installed_mb:.0f} |"
-        for name, start, target in rows
-    ]
-    return "\n".join(lines)
-
-
-def _met(seconds: float, target: float) -> str:
-    return "met" if seconds <= target else "**missed**"
-
-
-def main() -> int:
-    warm = first_run(cache=None)
-    with tempfile.TemporaryDirectory(prefix="bench-first-run-cache-") as cache:
-        cold, _ = first_run(cache=Path(cache))
-    text = markdown(warm, cold)
-    replace_section("first-run", text)
-    print(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
-    raise SystemExit(main())
+def measure(quick: bool) -> dict[str, Any]:
+    first, second = first_run(cache=None)
+    found: dict[str, Any] = {"first": asdict(first), "second": asdict(second), "empty_caches": None}
+    if not quick:
+        with tempfile.TemporaryDirectory(prefix="bench-first-run-cache-") as cache:
+            found["empty_caches"] = asdict(first_run(cache=Path(cache))[0])
+    return found

@@ -1,0 +1,194 @@
+"""Suite "list": a page of 25 against the floor of one DynamoDB Query returning 25 items.
+
+Measured in one run against the same local DynamoDB, on each server asked for: dynalite (where installed;
+it answers one request at a time) and moto's threaded server (it answers several at once); on a
+table of 1,000 operations and then of 100,000 (written straight to the table with BatchWriteItem, each
+item exactly as the PUT writes it). For a first page and a deep page (the tenth), with and without a
+status filter: the median latency of the list (in process, from the query string to the page, token
+included) against the median of the floor (one Query on one shard of the index, Limit 25) measured
+interleaved; the read capacity each consumed as that DynamoDB reports it; the DynamoDB requests a page
+made; and the items it read beyond the page. A quick run: 300 operations, on moto, 2 repeats.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Final
+
+import botocore.session
+
+from devtools.bench.fresh import TABLE, interleaved, local_dynamodb
+from operations_api import list_index, listing, settings, store
+from operations_api.service import version_of
+
+PAGE_SIZE: Final = 25
+DEEP_PAGE: Final = 10
+STATUS_MIX: Final = (
+    ("completed", 50),
+    ("failed", 15),
+    ("canceled", 5),
+    ("executing", 20),
+    ("unexecuted", 10),
+)
+SECONDS_SPREAD: Final = 30 * 86_400
+BATCH: Final = 25
+
+
+def operation(index: int, chance: random.Random) -> dict[str, Any]:
+    """A realistic record: a status from the mix, three clusters, a last update within thirty days."""
+    status = chance.choices([s for s, _ in STATUS_MIX], [w for _, w in STATUS_MIX])[0]
+    second = chance.randrange(SECONDS_SPREAD)
+    updated = time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second))
+    record: dict[str, Any] = {
+        "operation_id": f"{index:08d}-{chance.getrandbits(64):016x}",
+        "occurred_time": time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second // 2)),
+        "last_update_time": updated,
+        "status": status,
+        "request": {
+            "uri": "/v1/networks",
+            "method": "POST",
+            "body": '{"name": "net-a", "cidr": "10.0.0.0/16"}',
+        },
+        "target_clusters": [
+            {
+                "cluster_id": f"cluster-{n}",
+                "request": {"uri": "/v1/networks", "method": "POST", "body": '{"name": "net-a"}'},
+                "response": {"status_code": 201, "body": '{"id": "n-1"}'},
+            }
+            for n in range(3)
+        ],
+    }
+    if status in ("completed", "failed"):
+        record["response"] = {"status_code": 201 if status == "completed" else 500, "body": '{"id": "n-1"}'}
+    if status == "executing":
+        record["sub_status"] = "creating the network on each cluster"
+    return record
+
+
+def item_of(record: dict[str, Any], shards: int) -> dict[str, Any]:
+    """The item the PUT writes for this record (its attributes, the index's, and its version)."""
+    attributes = {**record, **list_index.attributes(record, shards, retention_days=0)}
+    item = {key: store.attribute_value(value) for key, value in attributes.items()}
+    item[store.VERSION_ATTRIBUTE] = {"S": version_of(record)}
+    return item
+
+
+def fill(client: Any, first: int, count: int, shards: int) -> None:
+    """Write operations first..first+count straight to the table, 25 to a BatchWriteItem, 4 at once."""
+    chance = random.Random(first)  # noqa: S311 (test data, not secrets)
+    items = [item_of(operation(index, chance), shards) for index in range(first, first + count)]
+    batches = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
+
+    def write(batch: list[dict[str, Any]]) -> None:
+        requests = {TABLE: [{"PutRequest": {"Item": item}} for item in batch]}
+        while requests:
+            requests = client.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, batches))
+
+
+def floor_query(client: Any, shard: str) -> tuple[float, float, int]:
+    """One Query on one shard of the index returning 25 items: (ms, capacity, items)."""
+    started = time.perf_counter()
+    response = client.query(
+        TableName=TABLE,
+        IndexName=list_index.INDEX_NAME,
+        KeyConditionExpression="#shard = :shard",
+        ExpressionAttributeNames={"#shard": list_index.SHARD_ATTRIBUTE},
+        ExpressionAttributeValues={":shard": {"S": shard}},
+        ScanIndexForward=False,
+        Limit=PAGE_SIZE,
+        ReturnConsumedCapacity="TOTAL",
+    )
+    elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
+
+
+def token_for_page(raw_query: str, page: int) -> str | None:
+    token = None
+    for _ in range(page - 1):
+        query = raw_query + (f"&page_token={token}" if token else "")
+        token = listing.list_operations(query).answer.get("next_page_token")
+    return token
+
+
+def measure_case(
+    client: Any, size: int, case: str, raw_query: str, page: int, repeats: int, shards: int
+) -> dict[str, Any]:
+    """One case: the list's page against the floor's Query, interleaved, and what the page read."""
+    token = token_for_page(raw_query, page)
+    query = raw_query + (f"&page_token={token}" if token else "")
+    listing.list_operations(query)  # warm: threads, connections
+    pages = []
+
+    def one_page() -> float:
+        started = time.perf_counter()
+        pages.append(listing.list_operations(query).page)
+        return (time.perf_counter() - started) * 1000
+
+    timed = interleaved(repeats, one_page, lambda: floor_query(client, "completed#0")[0])
+    _, floor_capacity, floor_items = floor_query(client, "completed#0")
+    assert floor_items == PAGE_SIZE, "the floor returns a full page"
+    page_read = pages[-1]
+    return {
+        "size": size,
+        "case": case,
+        "list_ms": timed["first"],
+        "floor_ms": timed["second"],
+        "latency_ratio": timed["first"] / timed["second"],
+        "list_capacity": page_read.capacity_units,
+        "floor_capacity": floor_capacity,
+        "capacity_ratio": page_read.capacity_units / floor_capacity if floor_capacity else None,
+        "requests": page_read.requests,
+        "shards": len(listing.shards_of(listing.parse_query(raw_query), shards)),
+        "beyond_page": page_read.items_read - len(page_read.summaries),
+        "returned": len(page_read.summaries),
+    }
+
+
+CASES: Final = (
+    ("every status, page 1", "page_size=25", 1),
+    (f"every status, page {DEEP_PAGE}", "page_size=25", DEEP_PAGE),
+    ("status=executing, page 1", "status=executing&page_size=25", 1),
+    (f"status=executing, page {DEEP_PAGE}", "status=executing&page_size=25", DEEP_PAGE),
+)
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    sizes, repeats, servers = ((300,), 2, ("moto",)) if quick else ((1000, 100_000), 30, ("dynalite", "moto"))
+    runs = [run(sizes_on(server, sizes), repeats, server) for server in servers]
+    return {"shards": settings.get_settings().list_shards, "repeats": repeats, "runs": runs}
+
+
+def run(sizes: Sequence[int], repeats: int, server: str) -> dict[str, Any]:
+    """Each case on each table size, on one local DynamoDB server."""
+    figures = []
+    with local_dynamodb(server) as (endpoint, dynamodb_name):
+        os.environ.update({"DYNAMODB_ENDPOINT_URL": endpoint, "TABLE_NAME": TABLE})
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        settings.get_settings.cache_clear()
+        store.dynamodb_client.cache_clear()
+        shards = settings.get_settings().list_shards
+        client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
+        written = 0
+        for size in sorted(sizes):
+            started = time.perf_counter()
+            fill(client, written, size - written, shards)
+            print(f"bench list: {size:,} operations written in {time.perf_counter() - started:.0f} s")
+            written = size
+            for case, raw_query, page in CASES:
+                figures.append(measure_case(client, size, case, raw_query, page, repeats, shards))
+    return {"server": dynamodb_name, "figures": figures}
+
+
+def sizes_on(server: str, sizes: Sequence[int]) -> list[int]:
+    """moto answers a Query on an index by reading every item of the table (its cost grows with the table,
+    DynamoDB's does not), so it measures the smallest table only."""
+    return [min(sizes)] if server == "moto" else list(sizes)

@@ -1,0 +1,121 @@
+"""Suite "metrics": what the business metrics (and the SnapStart hooks' registration) cost.
+
+Cold start with the API functions' probe (`devtools.bench.cold.cold_start`: interleaved pairs of fresh
+processes, the handler's first request against the floor's one DynamoDB call), run twice on the same code:
+as it is, and with `operations_api.metrics` and `operations_api.snapstart` replaced by stand-ins that do
+nothing (probes/stand_in_*.py). The first request of a PUT is an accepted write, so it prints one EMF
+line. Then, in this process, what one `metrics.count` costs a warm request.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+from devtools.bench.cold import cold_start
+from devtools.bench.fresh import PROBES, TABLE, Environment, environments, local_dynamodb
+from devtools.bench.warm import percentile, timed
+
+STAND_INS = ("metrics", "snapstart")
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    pairs, counts, restores = (1, 50, 3) if quick else (15, 5_000, 30)
+    with tempfile.TemporaryDirectory(prefix="bench-metrics-") as scratch, local_dynamodb() as (endpoint, _):
+        work = Path(scratch)
+        measured = [env for env in environments(quick) if "no bytecode" not in env.name]
+        cold = [
+            cold_start(env, method, endpoint, work, pairs, not quick)
+            for environment in measured
+            for env in (environment, without_metrics(environment, work))
+            for method in ("PUT", "GET")
+        ]
+    return {
+        "counts": counts,
+        "restores": restores,
+        "rows": rows_of(cold),
+        "count_us": count_cost_microseconds(counts),
+        "restore_ms": restore_cost_milliseconds(restores),
+    }
+
+
+def without_metrics(environment: Environment, work: Path) -> Environment:
+    """The same environment, its layer copied with the stand-ins in place (compiled like the rest of the
+    built layer where it ships bytecode)."""
+    layer, *rest = environment.layer_paths
+    copy = work / f"without-metrics-{len(list(work.iterdir()))}"
+    shutil.copytree(layer, copy, symlinks=True)
+    package = copy / "operations_api"
+    for name in STAND_INS:
+        for compiled in (package / "__pycache__").glob(f"{name}.*.pyc"):
+            compiled.unlink()
+        shutil.copyfile(PROBES / f"stand_in_{name}.py", package / f"{name}.py")
+        if (package / "__pycache__").exists():
+            command = [environment.python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash"]
+            subprocess.run([*command, str(package / f"{name}.py")], check=True)
+    name = f"{environment.name}, metrics stood in"
+    return Environment(name, environment.python, [copy, *rest], environment.function_root)
+
+
+def count_cost_microseconds(counts: int) -> float:
+    """One `metrics.count` with a breakdown (an accepted write's), EMF line printed to a buffer, median."""
+    from operations_api import metrics
+
+    with redirect_stdout(io.StringIO()):
+        samples = timed(lambda: metrics.count(metrics.ACCEPTED_WRITES, breakdown="succeeded"), counts)
+    return percentile(samples, 0.5) * 1000
+
+
+def restore_cost_milliseconds(restores: int) -> dict[str, float]:
+    """What `snapstart.after_restore` costs (a client from the snapshot's session), against a client made
+    from a new session (what clearing the client's cache alone would cost), medians in this process."""
+    import botocore.session
+
+    from operations_api import snapstart
+    from operations_api.settings import get_settings
+
+    os.environ.setdefault("TABLE_NAME", TABLE)
+    snapstart.before_snapshot()
+    region = get_settings().region
+
+    def from_new_session() -> None:
+        botocore.session.get_session().create_client("dynamodb", region_name=region)
+
+    return {
+        "after_restore": percentile(timed(snapstart.after_restore, restores), 0.5),
+        "new_session": percentile(timed(from_new_session, restores), 0.5),
+    }
+
+
+def rows_of(cold: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pairs each cold start with metrics to the one without: same environment and method."""
+    without = {
+        (row["environment"].removesuffix(", metrics stood in"), row["method"]): row
+        for row in cold
+        if row["environment"].endswith(", metrics stood in")
+    }
+    rows = []
+    for row in cold:
+        before = without.get((row["environment"], row["method"]))
+        if before is None:
+            continue
+        found = {
+            "environment": row["environment"],
+            "method": row["method"],
+            "ratio": row["ratio"],
+            "ratio_without": before["ratio"],
+            "modules": row["modules"] - before["modules"],
+            "instructions_added": None,
+            "ratio_instructions": None,
+        }
+        if row["handler_instructions"] and before["handler_instructions"]:
+            found["instructions_added"] = row["handler_instructions"] / before["handler_instructions"] - 1
+            found["ratio_instructions"] = row["handler_instructions"] / row["floor_instructions"]
+        rows.append(found)
+    return rows

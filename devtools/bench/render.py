@@ -1,0 +1,261 @@
+"""docs/performance.md from the results file: the figures a template needs, derived from the data, and
+the filters that format them. The words are the template's (performance.md.j2), the figures the data's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATE = Path(__file__).resolve().parent / "performance.md.j2"
+# What the handler itself does with a record, as "where the time goes" splits it (the rest is DynamoDB's)
+OWN_WORK = {"PUT": ("parse_and_validate", "serialise"), "GET": ("from_attributes", "serialise")}
+LINEAR_GROWTH_LIMIT = 2.0
+SOURCE_KINDS = ("forward references", "dataclasses", "namedtuples", "other")
+
+
+def render(results: dict[str, Any]) -> str:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE.parent),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # noqa: S701 (markdown, not HTML)
+    )
+    environment.filters.update(fmt=format, ratio=ratio, verdict=verdict, met=met, millions=millions)
+    environment.filters.update(units=units, span=span)
+    return environment.get_template(TEMPLATE.name).render(**view(results))
+
+
+def view(results: dict[str, Any]) -> dict[str, Any]:
+    """The results, and what the page derives from them, by section (a section the results lack: None)."""
+    cold, warm = results.get("cold"), results.get("warm")
+    found: dict[str, Any] = {"limit": LINEAR_GROWTH_LIMIT, "before": results.get("before")}
+    found |= {name: results.get(name) for name in ("list", "events", "metrics", "first_run", "client")}
+    found["cold"] = cold and {**cold, **cold_view(cold)}
+    found["warm"] = warm and {**warm, **warm_view(warm["rows"])}
+    found["list"] = found["list"] and [
+        list_view(run, found["list"]["shards"]) for run in found["list"]["runs"]
+    ]
+    found["summary"] = cold and warm and "before" in results and summarisable(cold) and summary_view(results)
+    return found
+
+
+def ratio(row: dict[str, Any]) -> str:
+    low, high = row.get("ratio_quartiles", (row["ratio"], row["ratio"]))
+    return f"{row['ratio']:.2f} ({low:.2f}-{high:.2f})"
+
+
+def verdict(value: float, target: float) -> str:
+    if value <= target:
+        return f"**pass** ({value:.2f}x ≤ {target}x)"
+    return f"**miss** by {value - target:.2f}x ({value:.2f}x > {target}x)"
+
+
+def met(value: float, target: float) -> str:
+    return "**met**" if value <= target else f"**missed** by {value - target:.2f}x"
+
+
+def millions(count: float) -> str:
+    return f"{count / 1e6:,.0f} M"
+
+
+def units(reported: float | None) -> str:
+    return "-" if reported is None else f"{reported:g}"
+
+
+def span(values: list[float]) -> str:
+    low, high = min(values), max(values)
+    return f"{low:.2f}x" if low == high else f"{low:.2f} to {high:.2f}x"
+
+
+def by_method(rows: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    """The cold-start rows of one environment (`with bytecode`, `no bytecode`, `development`), by route."""
+    return {row["method"]: row for row in rows if kind in row["environment"]}
+
+
+def instructions(row: dict[str, Any]) -> float | None:
+    if not row.get("handler_instructions") or not row.get("floor_instructions"):
+        return None
+    return float(row["handler_instructions"] / row["floor_instructions"])
+
+
+def cold_view(cold: dict[str, Any]) -> dict[str, Any]:
+    built, bare = by_method(cold["rows"], "with bytecode"), by_method(cold["rows"], "no bytecode")
+    alone = {row["name"].split(" (")[0].split(",")[0]: row for row in cold.get("libraries_alone", [])}
+    libraries = {"GET": "Powertools' Logger and HTTP API resolver", "PUT": "both"}
+    least = {method: alone.get(name, {}).get("instructions_ratio") for method, name in libraries.items()}
+    standing = [
+        {"method": method, "handler": instructions(row), "least": least[method]}
+        for method, row in sorted(built.items())
+        if instructions(row) and least[method]
+    ]
+    floors = {method: row.get("floor_instructions") for method, row in built.items()}
+    return {
+        "built": built,
+        "bytecode": list(zip(built.values(), bare.values(), strict=False)),
+        "development_put": by_method(cold["rows"], "development").get("PUT", {}).get("handler_instructions"),
+        "alone": alone,
+        "standing": standing,
+        "pause": [{**row, "floor": floors.get(row["method"])} for row in cold.get("collector_pause", [])],
+        "compiled": compilation_view(cold, built.get("PUT")),
+        "peak_mb": max(row["max_rss_mb"] for row in cold["memory"]),
+        "slowest_ms": max(row["handler_ms"] for row in list(built.values()) or cold["rows"]),
+    }
+
+
+def compilation_view(cold: dict[str, Any], put: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The source text each cold start compiled, by kind and by the module it was made for."""
+    rows = {row["process"]: row for row in cold.get("source_compilation", [])}
+    if put is None or not instructions(put) or set(rows) != {"floor", "PUT", "GET"}:
+        return None
+    if not all(row["instructions"] for row in rows.values()):
+        return None
+    excess = rows["PUT"]["instructions"] - rows["floor"]["instructions"]
+    kinds = []
+    for kind in SOURCE_KINDS:
+        counts = {name: rows[name]["made"].get(kind, {}) for name in ("PUT", "GET", "floor")}
+        totals = [sum(counts[name].values()) for name in ("PUT", "GET", "floor")]
+        kinds.append((kind, totals, sorted(counts["PUT"].items(), key=lambda item: -item[1])[:4]))
+    made = rows["PUT"]["made"]
+    references = made.get("forward references", {})
+    return {
+        **{name: row["instructions"] for name, row in rows.items()},
+        "excess": excess,
+        "excess_ratio": excess / put["floor_instructions"],
+        "without": (put["handler_instructions"] - excess) / put["floor_instructions"],
+        "kinds": kinds,
+        "own": sum(
+            count
+            for by_module in made.values()
+            for module, count in by_module.items()
+            if module == "app" or module.startswith("operations_api")
+        ),
+        "references": sum(references.values()),
+        "core": references.get("pydantic_core.core_schema", 0),
+    }
+
+
+def per_kib(sizes: list[float], times: list[float]) -> list[float]:
+    """What each further KiB costs, from one size to the next: constant when time grows linearly."""
+    steps = zip(zip(sizes, times, strict=True), zip(sizes[1:], times[1:], strict=True), strict=False)
+    return [(time - before) / (size - smaller) for (smaller, before), (size, time) in steps]
+
+
+def growth(sized: list[dict[str, Any]], method: str) -> dict[str, Any]:
+    """Whether time grows linearly with size. Least squares cannot tell: at these sizes a square still fits
+    a line with R² 0.99. Two tests instead: a further KiB of the whole request costs at most
+    LINEAR_GROWTH_LIMIT times as much at the larger sizes as at the smaller (a square: ~8x), and so does a
+    KiB of this project's own work, between the two larger sizes (the smallest is mostly fixed cost). A time
+    that did not grow cannot be judged."""
+    kib = [row["item_bytes"] / 1024 for row in sized]
+    steps = per_kib(kib, [row["handler_p50"] for row in sized])
+    own = [
+        sum(row["parts"][part] for part in OWN_WORK[method]) / size
+        for row, size in zip(sized, kib, strict=True)
+    ]
+    grew = min(steps) > 0
+    return {
+        "kib": kib,
+        "steps": steps,
+        "grew": grew,
+        "growth": steps[-1] / steps[0],
+        "square": (kib[-1] + kib[-2]) / (kib[1] + kib[0]),
+        "own": own,
+        "own_growth": own[-1] / own[-2],
+        "own_square": kib[-1] / kib[-2],
+        "floor": per_kib(kib, [row["floor_p50"] for row in sized]),
+        "linear": grew
+        and steps[-1] / steps[0] <= LINEAR_GROWTH_LIMIT
+        and own[-1] / own[-2] <= LINEAR_GROWTH_LIMIT,
+        "own_work": " + ".join(OWN_WORK[method]).replace("_", " "),
+    }
+
+
+def warm_view(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    by = {(row["method"], row["clusters"]): row for row in rows}
+    p50 = {key: row["handler_p50"] / row["floor_p50"] for key, row in by.items()}
+    sizes = sorted({row["clusters"] for row in rows})
+    return {
+        "clusters": sizes,
+        "p50": p50,
+        "growth": {
+            method: growth([by[(method, size)] for size in sizes], method) for method in ("GET", "PUT")
+        },
+        "by_rule": all(row["capacity_units"]["reported"] == row["capacity_units"]["by_rule"] for row in rows),
+        "one_request": all(row["requests_per_call"] == 1 for row in rows),
+        "put_largest": by[("PUT", sizes[-1])],
+        "put_largest_p50": p50[("PUT", sizes[-1])],
+        "worst_get": max(p50[("GET", size)] for size in sizes),
+    }
+
+
+def summarisable(cold: dict[str, Any]) -> bool:
+    """Whether the run measured all the summary needs: the built artifact under the runtime's Python, with
+    valgrind (a run without them has no summary)."""
+    built = by_method(cold["rows"], "with bytecode")
+    compiled = cold.get("source_compilation", [])
+    return (
+        len(built) == 2
+        and all(instructions(row) for row in built.values())
+        and all(row["instructions_ratio"] for row in cold.get("libraries_alone", []))
+        and len(compiled) == 3
+        and all(row["instructions"] for row in compiled)
+    )
+
+
+def summary_view(results: dict[str, Any]) -> dict[str, Any]:
+    cold = results["cold"]
+    built, bare = by_method(cold["rows"], "with bytecode"), by_method(cold["rows"], "no bytecode")
+    pause = {row["method"]: row for row in cold["collector_pause"]}
+    change = results["before"]["put_with_pydantic_core"]
+    return {
+        "cpu": cold["measured"].split(",")[0],
+        "backend": cold["backend"].split()[0],
+        "saved": {
+            m: 1 - pause[m]["paused_instructions"] / pause[m]["collecting_instructions"] for m in pause
+        },
+        "pause": pause,
+        "made_before": change["instructions"] / change["floor_instructions"],
+        "made_after": change["after_instructions"] / change["floor_instructions"],
+        "precompiled": {m: 1 - built[m]["handler_ms"] / bare[m]["handler_ms"] for m in ("PUT", "GET")},
+        "memory": {row["function"]: row["max_rss_mb"] for row in cold["memory"]},
+    }
+
+
+def list_view(run: dict[str, Any], shards: int) -> dict[str, Any]:
+    """One server's page figures, and what they say against the targets."""
+    figures = run["figures"]
+    one = [figure for figure in figures if "status=" in figure["case"]]
+    every = [figure for figure in figures if "status=" not in figure["case"]]
+    sizes = sorted({figure["size"] for figure in figures})
+    return {
+        **run,
+        "shards": shards,
+        "moto": "moto" in run["server"],
+        "capacity": ([f["capacity_ratio"] for f in one], [f["capacity_ratio"] for f in every]),
+        "latency": ([f["latency_ratio"] for f in one], [f["latency_ratio"] for f in every]),
+        "floors": [figure["floor_ms"] for figure in figures],
+        "requests": (max(f["requests"] for f in one), max(f["requests"] for f in every)),
+        "beyond": (max(f["beyond_page"] for f in one), max(f["beyond_page"] for f in every)),
+        "by_size": [(size, [f for f in figures if f["size"] == size]) for size in sizes],
+        "capacity_growth": capacity_growth(figures),
+    }
+
+
+def capacity_growth(figures: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whether a page's capacity stays flat as the table grows (`flat`), moves with the requests a page
+    made (`requests`), or moved otherwise; one size only: `one size`."""
+    if len({figure["size"] for figure in figures}) < 2:
+        return {"kind": "one size"}
+    by_case: dict[str, list[float]] = {}
+    for figure in figures:
+        by_case.setdefault(figure["case"], []).append(figure["list_capacity"])
+    spread = max((max(values) - min(values)) / max(values) for values in by_case.values())
+    per_request = [f["list_capacity"] / f["requests"] for f in figures if f["requests"]]
+    kind = (
+        "flat" if spread <= 0.25 else "requests" if max(per_request) <= 1.25 * min(per_request) else "moved"
+    )
+    return {"kind": kind, "spread": spread, "per_request": (min(per_request), max(per_request))}

@@ -1,0 +1,204 @@
+"""`make bench`'s measuring parts on tiny inputs: its probes (run as the bench runs them, on the source
+tree, against a closed port), and the helpers that turn what they print into figures. No timing asserted."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devtools import local_events
+from devtools.bench import anatomy, cold, events, first_run, listing, metrics, warm
+from devtools.bench.fresh import Environment, interleaved, probe
+from devtools.template import ROOT
+from operations_api import list_index, store
+from operations_api.summary import summarize
+from tests.change_events_support import use_bus
+from tests.conftest import closed_store_environment
+
+
+def first_request(function: str, event: str, *options: str) -> dict[str, Any]:
+    """The benchmark's own cold-start process, run on the source tree against a closed port (a 503)."""
+    arguments = [str(ROOT / "functions" / function), str(ROOT / "events" / event), "0", *options]
+    answer = subprocess.run(
+        [sys.executable, *probe("first_request", *arguments)],
+        env=closed_store_environment(ROOT / "layers" / "operations"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert answer.returncode == 0, answer.stderr[-2000:]
+    facts: dict[str, Any] = json.loads(answer.stdout)
+    return facts
+
+
+def test_the_collector_pause_is_compared_with_a_handler_that_really_collects() -> None:
+    shipped = first_request("get_operation", "get_operation.json")
+    collecting = first_request("get_operation", "get_operation.json", "collector-on")
+    assert (shipped["status"], collecting["status"]) == (503, 503)
+    # compiling app.py from source (no bytecode here) may set off a collection or two before its first line
+    assert shipped["collections_while_importing"] < 5
+    assert collecting["collections_while_importing"] > 50
+
+
+def test_the_source_a_cold_start_compiles_is_told_apart_by_kind_and_by_the_module_it_was_made_for() -> None:
+    put = first_request("put_operation", "put_operation.json", "count-compiled")["made"]
+    assert put["forward references"]["pydantic_core.core_schema"] > 100
+    # the store's two dataclasses: one text each on Python 3.13, one per generated method before
+    assert put["dataclasses"]["operations_api.store"] >= 2
+    assert sum(put["namedtuples"].values()) > 0
+    get = first_request("get_operation", "get_operation.json", "count-compiled")["made"]
+    assert not [module for made in get.values() for module in made if module.startswith("pydantic")]
+
+
+CALLGRIND_ANNOTATED = """
+1,172,964,179 (100.0%)  PROGRAM TOTALS
+  121,102,053 (10.32%)  /build/Parser/pegen.c:_PyPegen_run_parser_from_string [/lib/libpython3.13.so.1.0]
+   93,064,801 ( 7.93%)  /build/Python/compile.c:_PyAST_Compile [/lib/libpython3.13.so.1.0]
+    1,000,000 ( 0.09%)  /build/./Include/internal/pycore_compile.h:_PyAST_Compile
+   76,858,230 ( 6.55%)  /build/Python/clinic/bltinmodule.c.h:builtin_compile [/lib/libpython3.13.so.1.0]
+"""
+
+
+def test_the_instructions_spent_compiling_are_the_parser_and_the_compiler_counted_once() -> None:
+    assert anatomy.compiling_instructions(CALLGRIND_ANNOTATED) == 121_102_053 + 93_064_801
+    assert anatomy.compiling_instructions("") == 0
+
+
+def test_interleaved_pairs_give_medians_and_the_quartiles_of_their_ratios() -> None:
+    firsts, seconds = iter([2.0, 3.0, 6.0, 4.0]), iter([1.0, 1.0, 2.0, 4.0])
+    found = interleaved(4, lambda: next(firsts), lambda: next(seconds))
+    assert (found["first"], found["second"], found["ratio"]) == (3.5, 1.5, 2.5)
+    assert found["ratio_quartiles"] == [1.25, 3.0]
+    once = interleaved(1, lambda: 3.0, lambda: 2.0)
+    assert (once["ratio"], once["ratio_quartiles"]) == (1.5, [1.5, 1.5])
+
+
+def test_percentiles_are_taken_from_the_samples() -> None:
+    samples = [float(value) for value in range(1, 101)]
+    assert warm.percentile(samples, 0.5) == 50.0
+    assert warm.percentile(samples, 0.99) == 99.0
+    assert warm.percentile([7.0], 0.99) == 7.0
+
+
+def test_the_layer_size_counts_every_file_unzipped_and_the_archive(tmp_path: Path) -> None:
+    layer = tmp_path / "python"
+    (layer / "package").mkdir(parents=True)
+    (layer / "package" / "module.py").write_text("x = 1\n" * 1000)
+    size = cold.layer_size(layer, tmp_path)
+    assert size["unzipped_mb"] == pytest.approx(6000 / 1e6)
+    assert 0 < size["zipped_mb"] < size["unzipped_mb"]
+
+
+def test_the_list_writes_items_exactly_as_the_put_does() -> None:
+    record = listing.operation(7, random.Random(1))  # noqa: S311 (test data)
+    item = listing.item_of(record, shards=4)
+    assert store.from_attribute(item[list_index.SUMMARY_ATTRIBUTE]) == summarize(record)
+    assert item[list_index.ORDER_ATTRIBUTE] == {
+        "S": list_index.order_key(record["last_update_time"], record["operation_id"])
+    }
+    assert item[store.VERSION_ATTRIBUTE]["S"]
+
+
+def test_moto_measures_the_smallest_table_only() -> None:
+    assert listing.sizes_on("moto", [1000, 10_000]) == [1000]
+    assert listing.sizes_on("dynalite", [1000, 10_000]) == [1000, 10_000]
+
+
+@pytest.fixture
+def bench_bus() -> Iterator[None]:
+    use_bus(events.BUS)
+    yield
+    use_bus("")
+
+
+def test_the_event_batch_is_of_distinct_operations_each_once(bench_bus: None) -> None:
+    records = local_events.creations(3)
+    entries = events.entries_of(records)
+    assert [entry["EventBusName"] for entry in entries] == [events.BUS] * 3
+    assert len({entry["Detail"] for entry in entries}) == 3
+
+
+def test_the_stand_ins_replace_the_metrics_and_hooks_in_a_copy_and_count_nothing(tmp_path: Path) -> None:
+    source = Environment("development", sys.executable, [ROOT / "layers" / "operations"], tmp_path)
+    layer = metrics.without_metrics(source, tmp_path).layer_paths[0]
+    assert layer != ROOT / "layers" / "operations"
+    assert (ROOT / "layers" / "operations" / "operations_api" / "metrics.py").read_text().count(
+        "def count"
+    ) == 1
+    program = (
+        "import json; from operations_api import api, metrics, snapstart; "
+        "metrics.count(metrics.ACCEPTED_WRITES, breakdown='failed'); "
+        "print(json.dumps([metrics.REFUSED_WRITES, snapstart.register_hooks()]))"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", program],
+        env={"PYTHONPATH": str(layer)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(answer.stdout) == ["REFUSED_WRITES", False], "no EMF line printed, no hook registered"
+
+
+def cold_row(
+    environment: str, method: str, ratio: float, modules: int, counted: int | None
+) -> dict[str, Any]:
+    return {
+        "environment": environment,
+        "method": method,
+        "ratio": ratio,
+        "modules": modules,
+        "handler_instructions": counted,
+        "floor_instructions": 1000,
+    }
+
+
+def test_each_metrics_run_is_paired_with_its_stand_in_run() -> None:
+    rows = metrics.rows_of(
+        [
+            cold_row("built", "PUT", 1.2, 500, 1100),
+            cold_row("built, metrics stood in", "PUT", 1.1, 498, 1000),
+            cold_row("built", "GET", 1.1, 490, None),
+            cold_row("built, metrics stood in", "GET", 1.0, 490, None),
+            cold_row("development", "GET", 1.1, 490, 1050),
+        ]
+    )
+    assert [(row["method"], row["ratio"], row["ratio_without"], row["modules"]) for row in rows] == [
+        ("PUT", 1.2, 1.1, 2),
+        ("GET", 1.1, 1.0, 0),
+    ]
+    assert rows[0]["instructions_added"] == pytest.approx(0.1)
+    assert rows[0]["ratio_instructions"] == 1.1
+    assert rows[1]["instructions_added"] is None, "no count without valgrind"
+
+
+def test_the_first_run_ends_at_the_banner_that_names_the_address() -> None:
+    found = first_run.BANNER.search("Operations API on http://127.0.0.1:40123  (ready in 1.2 s)")
+    assert found is not None
+    assert found[1] == "http://127.0.0.1:40123"
+
+
+def test_the_events_suite_publishes_to_its_own_bus_whatever_an_earlier_suite_configured() -> None:
+    """`make bench` runs the suites in one process: settings cached by an earlier one (no bus) are not
+    the events suite's."""
+    from operations_api import settings
+
+    kept = dict(os.environ)
+    use_bus("")
+    settings.get_settings()
+    try:
+        with events.local_eventbridge():
+            entries = events.entries_of(local_events.creations(1))
+    finally:
+        os.environ.clear()
+        os.environ.update(kept)
+        use_bus("")
+    assert [entry["EventBusName"] for entry in entries] == [events.BUS]

@@ -1,0 +1,127 @@
+"""Each suite of `make bench` run alone, quickly (a few rounds), as `python -m devtools.bench SUITE` runs it:
+its figures land in the results file given, and the page rendered from that file shows them. The full
+run is `make bench`'s; a quick run's timings are noise, so only what does not depend on them is asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devtools.template import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def quick_run(suite: str, tmp_path: Path) -> tuple[dict[str, Any], str]:
+    """`python -m devtools.bench SUITE --quick` into files of tmp_path: its results, and the page."""
+    results, page = tmp_path / "performance.json", tmp_path / "performance.md"
+    answer = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "devtools.bench",
+            suite,
+            "--quick",
+            "--results",
+            str(results),
+            "--page",
+            str(page),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert answer.returncode == 0, answer.stderr[-3000:]
+    figures: dict[str, Any] = json.loads(results.read_text(encoding="utf-8"))
+    assert list(figures) == [suite]
+    assert figures[suite]["quick"] is True
+    return figures[suite], page.read_text(encoding="utf-8")
+
+
+def test_cold_measures_each_route_against_the_floor_and_what_a_cold_start_is_made_of(tmp_path: Path) -> None:
+    cold, page = quick_run("cold", tmp_path)
+    assert [(row["environment"], row["method"]) for row in cold["rows"]] == [
+        ("development (.venv, source)", "PUT"),
+        ("development (.venv, source)", "GET"),
+    ]
+    assert all(row["handler_ms"] > 0 and row["floor_ms"] > 0 and row["modules"] > 100 for row in cold["rows"])
+    assert {row["function"] for row in cold["memory"]} == {"PutOperationFunction", "GetOperationFunction"}
+    assert all(0 < row["max_rss_mb"] < 128 for row in cold["memory"])
+    assert cold["powertools_modules"]["GET"]["with_the_package"] <= cold["powertools_modules"]["package"]
+    made = {row["process"]: row["made"] for row in cold["source_compilation"]}
+    assert made["PUT"]["forward references"]["pydantic_core.core_schema"] > 100
+    assert len(cold["libraries_alone"]) == 5
+    assert "| development (.venv, source) | GET |" in page
+
+
+def test_warm_serves_every_size_in_one_request_each_at_the_documented_capacity(tmp_path: Path) -> None:
+    warm, page = quick_run("warm", tmp_path)
+    assert sorted({(row["method"], row["clusters"]) for row in warm["rows"]}) == [
+        (method, clusters) for method in ("GET", "PUT") for clusters in (1, 50, 400)
+    ]
+    assert all(row["requests_per_call"] == 1 for row in warm["rows"])
+    sizes = [row["item_bytes"] for row in warm["rows"] if row["method"] == "PUT"]
+    assert sizes == sorted(sizes)
+    assert all(row["capacity_units"]["reported"] > 0 for row in warm["rows"]), "ReturnConsumedCapacity asked"
+    assert "## Warm requests" in page
+    assert "5 requests per row" in page
+
+
+def test_list_reads_every_case_a_page_at_a_time(tmp_path: Path) -> None:
+    listed, page = quick_run("list", tmp_path)
+    (run,) = listed["runs"]
+    assert [figure["case"] for figure in run["figures"]] == [
+        "every status, page 1",
+        "every status, page 10",
+        "status=executing, page 1",
+        "status=executing, page 10",
+    ]
+    assert all(figure["returned"] == 25 for figure in run["figures"][::2]), "a first page is full"
+    assert all(figure["requests"] >= figure["shards"] for figure in run["figures"])
+    assert f"### On {run['server']}" in page
+
+
+def test_events_publish_a_batch_in_one_put_events_call(tmp_path: Path) -> None:
+    found, page = quick_run("events", tmp_path)
+    (row,) = found["cold"]
+    assert row["environment"] == "development (.venv, source)"
+    assert row["modules"] > 100
+    assert (found["warm"]["records"], found["warm"]["put_events_calls"]) == (10, 1)
+    assert "| development (.venv, source) |" in page
+
+
+def test_metrics_pair_each_cold_start_with_its_stand_in_run(tmp_path: Path) -> None:
+    found, page = quick_run("metrics", tmp_path)
+    assert [(row["method"], row["modules"]) for row in found["rows"]] == [("PUT", 0), ("GET", 0)]
+    assert found["count_us"] > 0
+    assert found["restore_ms"]["after_restore"] > 0
+    assert "## What the metrics cost" in page
+
+
+def test_client_starts_each_command_and_keeps_rich_lazy(tmp_path: Path) -> None:
+    found, page = quick_run("client", tmp_path)
+    assert [row["name"].split(":")[0].split(",")[0] for row in found["rows"]] == [
+        "floor",
+        "opsctl get -o json",
+        "opsctl get -o json",
+        "opsctl get (a table",
+    ]
+    assert found["rows"][0]["ratio"] == 1.0
+    assert found["imported"] == {"botocore": True, "click": True, "rich": False}
+    assert "rich: not imported" in page
+
+
+def test_first_run_installs_then_serves_on_a_clean_clone(tmp_path: Path) -> None:
+    found, page = quick_run("first_run", tmp_path)
+    assert found["empty_caches"] is None, "a quick run skips the download of every wheel"
+    assert found["first"]["installed_mb"] > 10
+    assert found["second"]["installed_mb"] == found["first"]["installed_mb"]
+    assert "| second: serves only |" in page
