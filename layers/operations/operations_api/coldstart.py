@@ -14,7 +14,8 @@ collecting while they are made only rescans them, and every later full collectio
 (what that costs a large PUT: docs/performance.md). So collection pauses while the handler imports, what
 the imports made is frozen out of the collector's reach (`gc.freeze`), and so is what the first request
 builds once.
-Later garbage is collected as usual. What each step saves: docs/performance.md, "Optimisations, each measured".
+Later garbage is collected as usual. What each step saves: docs/performance.md,
+"Optimisations, each measured".
 
 This module imports nothing but `gc`, so that collection pauses before anything else loads.
 """
