@@ -1,18 +1,21 @@
 """One API call over HTTP (http.client): signed when asked, retried within a budget, errors made typed.
 
 A client keeps its connection to the endpoint open (HTTP/1.1 keep-alive) and sends call after call on it:
-the pages of a list and the polls of a watch reuse one connection.
+the pages of a list and the polls of a watch reuse one connection. HTTPS_PROXY, HTTP_PROXY and NO_PROXY
+are honoured as urllib honours them.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
+import os
 import select
 import threading
 from dataclasses import dataclass
 from email.message import Message
 from typing import Final
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 
 from operations_client import _retry
 from operations_client._errors import UnavailableError, client_problem, error_for
@@ -93,17 +96,21 @@ class Connections:
 
     def __init__(self, endpoint: str, timeout: float) -> None:
         parts = urlsplit(endpoint)
-        https = parts.scheme == "https"
-        self.factory = http.client.HTTPSConnection if https else http.client.HTTPConnection
+        self.https = parts.scheme == "https"
+        self.factory = http.client.HTTPSConnection if self.https else http.client.HTTPConnection
         self.host = parts.hostname or ""
         self.port = parts.port
         self.timeout = timeout
+        self.proxy = proxy_for(parts.scheme, self.host)
         self.idle: list[http.client.HTTPConnection] = []
         self.lock = threading.Lock()
 
     def exchange(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> Answer:
         parts = urlsplit(url)
         target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        if self.proxy is not None and not self.https:
+            target = url  # a plain HTTP proxy takes the whole URL; an HTTPS endpoint is tunnelled instead
+            headers = {**headers, **self.proxy.authorization}
         connection = self.take()
         try:
             connection.request(method, target, body=body, headers=headers)
@@ -125,7 +132,12 @@ class Connections:
                 if not closed_by_server(connection):
                     return connection
                 connection.close()
-        return self.factory(self.host, self.port, timeout=self.timeout)
+        if self.proxy is None:
+            return self.factory(self.host, self.port, timeout=self.timeout)
+        connection = self.factory(self.proxy.host, self.proxy.port, timeout=self.timeout)
+        if self.https:
+            connection.set_tunnel(self.host, self.port, headers=self.proxy.authorization)
+        return connection
 
     def give_back(self, connection: http.client.HTTPConnection) -> None:
         with self.lock:
@@ -145,3 +157,30 @@ def closed_by_server(connection: http.client.HTTPConnection) -> bool:
     except (OSError, ValueError):  # ValueError: a descriptor past select's limit
         return True
     return bool(readable)
+
+
+@dataclass(frozen=True)
+class Proxy:
+    host: str
+    port: int | None
+    authorization: dict[str, str]  # Proxy-Authorization, when the proxy's URL holds a user and password
+
+
+def proxy_for(scheme: str, host: str) -> Proxy | None:
+    """The proxy that HTTPS_PROXY / HTTP_PROXY name for this endpoint, unless NO_PROXY exempts its host, as
+    urllib and curl read them. urllib.request is imported only when a proxy variable is set: it is slow to
+    import, and most calls go without one."""
+    if not any(name.lower().endswith("_proxy") for name in os.environ):
+        return None
+    import urllib.request
+
+    url = urllib.request.getproxies_environment().get(scheme)
+    # proxy_bypass_environment: NO_PROXY's reading, public in urllib.request but missing from typeshed
+    if url is None or urllib.request.proxy_bypass_environment(host):  # type: ignore[attr-defined]
+        return None
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    authorization = {}
+    if parts.username is not None:
+        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+        authorization["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials).decode()
+    return Proxy(parts.hostname or "", parts.port, authorization)
