@@ -13,17 +13,10 @@ import pytest
 
 from operations_api import store
 from operations_api.list_index import epoch_seconds
-from tests.conftest import (
-    Invoke,
-    full_record,
-    get_event,
-    invoker,
-    load_event,
-    load_function,
-    minimal_record,
-    put_event,
-)
-from tests.listing_support import answer_of, list_event, service_settings, walk
+from tests.support.events import get_event, load_event, put_event
+from tests.support.handlers import Invoke, invoker, load_function
+from tests.support.listing import answer_of, list_event, service_settings, walk
+from tests.support.records import full_record, minimal_record
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from operations_api import rules
-from tests.conftest import Invoke, get_event, minimal_record, put_event
+from tests.support.events import get_event, put_event
+from tests.support.handlers import Invoke
+from tests.support.records import minimal_record
 
 
 def body_of(result: dict[str, Any]) -> Any:

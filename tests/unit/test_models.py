@@ -14,7 +14,7 @@ from operations_api import problems, record
 from operations_api.models import RECORD
 from operations_api.problems import Problem
 from operations_api.rules import CLUSTER_ID_MAX_LENGTH, OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
-from tests.conftest import full_record, minimal_record
+from tests.support.records import full_record, minimal_record
 
 Validate = Callable[[Any], dict[str, Any]]
 

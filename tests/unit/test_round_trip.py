@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from operations_api import rules, service
 from operations_api.record import validate as validate_record
-from tests.conftest import TABLE_NAME
+from tests.support.environment import TABLE_NAME
 
 pytestmark = pytest.mark.fuzzing
 
