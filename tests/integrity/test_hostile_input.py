@@ -12,18 +12,15 @@ from typing import Any, Final
 
 import pytest
 
+from operations_api import rules
 from tests.support import raw_http
 from tests.support.events import get_event, put_event
 from tests.support.handlers import Invoke
 from tests.support.raw_http import Reply, call, put_json
-from tests.support.records import minimal_record
+from tests.support.records import record_for
 
 JSON: Final = {"Content-Type": "application/json"}
 DEPTH: Final = 100_000
-
-
-def record_for(operation_id: str, **overrides: Any) -> dict[str, Any]:
-    return minimal_record(operation_id=operation_id, **overrides)
 
 
 def record_bytes(operation_id: str, **overrides: Any) -> bytes:
@@ -135,8 +132,8 @@ def test_odd_but_valid_text_is_stored_and_read_back_exactly(http_server: str, te
 
 def test_a_nul_in_the_path_is_a_4xx_problem(http_server: str) -> None:
     reply = raw_http.get(http_server, "op%00-1")
-    assert 400 <= reply.status < 500
-    assert reply.problem_code is not None, reply.body[:300]
+    assert (reply.status, reply.problem_code) == (400, "VALIDATION_ERROR"), reply.body[:300]
+    assert reply.json()["errors"] == [{"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}]
 
 
 def test_a_100000_character_path_id_is_a_400_problem_that_does_not_echo_it(put: Invoke) -> None:
@@ -146,9 +143,15 @@ def test_a_100000_character_path_id_is_a_400_problem_that_does_not_echo_it(put: 
     assert result["statusCode"] == 400
     assert result["headers"]["Content-Type"] == "application/problem+json"
     assert len(result["body"]) < 4096
+    assert json.loads(result["body"])["errors"] == [
+        {"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}
+    ]
 
 
 def test_a_100000_character_get_id_is_a_400_problem(get: Invoke) -> None:
     result = get(get_event("a" * 100_000))
     assert result["statusCode"] == 400
     assert len(result["body"]) < 4096
+    assert json.loads(result["body"])["errors"] == [
+        {"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}
+    ]
