@@ -160,12 +160,7 @@ def test_cluster_lists_may_be_empty_and_stay_empty(validate: Validate, pointer: 
 
 @pytest.mark.parametrize("pointer", OBJECTS)
 def test_unknown_keys_are_refused_at_every_level(validate: Validate, pointer: str) -> None:
-    record = full_record()
-    target: Any = record
-    for token in filter(None, pointer.split("/")):
-        target = target[int(token)] if isinstance(target, list) else target[token]
-    target["colour"] = "blue"
-    detail = refusals(validate, record)[f"{pointer}/colour"]
+    detail = refusals(validate, with_value(full_record(), f"{pointer}/colour", "blue"))[f"{pointer}/colour"]
     assert "not a key of the operation record" in detail
 
 
