@@ -34,7 +34,7 @@ def test_the_layer_holds_the_package_and_its_dependencies_under_python() -> None
     layer = built("OperationsLayer/python")
     for package in (
         "operations_api",
-        "operations_api/record_schema.py",
+        "operations_api/record/schema.py",
         "aws_lambda_powertools",
         "pydantic_core",
         "typing_extensions.py",
