@@ -1,7 +1,8 @@
 """Write the client's copy of the project's one definition of a record (client/operations_client/):
 
 - `_record.py`: the record's TypedDicts, rendered from the models
-  (layers/operations/operations_api/record/models.py) that the server validates with and builds openapi.json from;
+  (layers/operations/operations_api/record/models.py) that the server validates with and builds
+  openapi.json from;
 - `_summary.py`: the server's summary derivation (operations_api/record/summary.py), as it stands.
 
 The client is installed on its own (`pip install ./client`), without the server's layer or pydantic, so it
