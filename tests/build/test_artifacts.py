@@ -69,8 +69,8 @@ def test_each_function_holds_its_handler() -> None:
 def test_bytecode_for_the_runtime_is_shipped_where_its_python_exists() -> None:
     if find_python(RUNTIME_VERSION) is None:
         pytest.skip(f"no Python {RUNTIME_VERSION} on this machine: the build ships no bytecode")
-    compiled = built("OperationsLayer/python/operations_api/__pycache__")
-    assert (compiled / f"record_schema.{CPYTHON_TAG}.pyc").is_file()
+    compiled = built("OperationsLayer/python/operations_api/record/__pycache__")
+    assert (compiled / f"schema.{CPYTHON_TAG}.pyc").is_file()
     core = built("OperationsLayer/python/pydantic_core/__pycache__")
     assert (core / f"core_schema.{CPYTHON_TAG}.pyc").is_file()
 
