@@ -46,7 +46,8 @@ def measure(quick: bool) -> dict[str, Any]:
 
 def entries_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The PutEvents entries the consumer makes of these records (the floor sends the same)."""
-    from operations_api import change_events, publisher
+    from operations_api.events import changes as change_events
+    from operations_api.events import publisher
 
     return [publisher.entry(event) for record in records if (event := change_events.change_event(record))]
 
@@ -81,7 +82,7 @@ def cold_start(
 def throughput(count: int, batches: int) -> dict[str, Any]:
     """A batch of stream records through the consumer in this process, warm, against the same PutEvents
     calls made directly with the same client; and how many calls a batch takes."""
-    from operations_api import publisher
+    from operations_api.events import publisher
     from tests.support.handlers import FakeLambdaContext, load_function
 
     consumer = load_function("publish_events")
@@ -128,7 +129,8 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
 def local_eventbridge() -> Iterator[dict[str, str]]:
     """moto's server on loopback, with the bus; this process configured for it (service_environment), its
     cached settings and client forgotten (an earlier suite of the same run may have made them)."""
-    from operations_api import publisher, settings
+    from operations_api import settings
+    from operations_api.events import publisher
 
     with moto_server() as endpoint:
         import boto3

@@ -20,10 +20,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
 import botocore.session
+from boto3.dynamodb.types import TypeSerializer
 
 from devtools.bench.fresh import TABLE, interleaved, local_dynamodb
-from operations_api import list_index, listing, settings, store
+from operations_api import settings, store
+from operations_api.listing import index as list_index
+from operations_api.listing import query as listing
 from operations_api.service import version_of
+
+_SERIALIZER = TypeSerializer()  # a value as a DynamoDB attribute, as boto3 writes it
 
 PAGE_SIZE: Final = 25
 DEEP_PAGE: Final = 10
@@ -72,7 +77,7 @@ def operation(index: int, chance: random.Random) -> dict[str, Any]:
 def item_of(record: dict[str, Any], shards: int) -> dict[str, Any]:
     """The item the PUT writes for this record (its attributes, the index's, and its version)."""
     attributes = {**record, **list_index.attributes(record, shards, retention_days=0)}
-    item = {key: store.attribute_value(value) for key, value in attributes.items()}
+    item = {key: _SERIALIZER.serialize(value) for key, value in attributes.items()}
     item[store.VERSION_ATTRIBUTE] = {"S": version_of(record)}
     return item
 

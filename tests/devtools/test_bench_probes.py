@@ -18,8 +18,9 @@ from devtools import local_events
 from devtools.bench import anatomy, cold, events, first_run, listing, metrics, warm
 from devtools.bench.fresh import Environment, interleaved, probe
 from devtools.template import ROOT
-from operations_api import list_index, store
-from operations_api.summary import summarize
+from operations_api import store
+from operations_api.listing import index as list_index
+from operations_api.record.summary import summarize
 from tests.support.change_events import use_bus
 from tests.support.environment import closed_store_environment
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from operations_api import service, store
-from operations_api.rules import CLUSTER_ID_MAX_LENGTH, OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
+from operations_api.record.rules import CLUSTER_ID_MAX_LENGTH, OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
 from tests.support.events import get_event, put_event
 from tests.support.handlers import Invoke, invoker, load_function
 from tests.support.listing import answer_of, list_event

@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 
 from operations_api import store
-from operations_api.list_index import epoch_seconds
+from operations_api.listing.index import epoch_seconds
 from tests.support.events import get_event, load_event, put_event
 from tests.support.handlers import Invoke, invoker, load_function
 from tests.support.listing import answer_of, list_event, service_settings, walk

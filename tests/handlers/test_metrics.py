@@ -11,7 +11,8 @@ import pytest
 from botocore.stub import Stubber
 
 from devtools.local_events import creations
-from operations_api import metrics, publisher, settings, store
+from operations_api import metrics, settings, store
+from operations_api.events import publisher
 from tests.support.change_events import BUS_NAME, Pipeline, use_bus
 from tests.support.events import get_event, load_event, put_event
 from tests.support.handlers import FakeLambdaContext, Invoke, invoker, load_function

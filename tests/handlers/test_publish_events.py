@@ -8,7 +8,7 @@ import copy
 import json
 from typing import Any
 
-from operations_api.summary import summarize
+from operations_api.record.summary import summarize
 from tests.support.change_events import Pipeline
 from tests.support.events import put_event
 from tests.support.handlers import Invoke, JsonLogs

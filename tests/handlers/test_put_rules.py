@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from operations_api import rules
+from operations_api.record import rules
 from tests.support.events import get_event, put_event
 from tests.support.handlers import Invoke
 from tests.support.records import minimal_record

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from operations_api import publisher, snapstart, store
+from operations_api import snapstart, store
+from operations_api.events import publisher
 from tests.support.events import get_event, put_event
 from tests.support.handlers import Invoke, load_function
 from tests.support.records import minimal_record

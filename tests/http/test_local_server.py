@@ -23,7 +23,7 @@ import pytest
 
 from devtools import local_server
 from devtools.template import ROOT, load_template
-from operations_api import rules
+from operations_api.record import rules
 from tests.support.events import event_body
 from tests.support.http import Answer, call, free_port
 from tests.support.raw_http import get, put_json

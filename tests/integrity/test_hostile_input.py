@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import pytest
 
-from operations_api import rules
+from operations_api.record import rules
 from tests.support import raw_http
 from tests.support.events import get_event, put_event
 from tests.support.handlers import Invoke

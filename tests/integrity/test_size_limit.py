@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devtools.item_size import LIMIT, padded_to, stored_item
-from operations_api.rules import OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
+from operations_api.record.rules import OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
 from tests.support.dynamodb import DynamoTable
 from tests.support.events import get_event, put_event
 from tests.support.handlers import Invoke
