@@ -130,7 +130,7 @@ def test_odd_but_valid_text_is_stored_and_read_back_exactly(http_server: str, te
     assert raw_http.get(http_server, "odd-text").json() == record
 
 
-def test_a_nul_in_the_path_is_a_4xx_problem(http_server: str) -> None:
+def test_a_nul_in_the_path_is_a_400_naming_operation_id(http_server: str) -> None:
     reply = raw_http.get(http_server, "op%00-1")
     assert (reply.status, reply.problem_code) == (400, "VALIDATION_ERROR"), reply.body[:300]
     assert reply.json()["errors"] == [{"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}]
