@@ -1,6 +1,7 @@
-"""A client of the operations API: sign, retry, list and wait (docs/client.md)."""
+"""A client of the operations API: sign, retry, list, count and wait (docs/client.md)."""
 
 from operations_client._client import OperationsClient, Page, StoredRecord
+from operations_client._counts import Counts
 from operations_client._errors import (
     ConflictError,
     CredentialsError,
@@ -16,6 +17,7 @@ from operations_client._retry import RetryPolicy
 
 __all__ = [
     "ConflictError",
+    "Counts",
     "CredentialsError",
     "NotFoundError",
     "Operation",
