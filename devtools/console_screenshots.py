@@ -1,7 +1,7 @@
-"""`make screenshots`: the console's two pages in headless Chromium, saved as docs/console-*.png.
+"""`make screenshots`: the console's pages in headless Chromium, saved as docs/console-*.png.
 
 Seeds the README's example operations on a local API (devtools.local_server, in this process), serves the
-console against it, and photographs the list and the failed operation's page. The browser is Debian's
+console against it, and photographs the list, the overview and the failed operation's page. The browser is Debian's
 chromium driven by its chromedriver through Selenium, named explicitly: Selenium Manager never downloads a
 browser or a driver. The browser tests start Chromium with `headless_chromium` too.
 """
@@ -185,6 +185,7 @@ def main() -> int:
         try:
             with headless_chromium() as driver:
                 take(driver, console.url + "/", DOCS / "console-list.png")
+                take(driver, console.url + "/overview", DOCS / "console-overview.png")
                 operation_url = console.url + operation_href(full_operation()["operation_id"])
                 take(
                     driver,
