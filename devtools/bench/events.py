@@ -1,16 +1,12 @@
-"""Suite "events": the stream consumer's cold start against a bare PutEvents process, and its throughput on
-a batch of 100 stream records against the same PutEvents calls made bare.
-
-Measured as the API functions are (devtools/bench/cold.py): a fresh process imports the handler and handles
-one batch (one record, one PutEvents call), against a fresh process that only imports boto3 and makes that
-same call; interleaved pairs, ratios of medians. EventBridge is moto's server on loopback.
+"""Suite "events": the stream consumer's cold start against a bare PutEvents process (measured as the API
+functions' are, with the same probes), and its throughput on a batch of stream records against the same
+PutEvents calls made bare; EventBridge is moto's server on loopback.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -19,14 +15,15 @@ from pathlib import Path
 from typing import Any, Final
 
 from devtools.bench.fresh import (
-    CLIENT_CREDENTIALS,
-    CREDENTIALS,
+    TABLE,
     Environment,
+    Fresh,
     against_floor,
     environments,
     interleaved,
     moto_server,
     probe,
+    use_services,
 )
 from devtools.local_events import creations
 
@@ -51,16 +48,6 @@ def entries_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [publisher.entry(event) for record in records if (event := change_events.change_event(record))]
 
 
-def service_environment(endpoint: str) -> dict[str, str]:
-    """What the consumer (and the floor) are configured with: the local EventBridge and the bench's bus."""
-    return {
-        "TABLE_NAME": "bench-operations",
-        "EVENT_BUS_NAME": BUS,
-        "EVENTS_ENDPOINT_URL": endpoint,
-        "AWS_ENDPOINT_URL_EVENTBRIDGE": endpoint,  # the boto3 floor's (EventBridge is the service id)
-    }
-
-
 def cold_start(
     environment: Environment, service: dict[str, str], files: Path, pairs: int, count: bool
 ) -> dict[str, Any]:
@@ -70,12 +57,10 @@ def cold_start(
     call = {"service": "events", "operation": "put_events", "arguments": {"Entries": entries_of(records)}}
     (files / "entries.json").write_text(json.dumps(call))
     consumer = str(environment.function_root / CONSUMER)
-    handler_args = probe("first_request", consumer, str(files / "batch.json"), "0")
-    floor_args = probe("floor", str(files / "entries.json"))
-    measured = against_floor(
-        environment, handler_args, floor_args, environment.layer_paths, service, pairs, count
-    )
-    return {"environment": environment.name, **measured}
+    python, path = environment.python, environment.layer_paths
+    handler = Fresh(python, probe("first_request", consumer, str(files / "batch.json"), "0"), path, service)
+    floor = Fresh(python, probe("floor", str(files / "entries.json")), path, service)
+    return {"environment": environment.name, **against_floor(handler, floor, pairs, count)}
 
 
 def throughput(count: int, batches: int) -> dict[str, Any]:
@@ -126,15 +111,16 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
 
 @contextmanager
 def local_eventbridge() -> Iterator[dict[str, str]]:
-    """moto's server on loopback, with the bus; this process configured for it (service_environment), its
-    cached settings and client forgotten (an earlier suite of the same run may have made them)."""
-    from operations_api import publisher, settings
+    """moto's server on loopback, with the bus; this process configured for it: what the consumer (and the
+    floor) are configured with."""
+    from operations_api import publisher
 
     with moto_server() as endpoint:
-        import boto3
-
-        os.environ.update({**CREDENTIALS, **service_environment(endpoint)})
-        settings.get_settings.cache_clear()
-        publisher.events_client.cache_clear()
-        boto3.client("events", endpoint_url=endpoint, **CLIENT_CREDENTIALS).create_event_bus(Name=BUS)
-        yield service_environment(endpoint)
+        service = {
+            "EVENT_BUS_NAME": BUS,
+            "EVENTS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL_EVENTBRIDGE": endpoint,  # the boto3 floor's (EventBridge is the service id)
+        }
+        use_services(**service)
+        publisher.events_client().create_event_bus(Name=BUS)
+        yield {"TABLE_NAME": TABLE, **service}

@@ -1,9 +1,6 @@
-"""Suite "first_run": what a newcomer waits for, on a clean clone of this repository.
-
-`make run` twice on a fresh clone: the first time it installs its environment (uv from PyPI, then the
-`run` group into .venv-run) and serves; the second time it only serves. Each is timed from the command to
-the banner that says the API is listening, with uv's download cache as this machine has it and, for the
-first install, with an empty one too (not in a quick run).
+"""Suite "first_run": `make run` twice on a fresh clone of this repository, timed from the command to the
+banner that says the API listens: the first installs its environment, the second only serves (and, not in
+a quick run, the first again with an empty download cache).
 """
 
 from __future__ import annotations

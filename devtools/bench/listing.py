@@ -1,18 +1,10 @@
-"""Suite "list": a page of 25 against the floor of one DynamoDB Query returning 25 items.
-
-Measured in one run against the same local DynamoDB, on each server asked for: dynalite (where installed;
-it answers one request at a time) and moto's threaded server (it answers several at once); on a
-table of 1,000 operations and then of 100,000 (written straight to the table with BatchWriteItem, each
-item exactly as the PUT writes it). For a first page and a deep page (the tenth), with and without a
-status filter: the median latency of the list (in process, from the query string to the page, token
-included) against the median of the floor (one Query on one shard of the index, Limit 25) measured
-interleaved; the read capacity each consumed as that DynamoDB reports it; the DynamoDB requests a page
-made; and the items it read beyond the page. A quick run: 300 operations, on moto, 2 repeats.
+"""Suite "list": a page of 25 against the floor of one DynamoDB Query returning 25 items, on each local
+DynamoDB server asked for and each table size (written straight to the table with BatchWriteItem, each item
+exactly as the PUT writes it); docs/performance.md, "The list", says what is measured and why.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Sequence
@@ -20,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
 import botocore.session
+from boto3.dynamodb.types import TypeSerializer
 
 from devtools.bench.fresh import TABLE, interleaved, local_dynamodb
 from operations_api import list_index, listing, settings, store
@@ -27,20 +20,14 @@ from operations_api.service import version_of
 
 PAGE_SIZE: Final = 25
 DEEP_PAGE: Final = 10
-STATUS_MIX: Final = (
-    ("completed", 50),
-    ("failed", 15),
-    ("canceled", 5),
-    ("executing", 20),
-    ("unexecuted", 10),
-)
+STATUS_MIX: Final = {"completed": 50, "failed": 15, "canceled": 5, "executing": 20, "unexecuted": 10}
 SECONDS_SPREAD: Final = 30 * 86_400
 BATCH: Final = 25
 
 
 def operation(index: int, chance: random.Random) -> dict[str, Any]:
     """A realistic record: a status from the mix, three clusters, a last update within thirty days."""
-    status = chance.choices([s for s, _ in STATUS_MIX], [w for _, w in STATUS_MIX])[0]
+    status = chance.choices(list(STATUS_MIX), list(STATUS_MIX.values()))[0]
     second = chance.randrange(SECONDS_SPREAD)
     updated = time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second))
     record: dict[str, Any] = {
@@ -72,9 +59,8 @@ def operation(index: int, chance: random.Random) -> dict[str, Any]:
 def item_of(record: dict[str, Any], shards: int) -> dict[str, Any]:
     """The item the PUT writes for this record (its attributes, the index's, and its version)."""
     attributes = {**record, **list_index.attributes(record, shards, retention_days=0)}
-    item = {key: store.attribute_value(value) for key, value in attributes.items()}
-    item[store.VERSION_ATTRIBUTE] = {"S": version_of(record)}
-    return item
+    attributes[store.VERSION_ATTRIBUTE] = version_of(record)
+    return {key: TypeSerializer().serialize(value) for key, value in attributes.items()}
 
 
 def fill(client: Any, first: int, count: int, shards: int) -> None:
@@ -109,20 +95,19 @@ def floor_query(client: Any, shard: str) -> tuple[float, float, int]:
     return elapsed, float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
 
 
-def token_for_page(raw_query: str, page: int) -> str | None:
-    token = None
+def query_of_page(raw_query: str, page: int) -> str:
+    """The query string that asks for the page-th page (its token got by reading the pages before it)."""
+    query = raw_query
     for _ in range(page - 1):
-        query = raw_query + (f"&page_token={token}" if token else "")
-        token = listing.list_operations(query).answer.get("next_page_token")
-    return token
+        query = f"{raw_query}&page_token={listing.list_operations(query).answer['next_page_token']}"
+    return query
 
 
 def measure_case(
     client: Any, size: int, case: str, raw_query: str, page: int, repeats: int, shards: int
 ) -> dict[str, Any]:
     """One case: the list's page against the floor's Query, interleaved, and what the page read."""
-    token = token_for_page(raw_query, page)
-    query = raw_query + (f"&page_token={token}" if token else "")
+    query = query_of_page(raw_query, page)
     listing.list_operations(query)  # warm: threads, connections
     pages = []
 
@@ -169,12 +154,6 @@ def run(sizes: Sequence[int], repeats: int, server: str) -> dict[str, Any]:
     """Each case on each table size, on one local DynamoDB server."""
     figures = []
     with local_dynamodb(server) as (endpoint, dynamodb_name):
-        os.environ.update({"DYNAMODB_ENDPOINT_URL": endpoint, "TABLE_NAME": TABLE})
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-        settings.get_settings.cache_clear()
-        store.dynamodb_client.cache_clear()
         shards = settings.get_settings().list_shards
         client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
         written = 0

@@ -1,16 +1,12 @@
-"""Suite "metrics": what the business metrics (and the SnapStart hooks' registration) cost.
-
-Cold start with the API functions' probe (`devtools.bench.cold.cold_start`: interleaved pairs of fresh
-processes, the handler's first request against the floor's one DynamoDB call), run twice on the same code:
-as it is, and with `operations_api.metrics` and `operations_api.snapstart` replaced by stand-ins that do
-nothing (probes/stand_in_*.py). The first request of a PUT is an accepted write, so it prints one EMF
-line. Then, in this process, what one `metrics.count` costs a warm request.
+"""Suite "metrics": what the business metrics (and the SnapStart hooks' registration) cost: the API
+functions' cold starts (cold.py) as they are and with `operations_api.metrics` and `operations_api.snapstart`
+replaced by stand-ins that do nothing (probes/stand_in_*.py); then, in this process, one `metrics.count`
+and SnapStart's after-restore hook.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 import tempfile
@@ -18,11 +14,12 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from devtools.bench.cold import cold_start
-from devtools.bench.fresh import PROBES, TABLE, Environment, environments, local_dynamodb
+from devtools.bench.cold import Processes, cold_start
+from devtools.bench.fresh import COMPILE, PROBES, Environment, environments, local_dynamodb
 from devtools.bench.warm import percentile, timed
 
 STAND_INS = ("metrics", "snapstart")
+STOOD_IN = ", metrics stood in"
 
 
 def measure(quick: bool) -> dict[str, Any]:
@@ -31,18 +28,18 @@ def measure(quick: bool) -> dict[str, Any]:
         work = Path(scratch)
         measured = [env for env in environments(quick) if "no bytecode" not in env.name]
         cold = [
-            cold_start(env, method, endpoint, work, pairs, not quick)
+            cold_start(Processes(env, endpoint, work), method, pairs, not quick)
             for environment in measured
             for env in (environment, without_metrics(environment, work))
             for method in ("PUT", "GET")
         ]
-    return {
-        "counts": counts,
-        "restores": restores,
-        "rows": rows_of(cold),
-        "count_us": count_cost_microseconds(counts),
-        "restore_ms": restore_cost_milliseconds(restores),
-    }
+        return {
+            "counts": counts,
+            "restores": restores,
+            "rows": rows_of(cold),
+            "count_us": count_cost_microseconds(counts),
+            "restore_ms": restore_cost_milliseconds(restores),
+        }
 
 
 def without_metrics(environment: Environment, work: Path) -> Environment:
@@ -57,9 +54,8 @@ def without_metrics(environment: Environment, work: Path) -> Environment:
             compiled.unlink()
         shutil.copyfile(PROBES / f"stand_in_{name}.py", package / f"{name}.py")
         if (package / "__pycache__").exists():
-            command = [environment.python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash"]
-            subprocess.run([*command, str(package / f"{name}.py")], check=True)
-    name = f"{environment.name}, metrics stood in"
+            subprocess.run([environment.python, *COMPILE, str(package / f"{name}.py")], check=True)
+    name = f"{environment.name}{STOOD_IN}"
     return Environment(name, environment.python, [copy, *rest], environment.function_root)
 
 
@@ -80,7 +76,6 @@ def restore_cost_milliseconds(restores: int) -> dict[str, float]:
     from operations_api import snapstart
     from operations_api.settings import get_settings
 
-    os.environ.setdefault("TABLE_NAME", TABLE)
     snapstart.before_snapshot()
     region = get_settings().region
 
@@ -95,27 +90,26 @@ def restore_cost_milliseconds(restores: int) -> dict[str, float]:
 
 def rows_of(cold: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Pairs each cold start with metrics to the one without: same environment and method."""
-    without = {
-        (row["environment"].removesuffix(", metrics stood in"), row["method"]): row
-        for row in cold
-        if row["environment"].endswith(", metrics stood in")
-    }
+    by_key = {(row["environment"], row["method"]): row for row in cold}
     rows = []
     for row in cold:
-        before = without.get((row["environment"], row["method"]))
+        before = by_key.get((row["environment"] + STOOD_IN, row["method"]))
         if before is None:
             continue
-        found = {
-            "environment": row["environment"],
-            "method": row["method"],
-            "ratio": row["ratio"],
-            "ratio_without": before["ratio"],
-            "modules": row["modules"] - before["modules"],
-            "instructions_added": None,
-            "ratio_instructions": None,
-        }
-        if row["handler_instructions"] and before["handler_instructions"]:
-            found["instructions_added"] = row["handler_instructions"] / before["handler_instructions"] - 1
-            found["ratio_instructions"] = row["handler_instructions"] / row["floor_instructions"]
-        rows.append(found)
+        counted = row["handler_instructions"] and before["handler_instructions"]
+        rows.append(
+            {
+                "environment": row["environment"],
+                "method": row["method"],
+                "ratio": row["ratio"],
+                "ratio_without": before["ratio"],
+                "modules": row["modules"] - before["modules"],
+                "instructions_added": row["handler_instructions"] / before["handler_instructions"] - 1
+                if counted
+                else None,
+                "ratio_instructions": row["handler_instructions"] / row["floor_instructions"]
+                if counted
+                else None,
+            }
+        )
     return rows

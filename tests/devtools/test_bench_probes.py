@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from devtools import local_events
-from devtools.bench import anatomy, cold, events, first_run, listing, metrics, warm
-from devtools.bench.fresh import Environment, interleaved, probe
+from devtools.bench import cold, events, first_run, listing, metrics, warm
+from devtools.bench.fresh import Environment, compiling_instructions, interleaved, probe
 from devtools.template import ROOT
 from operations_api import list_index, store
-from operations_api.summary import summarize
+from operations_api.service import version_of
 from tests.change_events_support import use_bus
 from tests.conftest import closed_store_environment
 
@@ -68,8 +68,8 @@ CALLGRIND_ANNOTATED = """
 
 
 def test_the_instructions_spent_compiling_are_the_parser_and_the_compiler_counted_once() -> None:
-    assert anatomy.compiling_instructions(CALLGRIND_ANNOTATED) == 121_102_053 + 93_064_801
-    assert anatomy.compiling_instructions("") == 0
+    assert compiling_instructions(CALLGRIND_ANNOTATED) == 121_102_053 + 93_064_801
+    assert compiling_instructions("") == 0
 
 
 def test_interleaved_pairs_give_medians_and_the_quartiles_of_their_ratios() -> None:
@@ -100,11 +100,8 @@ def test_the_layer_size_counts_every_file_unzipped_and_the_archive(tmp_path: Pat
 def test_the_list_writes_items_exactly_as_the_put_does() -> None:
     record = listing.operation(7, random.Random(1))  # noqa: S311 (test data)
     item = listing.item_of(record, shards=4)
-    assert store.from_attribute(item[list_index.SUMMARY_ATTRIBUTE]) == summarize(record)
-    assert item[list_index.ORDER_ATTRIBUTE] == {
-        "S": list_index.order_key(record["last_update_time"], record["operation_id"])
-    }
-    assert item[store.VERSION_ATTRIBUTE]["S"]
+    assert item == store.item_of(record, version_of(record), shard_count=4, retention_days=0)
+    assert item[list_index.SUMMARY_ATTRIBUTE]["M"]["status"] == {"S": record["status"]}
 
 
 def test_moto_measures_the_smallest_table_only() -> None:
