@@ -19,30 +19,32 @@ from devtools.bench.fresh import COMPILE, PROBES, Environment, environments, loc
 from devtools.bench.warm import percentile, timed
 
 STAND_INS = ("metrics", "snapstart")
-STOOD_IN = ", metrics stood in"
 
 
 def measure(quick: bool) -> dict[str, Any]:
-    pairs, counts, restores = (1, 50, 3) if quick else (15, 5_000, 30)
+    pairs, counts, restores, count = (1, 50, 3, False) if quick else (15, 5_000, 30, True)
     with tempfile.TemporaryDirectory(prefix="bench-metrics-") as scratch, local_dynamodb() as (endpoint, _):
         work = Path(scratch)
-        measured = [env for env in environments(quick) if "no bytecode" not in env.name]
-        cold = [
-            cold_start(Processes(env, endpoint, work), method, pairs, not quick)
-            for environment in measured
-            for env in (environment, without_metrics(environment, work))
-            for method in ("PUT", "GET")
-        ]
+        rows = []
+        for environment in [env for env in environments(quick) if "no bytecode" not in env.name]:
+            shipped, stood_in = (
+                Processes(environment, endpoint, work),
+                without_metrics(environment, endpoint, work),
+            )
+            for method in ("PUT", "GET"):  # PUT first: it stores what the GET reads
+                rows.append(
+                    compared(*(cold_start(each, method, pairs, count) for each in (shipped, stood_in)))
+                )
         return {
             "counts": counts,
             "restores": restores,
-            "rows": rows_of(cold),
+            "rows": rows,
             "count_us": count_cost_microseconds(counts),
             "restore_ms": restore_cost_milliseconds(restores),
         }
 
 
-def without_metrics(environment: Environment, work: Path) -> Environment:
+def without_metrics(environment: Environment, endpoint: str, work: Path) -> Processes:
     """The same environment, its layer copied with the stand-ins in place (compiled like the rest of the
     built layer where it ships bytecode)."""
     layer, *rest = environment.layer_paths
@@ -55,8 +57,8 @@ def without_metrics(environment: Environment, work: Path) -> Environment:
         shutil.copyfile(PROBES / f"stand_in_{name}.py", package / f"{name}.py")
         if (package / "__pycache__").exists():
             subprocess.run([environment.python, *COMPILE, str(package / f"{name}.py")], check=True)
-    name = f"{environment.name}{STOOD_IN}"
-    return Environment(name, environment.python, [copy, *rest], environment.function_root)
+    stood_in = Environment(environment.name, environment.python, [copy, *rest], environment.function_root)
+    return Processes(stood_in, endpoint, work)
 
 
 def count_cost_microseconds(counts: int) -> float:
@@ -88,28 +90,19 @@ def restore_cost_milliseconds(restores: int) -> dict[str, float]:
     }
 
 
-def rows_of(cold: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Pairs each cold start with metrics to the one without: same environment and method."""
-    by_key = {(row["environment"], row["method"]): row for row in cold}
-    rows = []
-    for row in cold:
-        before = by_key.get((row["environment"] + STOOD_IN, row["method"]))
-        if before is None:
-            continue
-        counted = row["handler_instructions"] and before["handler_instructions"]
-        rows.append(
-            {
-                "environment": row["environment"],
-                "method": row["method"],
-                "ratio": row["ratio"],
-                "ratio_without": before["ratio"],
-                "modules": row["modules"] - before["modules"],
-                "instructions_added": row["handler_instructions"] / before["handler_instructions"] - 1
-                if counted
-                else None,
-                "ratio_instructions": row["handler_instructions"] / row["floor_instructions"]
-                if counted
-                else None,
-            }
-        )
-    return rows
+def compared(shipped: dict[str, Any], stood_in: dict[str, Any]) -> dict[str, Any]:
+    """A cold start with the metrics against the same without them (same environment and route)."""
+    counted = shipped["handler_instructions"] and stood_in["handler_instructions"]
+    return {
+        "environment": shipped["environment"],
+        "method": shipped["method"],
+        "ratio": shipped["ratio"],
+        "ratio_without": stood_in["ratio"],
+        "modules": shipped["modules"] - stood_in["modules"],
+        "instructions_added": shipped["handler_instructions"] / stood_in["handler_instructions"] - 1
+        if counted
+        else None,
+        "ratio_instructions": shipped["handler_instructions"] / shipped["floor_instructions"]
+        if counted
+        else None,
+    }

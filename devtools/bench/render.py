@@ -3,6 +3,7 @@ the filters that format them. The words are the template's (performance.md.j2), 
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ TEMPLATE = Path(__file__).resolve().parent / "performance.md.j2"
 # What the handler itself does with a record, as "where the time goes" splits it (the rest is DynamoDB's)
 OWN_WORK = {"PUT": ("parse_and_validate", "serialise"), "GET": ("from_attributes", "serialise")}
 LINEAR_GROWTH_LIMIT = 2.0
+OWN = ("app", "operations_api")  # this project's modules, as the compiled text's makers
 SOURCE_KINDS = ("forward references", "dataclasses", "namedtuples", "other")
 
 
@@ -106,11 +108,6 @@ def compilation_view(cold: dict[str, Any], put: dict[str, Any] | None) -> dict[s
     if not all(row["instructions"] for row in rows.values()):
         return None
     excess = rows["PUT"]["instructions"] - rows["floor"]["instructions"]
-    kinds = []
-    for kind in SOURCE_KINDS:
-        counts = {name: rows[name]["made"].get(kind, {}) for name in ("PUT", "GET", "floor")}
-        totals = [sum(counts[name].values()) for name in ("PUT", "GET", "floor")]
-        kinds.append((kind, totals, sorted(counts["PUT"].items(), key=lambda item: -item[1])[:4]))
     made = rows["PUT"]["made"]
     references = made.get("forward references", {})
     return {
@@ -118,12 +115,16 @@ def compilation_view(cold: dict[str, Any], put: dict[str, Any] | None) -> dict[s
         "excess": excess,
         "excess_ratio": excess / put["floor_instructions"],
         "without": (put["handler_instructions"] - excess) / put["floor_instructions"],
-        "kinds": kinds,
+        "kinds": [
+            (
+                kind,
+                [sum(rows[name]["made"].get(kind, {}).values()) for name in ("PUT", "GET", "floor")],
+                Counter(made.get(kind, {})).most_common(4),
+            )
+            for kind in SOURCE_KINDS
+        ],
         "own": sum(
-            count
-            for by_module in made.values()
-            for module, count in by_module.items()
-            if module == "app" or module.startswith("operations_api")
+            count for by in made.values() for module, count in by.items() if module.split(".")[0] in OWN
         ),
         "references": sum(references.values()),
         "core": references.get("pydantic_core.core_schema", 0),

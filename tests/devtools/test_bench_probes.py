@@ -125,7 +125,7 @@ def test_the_event_batch_is_of_distinct_operations_each_once(bench_bus: None) ->
 
 def test_the_stand_ins_replace_the_metrics_and_hooks_in_a_copy_and_count_nothing(tmp_path: Path) -> None:
     source = Environment("development", sys.executable, [ROOT / "layers" / "operations"], tmp_path)
-    layer = metrics.without_metrics(source, tmp_path).layer_paths[0]
+    layer = metrics.without_metrics(source, "http://127.0.0.1:9", tmp_path).environment.layer_paths[0]
     assert layer != ROOT / "layers" / "operations"
     assert (ROOT / "layers" / "operations" / "operations_api" / "metrics.py").read_text().count(
         "def count"
@@ -145,11 +145,9 @@ def test_the_stand_ins_replace_the_metrics_and_hooks_in_a_copy_and_count_nothing
     assert json.loads(answer.stdout) == ["REFUSED_WRITES", False], "no EMF line printed, no hook registered"
 
 
-def cold_row(
-    environment: str, method: str, ratio: float, modules: int, counted: int | None
-) -> dict[str, Any]:
+def cold_row(method: str, ratio: float, modules: int, counted: int | None) -> dict[str, Any]:
     return {
-        "environment": environment,
+        "environment": "built",
         "method": method,
         "ratio": ratio,
         "modules": modules,
@@ -158,23 +156,21 @@ def cold_row(
     }
 
 
-def test_each_metrics_run_is_paired_with_its_stand_in_run() -> None:
-    rows = metrics.rows_of(
-        [
-            cold_row("built", "PUT", 1.2, 500, 1100),
-            cold_row("built, metrics stood in", "PUT", 1.1, 498, 1000),
-            cold_row("built", "GET", 1.1, 490, None),
-            cold_row("built, metrics stood in", "GET", 1.0, 490, None),
-            cold_row("development", "GET", 1.1, 490, 1050),
-        ]
+def test_each_metrics_run_is_set_against_its_stand_in_run() -> None:
+    put = metrics.compared(cold_row("PUT", 1.2, 500, 1100), cold_row("PUT", 1.1, 498, 1000))
+    assert (put["environment"], put["method"], put["ratio"], put["ratio_without"], put["modules"]) == (
+        "built",
+        "PUT",
+        1.2,
+        1.1,
+        2,
     )
-    assert [(row["method"], row["ratio"], row["ratio_without"], row["modules"]) for row in rows] == [
-        ("PUT", 1.2, 1.1, 2),
-        ("GET", 1.1, 1.0, 0),
-    ]
-    assert rows[0]["instructions_added"] == pytest.approx(0.1)
-    assert rows[0]["ratio_instructions"] == 1.1
-    assert rows[1]["instructions_added"] is None, "no count without valgrind"
+    assert put["instructions_added"] == pytest.approx(0.1)
+    assert put["ratio_instructions"] == 1.1
+    get = metrics.compared(cold_row("GET", 1.1, 490, None), cold_row("GET", 1.0, 490, None))
+    assert (get["modules"], get["instructions_added"], get["ratio_instructions"]) == (0, None, None), (
+        "no count without valgrind"
+    )
 
 
 def test_the_first_run_ends_at_the_banner_that_names_the_address() -> None:
