@@ -278,7 +278,8 @@ def _local_eventbridge(dynamodb_endpoint: str) -> tuple[str, Callable[[], None]]
 
 
 def _forget_cached_events_client() -> None:
-    from operations_api import publisher, settings
+    from operations_api import settings
+    from operations_api.events import publisher
 
     settings.get_settings.cache_clear()
     publisher.events_client.cache_clear()

@@ -19,9 +19,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
 from devtools.template import load_template
-from operations_api import api, listing, problems, store
-from operations_api.models import RECORD
-from operations_api.rules import (
+from operations_api import api, problems, store
+from operations_api.listing import query as listing
+from operations_api.record.models import RECORD
+from operations_api.record.rules import (
     OPERATION_ID_MAX_LENGTH,
     OPERATION_ID_PATTERN,
     STATUSES,

@@ -89,7 +89,9 @@ class Template:
 
     @property
     def table_logical_id(self) -> str:
-        (logical_id,) = self._of_type("AWS::DynamoDB::Table")
+        """The records' table: the one whose stream feeds the change events and the history."""
+        tables = self._of_type("AWS::DynamoDB::Table").items()
+        (logical_id,) = [name for name, table in tables if "StreamSpecification" in table["Properties"]]
         return logical_id
 
     @property

@@ -18,12 +18,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import botocore.session
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from devtools.template import load_template
-from operations_api import list_index, store
-from operations_api.list_index import EXPIRES_ATTRIBUTE
+from operations_api import store
+from operations_api.listing import index as list_index
+from operations_api.listing.index import EXPIRES_ATTRIBUTE
 from operations_api.store import VERSION_ATTRIBUTE
+
+_SERIALIZER = TypeSerializer()  # a value as a DynamoDB attribute, as boto3 writes it
 
 INDEX_ATTRIBUTES = (
     list_index.SHARD_ATTRIBUTE,
@@ -71,7 +75,7 @@ def index_update(item: dict[str, Any], shards: int, retention_days: int) -> dict
     """The UpdateItem expression parts that bring this item's index attributes up to date, or None."""
     record = store.from_item(item).document
     wanted = {
-        key: store.attribute_value(value)
+        key: _SERIALIZER.serialize(value)
         for key, value in list_index.attributes(record, shards, retention_days).items()
     }
     current = {key: item[key] for key in INDEX_ATTRIBUTES if key in item}

@@ -68,7 +68,8 @@ class Pipeline:
 
 def use_bus(name: str = BUS_NAME) -> None:
     """The consumer's settings name this bus (none: ""), and its client is made afresh."""
-    from operations_api import publisher, settings
+    from operations_api import settings
+    from operations_api.events import publisher
 
     if name:
         os.environ["EVENT_BUS_NAME"] = name

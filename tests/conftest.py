@@ -117,7 +117,7 @@ def closed_store_environment(*python_path: Path) -> dict[str, str]:
         "PYTHONPATH": os.pathsep.join(str(path) for path in python_path),
         "TABLE_NAME": "operations",
         "DYNAMODB_ENDPOINT_URL": "http://127.0.0.1:9",
-        "DYNAMODB_MAX_ATTEMPTS": "1",
+        "AWS_CLIENT_MAX_ATTEMPTS": "1",
         "AWS_ACCESS_KEY_ID": "probe",
         "AWS_SECRET_ACCESS_KEY": "probe",
         "AWS_DEFAULT_REGION": "us-east-1",

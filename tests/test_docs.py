@@ -13,8 +13,8 @@ from typing import Any, Final
 
 from devtools.openapi import problem_codes
 from devtools.template import ROOT, load_template
-from operations_api.models import RECORD
-from operations_api.rules import TIMESTAMP_SCHEMA_PATTERN
+from operations_api.record.models import RECORD
+from operations_api.record.rules import TIMESTAMP_SCHEMA_PATTERN
 
 API: Final = ROOT / "docs" / "api.md"
 # The titles every helper and every comment cites; renaming one breaks their citations.
@@ -116,14 +116,14 @@ def test_every_repository_path_a_doc_cites_exists() -> None:
 def test_a_cited_path_that_does_not_exist_is_caught() -> None:
     text = (
         "see tests/unit/test_signed_call.py, `tests/unit` and [the API](api.md#errors); "
-        "`python -m devtools.openapi` writes it, 90 events/s, with `operations_api/rules.py`"
+        "`python -m devtools.openapi` writes it, 90 events/s, with `operations_api/record/rules.py`"
     )
     cited = cited_paths(text, ROOT / "docs")
     assert cited == {
         ROOT / "tests/unit/test_signed_call.py",
         ROOT / "tests/unit",
         ROOT / "docs/api.md",
-        ROOT / "layers/operations/operations_api/rules.py",
+        ROOT / "layers/operations/operations_api/record/rules.py",
     }
     assert not (ROOT / "tests/unit/test_signed_call.py").exists()
 
@@ -246,7 +246,7 @@ def test_the_checklists_name_the_files_that_hold_what_they_change() -> None:
     named = set(
         re.findall(r"`((?:layers|functions|client|docs|tests)/[^`<>]+|template\.yaml)`", checklists())
     )
-    assert {"layers/operations/operations_api/models.py", "template.yaml", "docs/api.md"} <= named
+    assert {"layers/operations/operations_api/record/models.py", "template.yaml", "docs/api.md"} <= named
     assert [path for path in named if not (ROOT / path).exists()] == []
     assert '"The record"' in checklists()  # the table the record test compares with the models
     template = (ROOT / "template.yaml").read_text(encoding="utf-8")

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from devtools.openapi import named_after_handlers, render
-from operations_api import rules, service
+from operations_api import service
 from operations_api.problems import Problem
+from operations_api.record import rules
 
 COMMITTED = Path(__file__).resolve().parent.parent / "openapi.json"
 

@@ -48,12 +48,12 @@ LIBRARIES_ALONE: tuple[tuple[str, list[str]], ...] = (
     (
         "the record's validator: pydantic-core with the schema generated from the models"
         " (what validating a PUT body needs)",
-        ["operations_api.record"],
+        ["operations_api.record.validation"],
     ),
     ("Powertools' Logger and HTTP API resolver, without validation (what the GET needs)", POWERTOOLS_HTTP),
     (
         "both (what the PUT needs), and none of this project's code but the validator",
-        ["operations_api.record", *POWERTOOLS_HTTP],
+        ["operations_api.record.validation", *POWERTOOLS_HTTP],
     ),
 )
 

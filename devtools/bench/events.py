@@ -43,7 +43,8 @@ def measure(quick: bool) -> dict[str, Any]:
 
 def entries_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The PutEvents entries the consumer makes of these records (the floor sends the same)."""
-    from operations_api import change_events, publisher
+    from operations_api.events import changes as change_events
+    from operations_api.events import publisher
 
     return [publisher.entry(event) for record in records if (event := change_events.change_event(record))]
 
@@ -66,7 +67,7 @@ def cold_start(
 def throughput(count: int, batches: int) -> dict[str, Any]:
     """A batch of stream records through the consumer in this process, warm, against the same PutEvents
     calls made directly with the same client; and how many calls a batch takes."""
-    from operations_api import publisher
+    from operations_api.events import publisher
     from tests.conftest import FakeLambdaContext, load_function
 
     consumer = load_function("publish_events")
@@ -113,7 +114,7 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
 def local_eventbridge() -> Iterator[dict[str, str]]:
     """moto's server on loopback, with the bus; this process configured for it: what the consumer (and the
     floor) are configured with."""
-    from operations_api import publisher
+    from operations_api.events import publisher
 
     with moto_server() as endpoint:
         service = {

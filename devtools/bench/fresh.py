@@ -239,7 +239,8 @@ def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
 def use_services(**variables: str) -> None:
     """This process configured for the bench's local services, its cached settings and clients forgotten
     (an earlier suite of the same run may have made them; suites.run undoes the variables after)."""
-    from operations_api import publisher, settings, store
+    from operations_api import settings, store
+    from operations_api.events import publisher
 
     os.environ.update({**CREDENTIALS, "TABLE_NAME": TABLE, **variables})
     settings.get_settings.cache_clear()

@@ -15,8 +15,12 @@ import botocore.session
 from boto3.dynamodb.types import TypeSerializer
 
 from devtools.bench.fresh import TABLE, interleaved, local_dynamodb
-from operations_api import list_index, listing, settings, store
+from operations_api import settings, store
+from operations_api.listing import index as list_index
+from operations_api.listing import query as listing
 from operations_api.service import version_of
+
+_SERIALIZER = TypeSerializer()  # a value as a DynamoDB attribute, as boto3 writes it
 
 PAGE_SIZE: Final = 25
 DEEP_PAGE: Final = 10
@@ -60,7 +64,7 @@ def item_of(record: dict[str, Any], shards: int) -> dict[str, Any]:
     """The item the PUT writes for this record (its attributes, the index's, and its version)."""
     attributes = {**record, **list_index.attributes(record, shards, retention_days=0)}
     attributes[store.VERSION_ATTRIBUTE] = version_of(record)
-    return {key: TypeSerializer().serialize(value) for key, value in attributes.items()}
+    return {key: _SERIALIZER.serialize(value) for key, value in attributes.items()}
 
 
 def fill(client: Any, first: int, count: int, shards: int) -> None:

@@ -16,7 +16,8 @@ with coldstart.collector_paused():  # no garbage collection while the libraries 
     from aws_lambda_powertools.logging import correlation_paths
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from operations_api import api, listing, snapstart, store
+    from operations_api import api, snapstart, store
+    from operations_api.listing import query as listing
 
 app = api.create_app()
 logger = api.logger

@@ -16,7 +16,9 @@ with coldstart.collector_paused():  # no garbage collection while the libraries 
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from operations_api import publisher, snapstart, stream_batch
+    from operations_api import snapstart
+    from operations_api.events import publisher
+    from operations_api.events import stream as stream_batch
 
 logger = stream_batch.logger
 snapstart.register_hooks(publisher.events_client)  # with SnapStart on, made before the snapshot

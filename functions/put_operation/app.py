@@ -17,7 +17,8 @@ with coldstart.collector_paused():  # no garbage collection while the libraries 
     from aws_lambda_powertools.logging import correlation_paths
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from operations_api import api, record, service, snapstart, store
+    from operations_api import api, service, snapstart, store
+    from operations_api.record import validation as record
 
 app = api.create_app()
 logger = api.logger

@@ -34,7 +34,7 @@ def test_the_layer_holds_the_package_and_its_dependencies_under_python() -> None
     layer = built("OperationsLayer/python")
     for package in (
         "operations_api",
-        "operations_api/record_schema.py",
+        "operations_api/record/schema.py",
         "aws_lambda_powertools",
         "pydantic_core",
         "typing_extensions.py",
@@ -69,8 +69,8 @@ def test_each_function_holds_its_handler() -> None:
 def test_bytecode_for_the_runtime_is_shipped_where_its_python_exists() -> None:
     if find_python(RUNTIME_VERSION) is None:
         pytest.skip(f"no Python {RUNTIME_VERSION} on this machine: the build ships no bytecode")
-    compiled = built("OperationsLayer/python/operations_api/__pycache__")
-    assert (compiled / f"record_schema.{CPYTHON_TAG}.pyc").is_file()
+    compiled = built("OperationsLayer/python/operations_api/record/__pycache__")
+    assert (compiled / f"schema.{CPYTHON_TAG}.pyc").is_file()
     core = built("OperationsLayer/python/pydantic_core/__pycache__")
     assert (core / f"core_schema.{CPYTHON_TAG}.pyc").is_file()
 

@@ -14,8 +14,8 @@ from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from devtools import client_types
-from operations_api import models
-from operations_api import summary as server_summary
+from operations_api.record import models
+from operations_api.record import summary as server_summary
 from operations_client import _record as client_record
 from operations_client import _summary as client_summary
 from operations_client._watching import cluster_state
@@ -92,7 +92,7 @@ def keys_of(cls: Any) -> dict[str, tuple[bool, str]]:
 
 def _name(hint: Any) -> str:
     text = repr(hint)
-    for prefix in ("operations_api.models.", "operations_client._record.", "typing."):
+    for prefix in ("operations_api.record.models.", "operations_client._record.", "typing."):
         text = text.replace(prefix, "")
     return text
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pytest
 
-from operations_api.summary import summarize
+from operations_api.record.summary import summarize
 from operations_client import (
     CredentialsError,
     NotFoundError,

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from operations_api.summary import summarize
+from operations_api.record.summary import summarize
 from operations_client._console import pages
 from operations_client._console.query import ListQuery
 from tests.conftest import full_record, minimal_record

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from devtools import console_screenshots
-from operations_api.record import validate
+from operations_api.record.validation import validate
 
 
 def test_every_operation_the_screenshots_seed_is_one_the_api_accepts() -> None:

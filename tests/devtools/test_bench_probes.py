@@ -18,7 +18,8 @@ from devtools import local_events
 from devtools.bench import cold, events, first_run, listing, metrics, warm
 from devtools.bench.fresh import Environment, compiling_instructions, interleaved, probe
 from devtools.template import ROOT
-from operations_api import list_index, store
+from operations_api import store
+from operations_api.listing import index as list_index
 from operations_api.service import version_of
 from tests.change_events_support import use_bus
 from tests.conftest import closed_store_environment

@@ -20,7 +20,7 @@ def publish_handler() -> ModuleType:
 
 @pytest.fixture
 def pipeline(table: Any, publish_handler: ModuleType) -> Iterator[Pipeline]:
-    from operations_api import publisher
+    from operations_api.events import publisher
 
     use_bus()
     yield Pipeline(publish_handler)

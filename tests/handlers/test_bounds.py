@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from operations_api import service, store
-from operations_api.rules import CLUSTER_ID_MAX_LENGTH, OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
+from operations_api.record.rules import CLUSTER_ID_MAX_LENGTH, OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
 from tests.conftest import Invoke, full_record, get_event, invoker, load_function, put_event
 from tests.listing_support import answer_of, list_event
 

@@ -12,7 +12,7 @@ from unittest import mock
 import pytest
 
 from operations_api import store
-from operations_api.list_index import epoch_seconds
+from operations_api.listing.index import epoch_seconds
 from tests.conftest import (
     Invoke,
     full_record,

@@ -11,7 +11,8 @@ import pytest
 from botocore.stub import Stubber
 
 from devtools.local_events import creations
-from operations_api import metrics, publisher, settings, store
+from operations_api import metrics, settings, store
+from operations_api.events import publisher
 from tests.change_events_support import BUS_NAME, Pipeline, use_bus
 from tests.conftest import (
     FakeLambdaContext,

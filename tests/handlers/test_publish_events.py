@@ -8,7 +8,7 @@ import copy
 import json
 from typing import Any
 
-from operations_api.summary import summarize
+from operations_api.record.summary import summarize
 from tests.change_events_support import Pipeline
 from tests.conftest import Invoke, JsonLogs, full_record, minimal_record, put_event
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devtools.local_events import creations
-from operations_api import publisher
+from operations_api.events import publisher
 from tests.change_events_support import use_bus
 from tests.conftest import FakeLambdaContext, JsonLogs
 
@@ -154,8 +154,8 @@ def test_a_bus_that_times_out_fails_the_invocation_after_bounded_retries(
     publish_handler: ModuleType, silent_endpoint: str, monkeypatch: pytest.MonkeyPatch, json_logs: JsonLogs
 ) -> None:
     monkeypatch.setenv("EVENTS_ENDPOINT_URL", silent_endpoint)
-    monkeypatch.setenv("DYNAMODB_READ_TIMEOUT", "0.2")
-    monkeypatch.setenv("DYNAMODB_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("AWS_CLIENT_READ_TIMEOUT", "0.2")
+    monkeypatch.setenv("AWS_CLIENT_MAX_ATTEMPTS", "2")
     use_bus()
     try:
         with pytest.raises(BatchProcessingError):

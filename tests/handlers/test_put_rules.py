@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from operations_api import rules
+from operations_api.record import rules
 from tests.conftest import Invoke, get_event, minimal_record, put_event
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from operations_api import publisher, snapstart, store
+from operations_api import snapstart, store
+from operations_api.events import publisher
 from tests.conftest import Invoke, get_event, load_function, minimal_record, put_event
 
 Registered = dict[str, list[partial[None]]]

@@ -23,7 +23,7 @@ import pytest
 
 from devtools import local_server
 from devtools.template import ROOT, load_template
-from operations_api import rules
+from operations_api.record import rules
 from tests.http.conftest import Answer, call, event_body, free_port
 from tests.integrity.http_client import get, put_json
 

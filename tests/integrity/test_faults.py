@@ -40,15 +40,17 @@ def function_timeout_seconds() -> int:
 
 
 def attempts_budget() -> int:
-    return settings.get_settings().max_attempts
+    return settings.get_settings().client_max_attempts
 
 
 def test_the_clients_worst_case_ends_within_the_function_timeout() -> None:
     """Every attempt waits its connect and read timeouts, and botocore's standard retries pause at most
     1, 2, 4... s between them: all of it ends before Lambda would stop the function."""
     budget = settings.get_settings()
-    pauses = sum(2**retry for retry in range(budget.max_attempts - 1))
-    attempts = budget.max_attempts * (budget.connect_timeout_seconds + budget.read_timeout_seconds)
+    pauses = sum(2**retry for retry in range(budget.client_max_attempts - 1))
+    attempts = budget.client_max_attempts * (
+        budget.client_connect_timeout_seconds + budget.client_read_timeout_seconds
+    )
     assert attempts + pauses < function_timeout_seconds()
 
 
@@ -120,7 +122,7 @@ def test_a_store_that_never_answers_is_a_503_within_the_function_timeout(
     result, elapsed = timed(invoke_put, put_event(SECOND))
     assert_store_unavailable(result)
     budget = settings.get_settings()
-    assert budget.read_timeout_seconds * budget.max_attempts <= elapsed < HANG_SECONDS
+    assert budget.client_read_timeout_seconds * budget.client_max_attempts <= elapsed < HANG_SECONDS
     assert dynalite_table.item("op-1") == first_stored
 
 

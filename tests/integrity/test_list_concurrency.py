@@ -9,8 +9,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final
 
-from operations_api import listing, store
-from operations_api.rules import STATUSES
+from operations_api import store
+from operations_api.listing import query as listing
+from operations_api.record.rules import STATUSES
 from operations_api.store import VersionGuard
 from tests.conftest import minimal_record
 from tests.integrity.conftest import DynamoTable

@@ -27,7 +27,7 @@ from typing import Any, Final
 
 import pytest
 
-from operations_api.rules import TERMINAL_STATUSES
+from operations_api.record.rules import TERMINAL_STATUSES
 from tests.integrity.http_client import Reply, get, put_json
 
 pytestmark = pytest.mark.races

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devtools.item_size import LIMIT, padded_to, stored_item
-from operations_api.rules import OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
+from operations_api.record.rules import OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
 from tests.conftest import Invoke, full_record, get_event, minimal_record, put_event
 from tests.integrity.conftest import DynamoTable
 

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 
 from devtools.template import ROOT, load_template
-from operations_api import list_index, store
+from operations_api import store
+from operations_api.listing import index as list_index
 from operations_api.store import VersionGuard
 from ops import backfill
 from tests.build.test_doc_commands import run_as_written
@@ -19,10 +21,12 @@ from tests.http.test_doc_examples import examples
 from tests.listing_support import service_settings, walk
 from tests.unit.test_list_store import call_listing
 
+_SERIALIZER = TypeSerializer()  # a value as a DynamoDB attribute, as boto3 writes it
+
 
 def written_before_the_list(table: Any, record: dict[str, Any], version: str = "v1") -> None:
     """An item as the store wrote it before the list: the record and its version, nothing else."""
-    item = {key: store.attribute_value(value) for key, value in record.items()}
+    item = {key: _SERIALIZER.serialize(value) for key, value in record.items()}
     table.put_item(TableName=TABLE_NAME, Item={**item, "_version": {"S": version}})
 
 
@@ -119,10 +123,10 @@ def test_bad_arguments_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_records_indexed_by_status_only_gain_the_index_of_every_status(table: Any) -> None:
     record = minimal_record(operation_id="by-status-only")
-    item = {key: store.attribute_value(value) for key, value in record.items()}
+    item = {key: _SERIALIZER.serialize(value) for key, value in record.items()}
     internal = list_index.attributes(record, 4, 0)
     del internal[list_index.ALL_SHARD_ATTRIBUTE]  # as the first release of the list wrote it
-    internal_items = {key: store.attribute_value(value) for key, value in internal.items()}
+    internal_items = {key: _SERIALIZER.serialize(value) for key, value in internal.items()}
     table.put_item(TableName=TABLE_NAME, Item={**item, **internal_items, "_version": {"S": "v1"}})
     assert listed(status=record["status"]) == ["by-status-only"]
     assert listed() == []

@@ -19,10 +19,10 @@ NEVER_AT_COLD_START = [
     "aws_xray_sdk",  # no tracer: Powertools' own tracing module is a few stubs without it
     # the metrics are EMF lines on stdout (operations_api/metrics.py): no other provider, no client
     "aws_lambda_powertools.metrics.provider.datadog",
-    # the PUT validates with pydantic-core and the schema generated from the models (`record`): pydantic,
-    # the models and Powertools' validation, which imports pydantic, are about a fifth of a cold start
+    # the PUT validates with pydantic-core and the schema generated from the models (`record.validation`):
+    # pydantic, the models and Powertools' validation (which imports pydantic) cost much of a cold start
     "pydantic",
-    "operations_api.models",
+    "operations_api.record.models",
     "aws_lambda_powertools.event_handler.openapi.params",
     "aws_lambda_powertools.event_handler.middlewares.openapi_validation",
     "email.mime",
@@ -31,11 +31,11 @@ NEVER_AT_COLD_START = [
     "devtools",
 ]
 
-# A GET checks its one input with `operations_api.rules`: it needs no validator at all.
+# A GET checks its one input with `operations_api.record.rules`: it needs no validator at all.
 NEVER_AT_GET_COLD_START = [
     "pydantic_core",
-    "operations_api.record",
-    "operations_api.validators",
+    "operations_api.record.validation",
+    "operations_api.record.validators",
 ]
 
 # After the import (tests/perf/probe.py): two requests, a cycle of garbage between them, then enough

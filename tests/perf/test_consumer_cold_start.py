@@ -12,8 +12,8 @@ NEVER_IN_THE_CONSUMER = [
     "pydantic_core",
     "aws_lambda_powertools.event_handler",  # the consumer is no HTTP function
     "operations_api.api",
-    "operations_api.record",
-    "operations_api.models",
+    "operations_api.record.validation",
+    "operations_api.record.models",
     "aws_xray_sdk",
     "yaml",
     "moto",

@@ -157,7 +157,7 @@ def test_the_list_function_may_only_query_the_two_list_indexes() -> None:
 
 
 def test_the_list_indexes_spread_their_writes_and_project_only_the_summary() -> None:
-    from operations_api import list_index
+    from operations_api.listing import index as list_index
 
     properties = RESOURCES["OperationsTable"]["Properties"]
     by_status, every_status = properties["GlobalSecondaryIndexes"]

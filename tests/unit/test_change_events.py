@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from operations_api import change_events
-from operations_api.change_events import EXPIRED, STATUS_CHANGED, UPDATED, change_event
+from operations_api.events import changes as change_events
+from operations_api.events.changes import EXPIRED, STATUS_CHANGED, UPDATED, change_event
 from tests.conftest import load_event
 
 

@@ -6,15 +6,16 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from operations_api import list_index, store
-from operations_api.list_index import (
+from operations_api import store
+from operations_api.listing import index as list_index
+from operations_api.listing.index import (
     ORDER_ATTRIBUTE,
     SHARD_ATTRIBUTE,
     SUMMARY_ATTRIBUTE,
     order_key,
     shard_number,
 )
-from operations_api.summary import summarize
+from operations_api.record.summary import summarize
 from tests.conftest import full_record, minimal_record
 
 ids = st.text(alphabet=list_index.ID_ALPHABET, min_size=1, max_size=128)

@@ -15,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devtools.template import load_template
-from operations_api import listing, problems, store
-from operations_api.list_index import epoch_seconds
-from operations_api.rules import STATUSES, TERMINAL_STATUSES
+from operations_api import problems, store
+from operations_api.listing import query as listing
+from operations_api.listing.index import epoch_seconds
+from operations_api.record.rules import STATUSES, TERMINAL_STATUSES
 from operations_api.store import VersionGuard
 from tests.conftest import minimal_record
 from tests.listing_support import ListCall, expected, query_string, service_settings, walk

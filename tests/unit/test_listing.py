@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from operations_api import listing, problems
-from operations_api.list_index import order_key, shard_number
-from operations_api.listing import ListQuery, make_token, parse_query, read_token
-from operations_api.rules import STATUSES
+from operations_api import problems
+from operations_api.listing import query as listing
+from operations_api.listing.index import order_key, shard_number
+from operations_api.listing.query import ListQuery, make_token, parse_query, read_token
+from operations_api.record.rules import STATUSES
 
 
 def faults_of(raw_query: str) -> list[Mapping[str, str]]:

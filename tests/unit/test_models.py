@@ -1,5 +1,6 @@
-"""Every field rule of the contract, accepted and refused, by the validator the PUT runs (pydantic-core with
-the generated schema, `record`) and by pydantic with the models it is generated from: both alike."""
+"""Every field rule of the contract, accepted and refused, by the validator the PUT runs (pydantic-core
+with the generated schema, `record.validation`) and by pydantic with the models it is generated from: both
+alike."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from operations_api import problems, record
-from operations_api.models import RECORD
+from operations_api import problems
 from operations_api.problems import Problem
-from operations_api.rules import CLUSTER_ID_MAX_LENGTH, OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
+from operations_api.record import validation as record
+from operations_api.record.models import RECORD
+from operations_api.record.rules import CLUSTER_ID_MAX_LENGTH, OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
 from tests.conftest import full_record, minimal_record
 
 Validate = Callable[[Any], dict[str, Any]]

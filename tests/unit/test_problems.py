@@ -9,8 +9,9 @@ from typing import Any, Final
 
 import pytest
 
-from operations_api import problems, rules, validators
-from operations_api.record_schema import RECORD_SCHEMA
+from operations_api import problems
+from operations_api.record import rules, validators
+from operations_api.record.schema import RECORD_SCHEMA
 
 
 def test_a_problem_document_has_every_member_of_the_contract() -> None:

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from operations_api import publisher
-from operations_api.change_events import STATUS_CHANGED, ChangeEvent
+from operations_api.events import publisher
+from operations_api.events.changes import STATUS_CHANGED, ChangeEvent
 from tests.change_events_support import use_bus
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from devtools import record_schema
 from devtools.template import ROOT
-from operations_api import validators
-from operations_api.record import validate
-from operations_api.record_schema import RECORD_SCHEMA
+from operations_api.record import validators
+from operations_api.record.schema import RECORD_SCHEMA
+from operations_api.record.validation import validate
 from tests.conftest import full_record
 
 
@@ -34,7 +34,7 @@ def test_a_check_outside_the_validators_module_cannot_be_generated() -> None:
         return value
 
     schema = {"type": "function-after", "function": {"type": "no-info", "function": elsewhere}}
-    with pytest.raises(ValueError, match=r"not a function of operations_api\.validators"):
+    with pytest.raises(ValueError, match=r"not a function of operations_api\.record\.validators"):
         record_schema.portable(schema, {})
 
 
@@ -48,7 +48,7 @@ def test_checks_are_named_and_json_schema_metadata_is_dropped() -> None:
         "type": "function-after",
         "function": {"type": "no-info", "function": validators.check_timestamp},
         "metadata": {"pydantic_js_extra": {"pattern": "x"}},
-        "schema": {"type": "str", "ref": "operations_api.models.Thing:140234"},
+        "schema": {"type": "str", "ref": "operations_api.record.models.Thing:140234"},
     }
     portable = record_schema.portable(schema, {})
     assert repr(portable["function"]["function"]) == "validators.check_timestamp"

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from operations_api import rules, service
-from operations_api.record import validate as validate_record
+from operations_api import service
+from operations_api.record import rules
+from operations_api.record.validation import validate as validate_record
 from tests.conftest import TABLE_NAME
 
 pytestmark = pytest.mark.fuzzing

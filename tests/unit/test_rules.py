@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from operations_api import rules
+from operations_api.record import rules
 
 
 @pytest.mark.parametrize("value", ["a", "op-1", "A.b_c~d-9", "x" * 128])

@@ -8,7 +8,7 @@ import pytest
 
 from operations_api import service
 from operations_api.problems import Problem
-from operations_api.record import validate as validate_record
+from operations_api.record.validation import validate as validate_record
 from operations_api.store import StoredOperation, VersionGuard
 from tests.conftest import minimal_record
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from operations_api.summary import count_clusters, summarize
+from operations_api.record.summary import count_clusters, summarize
 from tests.conftest import full_record, minimal_record
 
 

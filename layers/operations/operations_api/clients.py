@@ -20,9 +20,9 @@ def create_client(service: str, endpoint_url: str | None, *, max_pool_connection
     up to `max_pool_connections` requests at once (botocore's default: 10)."""
     settings = get_settings()
     config = Config(
-        connect_timeout=settings.connect_timeout_seconds,
-        read_timeout=settings.read_timeout_seconds,
-        retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
+        connect_timeout=settings.client_connect_timeout_seconds,
+        read_timeout=settings.client_read_timeout_seconds,
+        retries={"mode": "standard", "total_max_attempts": settings.client_max_attempts},
         tcp_keepalive=True,
         max_pool_connections=max_pool_connections,
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, Final
 
-from operations_api import rules
+from operations_api.record import rules
 
 PROBLEM_CONTENT_TYPE: Final = "application/problem+json"
 TYPE_PREFIX: Final = "tag:operations-api,2026:problems/"
@@ -269,7 +269,7 @@ UNWORDED_FAULT: Final = "is not valid"
 
 
 def invalid_record(errors: Iterable[Mapping[str, Any]]) -> Problem:
-    """A PUT body's faults, as pydantic-core reports them (`record`), each at its JSON pointer.
+    """A PUT body's faults, as pydantic-core reports them (`record.validation`), each at its JSON pointer.
 
     Input values are never echoed: they can be large or secret. A pointer and our wording are enough.
     """

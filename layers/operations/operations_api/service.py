@@ -1,9 +1,9 @@
 """The contract's rules across requests: what a GET and a PUT do and return, and why a write is refused.
 
-Field rules live in `rules` (and `models`, which builds on them; a PUT body comes here validated, from
-`record`). Here: the path id is checked (400), the path and body ids agree (400), a missing record is
-404, a refused conditional write is explained (412 before 409 TERMINAL_STATUS before 409 STALE_UPDATE),
-an oversized record is 413 and an unavailable store 503.
+Field rules live in `record.rules` (and `record.models`, which builds on them; a PUT body comes here
+validated, from `record.validation`). Here: the path id is checked (400), the path and body ids agree
+(400), a missing record is 404, a refused conditional write is explained (412 before 409 TERMINAL_STATUS
+before 409 STALE_UPDATE), an oversized record is 413 and an unavailable store 503.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import json
 import re
 from typing import Any, Final
 
-from operations_api import problems, rules, store
-from operations_api.rules import TERMINAL_STATUSES
+from operations_api import problems, store
+from operations_api.record import rules
+from operations_api.record.rules import TERMINAL_STATUSES
 from operations_api.store import ConditionFailed, StoredOperation, VersionGuard
 
 MAX_ENTITY_TAGS: Final = 20

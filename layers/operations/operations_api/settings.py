@@ -15,10 +15,10 @@ DEFAULT_LIST_SHARDS: Final = 4
 class Settings:
     table_name: str
     region: str
-    endpoint_url: str | None
-    connect_timeout_seconds: float
-    read_timeout_seconds: float
-    max_attempts: int
+    dynamodb_endpoint_url: str | None
+    client_connect_timeout_seconds: float
+    client_read_timeout_seconds: float
+    client_max_attempts: int
     list_shards: int
     retention_days: int
     event_bus_name: str = ""  # the change events' bus; only the stream consumer has it
@@ -40,10 +40,10 @@ def get_settings() -> Settings:
     return Settings(
         table_name=table_name,
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-        endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
-        connect_timeout_seconds=float(os.environ.get("DYNAMODB_CONNECT_TIMEOUT", "0.5")),
-        read_timeout_seconds=float(os.environ.get("DYNAMODB_READ_TIMEOUT", "1.5")),
-        max_attempts=int(os.environ.get("DYNAMODB_MAX_ATTEMPTS", "3")),
+        dynamodb_endpoint_url=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
+        client_connect_timeout_seconds=float(os.environ.get("AWS_CLIENT_CONNECT_TIMEOUT", "0.5")),
+        client_read_timeout_seconds=float(os.environ.get("AWS_CLIENT_READ_TIMEOUT", "1.5")),
+        client_max_attempts=int(os.environ.get("AWS_CLIENT_MAX_ATTEMPTS", "3")),
         list_shards=_whole_number("LIST_SHARDS", default=DEFAULT_LIST_SHARDS, minimum=1),
         retention_days=_whole_number("RETENTION_DAYS", default=0, minimum=0),
         event_bus_name=os.environ.get("EVENT_BUS_NAME", "").strip(),

@@ -6,7 +6,7 @@ conditional `PutItem` that enforces, atomically, that writes never go back and t
 (docs/api.md, "Writes never go back" and "Optimistic concurrency"); a refusal carries the item as it
 stood, so the caller can say why without a second request. This module knows DynamoDB and nothing of HTTP.
 
-The item also carries the list index's attributes (`list_index`), written by the same PutItem. An item
+The item also carries the list index's attributes (`listing.index`), written by the same PutItem. An item
 whose retention has ended is absent for every read and write here, whether or not DynamoDB's TTL has
 deleted it yet (docs/api.md, "Retention"): the GET checks its expiry, and the PUT's condition takes it
 for no item at all.
@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any, Final
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from operations_api import clients, list_index
-from operations_api.list_index import EXPIRES_ATTRIBUTE
-from operations_api.rules import TERMINAL_STATUSES
+from operations_api import clients
+from operations_api.listing import index as list_index
+from operations_api.listing.index import EXPIRES_ATTRIBUTE
+from operations_api.record.rules import TERMINAL_STATUSES
 from operations_api.settings import get_settings
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ VERSION_ATTRIBUTE: Final = "_version"
 # The item's own attributes (the version, and any index or expiry attribute) start with this; no key of the
 # record does, so they are never part of it.
 INTERNAL_PREFIX: Final = "_"
-# Enough connections for the list's parallel Queries (list_store), one per shard read at once.
+# Enough connections for the list's parallel Queries (`listing.shards`), one per shard read at once.
 MAX_POOL_CONNECTIONS: Final = 16
 _UNAVAILABLE_CODES: Final = frozenset(
     {
@@ -88,7 +89,7 @@ class VersionGuard:
 def dynamodb_client() -> BaseClient:
     """One client per process, made on first use (so that moto's `mock_aws` can intercept it)."""
     return clients.create_client(
-        "dynamodb", get_settings().endpoint_url, max_pool_connections=MAX_POOL_CONNECTIONS
+        "dynamodb", get_settings().dynamodb_endpoint_url, max_pool_connections=MAX_POOL_CONNECTIONS
     )
 
 
@@ -316,10 +317,5 @@ def from_attribute(attribute: dict[str, Any]) -> Any:
 
 
 def query(request: dict[str, Any]) -> dict[str, Any]:
-    """One Query request (the list's, `list_store`), with this module's fault mapping."""
+    """One Query request (the list's, `listing.shards`), with this module's fault mapping."""
     return _call("query", **request)
-
-
-def attribute_value(value: Any) -> dict[str, Any]:
-    """A record's value as a DynamoDB attribute value (native lists, maps and numbers)."""
-    return _to_attribute(value)

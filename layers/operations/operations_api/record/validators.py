@@ -1,7 +1,7 @@
 """The contract's checks that the record's schema calls, raising pydantic-core's errors.
 
 The models (`models`) attach these functions to their fields, and the schema pydantic builds from them
-(`record_schema`) refers to them by name, so the PUT function runs them with pydantic-core alone: no
+(`record.schema`) refers to them by name, so the PUT function runs them with pydantic-core alone: no
 pydantic, whose import is a large part of a cold start (docs/performance.md, "Cold start"). The rules
 themselves are in `rules`, in plain Python.
 """
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from operations_api.problems import FAULT_WORDING
-from operations_api.rules import (
+from operations_api.record.rules import (
     OPERATION_ID_RULE,
     STATUSES_WITH_RESPONSE,
     TIMESTAMP_CALENDAR_RULE,

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from operations_api import store
-from operations_api.list_index import (
+from operations_api.listing.index import (
     EXPIRES_ATTRIBUTE,
     ORDER_ATTRIBUTE,
     SUMMARY_ATTRIBUTE,

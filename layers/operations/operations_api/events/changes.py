@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from operations_api import store
-from operations_api.summary import summarize
+from operations_api.record.summary import summarize
 
 SOURCE: Final = "operations-api"
 STATUS_CHANGED: Final = "Operation Status Changed"

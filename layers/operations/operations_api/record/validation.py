@@ -1,4 +1,4 @@
-"""A PUT body, validated against the record's schema (`record_schema`, which pydantic builds from `models`)
+"""A PUT body, validated against the record's schema (`record.schema`, which pydantic builds from `models`)
 by pydantic-core alone, with a validator built once per process.
 
 Why not pydantic, or Powertools' validation, which runs pydantic: importing them is a large part of the PUT's
@@ -13,7 +13,7 @@ from typing import Any
 from pydantic_core import SchemaValidator, ValidationError
 
 from operations_api import problems
-from operations_api.record_schema import RECORD_SCHEMA
+from operations_api.record.schema import RECORD_SCHEMA
 
 _VALIDATOR = SchemaValidator(RECORD_SCHEMA)
 

@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
-from operations_api.rules import OPERATION_ID_MAX_LENGTH, TERMINAL_STATUSES, timestamp_fault
-from operations_api.summary import summarize
+from operations_api.record.rules import OPERATION_ID_MAX_LENGTH, TERMINAL_STATUSES, timestamp_fault
+from operations_api.record.summary import summarize
 
 INDEX_NAME: Final = "by-status-and-update"
 SHARD_ATTRIBUTE: Final = "_list_shard"

@@ -4,7 +4,7 @@ The parameters are read from the raw query string, so that a repeated one is see
 `queryStringParameters` joins repeats with commas). Every fault of the query is told at once, each naming
 its parameter; the token is read only once the filters it must be bound to are valid.
 
-A page token is base64url JSON: each shard's position (`list_store`) and a digest over those positions,
+A page token is base64url JSON: each shard's position (`listing.shards`) and a digest over those positions,
 the filters and the shard count. It is opaque and bound: a token altered by one character, cut short,
 made by another query, or made before the shard count changed fails the digest or the check of its
 positions, and is a 400 naming page_token. The digest is not a secret (no HMAC): a client that forges a
@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from operations_api import list_store, problems, store
-from operations_api.list_index import (
+from operations_api import problems, store
+from operations_api.listing import shards as list_store
+from operations_api.listing.index import (
     EVERY_STATUS,
     operation_id_of,
     shard_key,
@@ -31,8 +32,8 @@ from operations_api.list_index import (
     shard_number,
     time_of,
 )
-from operations_api.list_store import DONE, Page, Position, TimeBounds
-from operations_api.rules import STATUSES, timestamp_fault
+from operations_api.listing.shards import DONE, Page, Position, TimeBounds
+from operations_api.record.rules import STATUSES, timestamp_fault
 from operations_api.settings import get_settings
 
 DEFAULT_PAGE_SIZE: Final = 25

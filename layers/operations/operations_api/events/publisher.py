@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 from botocore.exceptions import BotoCoreError, ClientError
 
 from operations_api import clients
-from operations_api.change_events import SOURCE, ChangeEvent
+from operations_api.events.changes import SOURCE, ChangeEvent
 from operations_api.settings import get_settings
 
 if TYPE_CHECKING:

@@ -1,12 +1,12 @@
 """The stream consumer's batch: DynamoDB stream records in, change events on the bus, failures reported.
 
-Powertools' batch processing reads each record (`change_events`); a record that cannot be read fails alone
+Powertools' batch processing reads each record (`events.changes`); a record that cannot be read fails alone
 (a poison record: Lambda's bisection isolates it, and it never blocks the rest). The events are then put
-in as few PutEvents calls as EventBridge allows (`publisher`), and the record of each event that could not
-be published is reported failed too. The answer is Lambda's partial batch response (ReportBatchItemFailures):
-Lambda retries from the first failed record, and after its retries hands the records to the dead-letter
-queue. When every record fails, Powertools raises, so that Lambda bisects the batch. One log line a batch:
-counts and error names, never a record.
+in as few PutEvents calls as EventBridge allows (`events.publisher`), and the record of each event that
+could not be published is reported failed too. The answer is Lambda's partial batch response
+(ReportBatchItemFailures): Lambda retries from the first failed record, and after its retries hands the
+records to the dead-letter queue. When every record fails, Powertools raises, so that Lambda bisects the
+batch. One log line a batch: counts and error names, never a record.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from operations_api import metrics, publisher
-from operations_api.change_events import ChangeEvent, change_event
+from operations_api import metrics
+from operations_api.events import publisher
+from operations_api.events.changes import ChangeEvent, change_event
 
 logger = Logger()
 processor: Final = BatchProcessor(event_type=EventType.DynamoDBStreams)

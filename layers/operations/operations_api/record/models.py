@@ -1,7 +1,7 @@
 """The operation record of the contract (docs/api.md, "The record"), as pydantic v2 models.
 
 The record's one definition. Pydantic builds from it the OpenAPI document (`make openapi`) and the
-validation schema that the PUT function runs with pydantic-core alone (`record_schema`, written by
+validation schema that the PUT function runs with pydantic-core alone (`record.schema`, written by
 `make record-schema`; a test fails when the two differ). No function imports this module, nor pydantic:
 importing pydantic is a large part of a cold start (docs/performance.md, "Cold start").
 
@@ -18,7 +18,7 @@ from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, WrapValidat
 from pydantic.config import JsonDict, JsonValue
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
-from operations_api.rules import (
+from operations_api.record.rules import (
     CLUSTER_ID_MAX_LENGTH,
     OPERATION_ID_MAX_LENGTH,
     OPERATION_ID_PATTERN,
@@ -28,7 +28,7 @@ from operations_api.rules import (
     TIMESTAMP_SCHEMA_PATTERN,
     UNREADABLE_OPERATION_IDS,
 )
-from operations_api.validators import (
+from operations_api.record.validators import (
     check_operation_id,
     check_timestamp,
     not_before_occurrence,

@@ -1,0 +1,1 @@
+"""Change events: their shape, the stream batch they come from, their publisher."""
