@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
@@ -19,6 +18,7 @@ from devtools.bench.fresh import (
     Environment,
     Fresh,
     against_floor,
+    clocked,
     environments,
     interleaved,
     moto_server,
@@ -72,40 +72,33 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
 
     consumer = load_function("publish_events")
     records = creations(count)
-    sent: list[str] = []
-    publisher.events_client().meta.events.register(
-        "before-send.events.PutEvents", lambda **_: sent.append("call")
-    )
+    sent: list[int] = []
+    publisher.events_client().meta.events.register("before-send.events.PutEvents", lambda **_: sent.append(0))
     calls_per_batch = []
 
-    def consume() -> float:
+    def consume() -> None:
         sent.clear()
-        started = time.perf_counter()
         consumer.lambda_handler({"Records": records}, FakeLambdaContext())
-        elapsed = time.perf_counter() - started
         calls_per_batch.append(len(sent))
-        return elapsed
 
     entries = entries_of(records)
-    groups = list(publisher.calls(entries))
+    groups = [[entries[index] for index in group] for group in publisher.calls(entries)]
+
     client = publisher.events_client()
 
-    def floor() -> float:
-        started = time.perf_counter()
+    def floor() -> None:
         for group in groups:
-            client.put_events(Entries=[entries[index] for index in group])
-        return time.perf_counter() - started
+            client.put_events(Entries=group)
 
     consume()  # warm: the first batch's imports and connections are not what this measures
-    timed = interleaved(batches, consume, floor)
-    batch_seconds, floor_seconds = timed["first"], timed["second"]
+    timed = interleaved(batches, clocked(consume), clocked(floor))
     return {
         "ratio": timed["ratio"],
         "records": count,
-        "batch_ms": batch_seconds * 1000,
-        "floor_ms": floor_seconds * 1000,
-        "events_per_second": count / batch_seconds,
-        "floor_events_per_second": count / floor_seconds,
+        "batch_ms": timed["first"],
+        "floor_ms": timed["second"],
+        "events_per_second": count / timed["first"] * 1000,
+        "floor_events_per_second": count / timed["second"] * 1000,
         "put_events_calls": max(calls_per_batch),
     }
 

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+from boto3.dynamodb.types import TypeSerializer
+
 from devtools import dynalite
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
@@ -73,8 +76,6 @@ def environments(quick: bool = False) -> tuple[Environment, ...]:
     links.mkdir()
     for function in load_template().functions.values():
         (links / function.logical_id).symlink_to(function.code_dir)
-    import boto3
-
     development = [ROOT / "layers" / "operations", Path(boto3.__file__).parent.parent]
     found = [Environment("development (.venv, source)", sys.executable, development, links)]
     python = find_python(RUNTIME)
@@ -182,6 +183,17 @@ def interleaved(pairs: int, first: Callable[[], float], second: Callable[[], flo
     }
 
 
+def clocked(call: Callable[[], object]) -> Callable[[], float]:
+    """The call, made to return the milliseconds it took."""
+
+    def measured() -> float:
+        started = time.perf_counter()
+        call()
+        return (time.perf_counter() - started) * 1000
+
+    return measured
+
+
 def against(first: Fresh, second: Fresh, pairs: int) -> dict[str, Any]:
     """Two processes' interleaved ratio and its quartiles."""
     timed = interleaved(pairs, first.wall, second.wall)
@@ -226,8 +238,6 @@ def event_for(method: str, record: dict[str, Any]) -> dict[str, Any]:
 
 def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
     """The one DynamoDB call the floor makes for a route, as probes/floor.py reads it."""
-    from boto3.dynamodb.types import TypeSerializer
-
     key = {"operation_id": {"S": record["operation_id"]}}
     if method == "GET":
         arguments: dict[str, Any] = {"TableName": TABLE, "Key": key, "ConsistentRead": True}

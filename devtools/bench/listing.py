@@ -14,7 +14,7 @@ from typing import Any, Final
 import botocore.session
 from boto3.dynamodb.types import TypeSerializer
 
-from devtools.bench.fresh import TABLE, interleaved, local_dynamodb
+from devtools.bench.fresh import TABLE, clocked, interleaved, local_dynamodb
 from operations_api import settings, store
 from operations_api.listing import index as list_index
 from operations_api.listing import query as listing
@@ -33,21 +33,18 @@ def operation(index: int, chance: random.Random) -> dict[str, Any]:
     """A realistic record: a status from the mix, three clusters, a last update within thirty days."""
     status = chance.choices(list(STATUS_MIX), list(STATUS_MIX.values()))[0]
     second = chance.randrange(SECONDS_SPREAD)
-    updated = time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second))
+    operation_id = f"{index:08d}-{chance.getrandbits(64):016x}"
+    request = {"uri": "/v1/networks", "method": "POST", "body": '{"name": "net-a"}'}
     record: dict[str, Any] = {
-        "operation_id": f"{index:08d}-{chance.getrandbits(64):016x}",
+        "operation_id": operation_id,
         "occurred_time": time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second // 2)),
-        "last_update_time": updated,
+        "last_update_time": time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second)),
         "status": status,
-        "request": {
-            "uri": "/v1/networks",
-            "method": "POST",
-            "body": '{"name": "net-a", "cidr": "10.0.0.0/16"}',
-        },
+        "request": {**request, "body": '{"name": "net-a", "cidr": "10.0.0.0/16"}'},
         "target_clusters": [
             {
                 "cluster_id": f"cluster-{n}",
-                "request": {"uri": "/v1/networks", "method": "POST", "body": '{"name": "net-a"}'},
+                "request": request,
                 "response": {"status_code": 201, "body": '{"id": "n-1"}'},
             }
             for n in range(3)
@@ -99,27 +96,23 @@ def floor_query(client: Any, shard: str) -> tuple[float, float, int]:
     return elapsed, float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
 
 
-def query_of_page(raw_query: str, page: int) -> str:
-    """The query string that asks for the page-th page (its token got by reading the pages before it)."""
-    query = raw_query
+def token_for_page(raw_query: str, page: int) -> str | None:
+    token = None
     for _ in range(page - 1):
-        query = f"{raw_query}&page_token={listing.list_operations(query).answer['next_page_token']}"
-    return query
+        query = raw_query + (f"&page_token={token}" if token else "")
+        token = listing.list_operations(query).answer.get("next_page_token")
+    return token
 
 
 def measure_case(
     client: Any, size: int, case: str, raw_query: str, page: int, repeats: int, shards: int
 ) -> dict[str, Any]:
     """One case: the list's page against the floor's Query, interleaved, and what the page read."""
-    query = query_of_page(raw_query, page)
+    token = token_for_page(raw_query, page)
+    query = raw_query + (f"&page_token={token}" if token else "")
     listing.list_operations(query)  # warm: threads, connections
     pages = []
-
-    def one_page() -> float:
-        started = time.perf_counter()
-        pages.append(listing.list_operations(query).page)
-        return (time.perf_counter() - started) * 1000
-
+    one_page = clocked(lambda: pages.append(listing.list_operations(query).page))
     timed = interleaved(repeats, one_page, lambda: floor_query(client, "completed#0")[0])
     _, floor_capacity, floor_items = floor_query(client, "completed#0")
     assert floor_items == PAGE_SIZE, "the floor returns a full page"

@@ -7,13 +7,12 @@ import io
 import json
 import math
 import statistics
-import time
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from functools import partial
 from typing import Any
 
-from devtools.bench.fresh import event_for, floor_request, local_dynamodb, record_with
+from devtools.bench.fresh import clocked, event_for, floor_request, local_dynamodb, record_with
 from devtools.item_size import stored_item_size
 
 
@@ -23,12 +22,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 
 def timed(call: Callable[[], Any], iterations: int) -> list[float]:
-    samples = []
-    for _ in range(iterations):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+    return [clocked(call)() for _ in range(iterations)]
 
 
 CLUSTER_COUNTS = (1, 50, 400)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from devtools import local_events
-from devtools.bench import cold, events, first_run, listing, metrics, warm
+from devtools.bench import cold, events, listing, metrics, warm
 from devtools.bench.fresh import Environment, compiling_instructions, interleaved, probe
 from devtools.template import ROOT
 from operations_api import store
@@ -172,12 +172,6 @@ def test_each_metrics_run_is_set_against_its_stand_in_run() -> None:
     assert (get["modules"], get["instructions_added"], get["ratio_instructions"]) == (0, None, None), (
         "no count without valgrind"
     )
-
-
-def test_the_first_run_ends_at_the_banner_that_names_the_address() -> None:
-    found = first_run.BANNER.search("Operations API on http://127.0.0.1:40123  (ready in 1.2 s)")
-    assert found is not None
-    assert found[1] == "http://127.0.0.1:40123"
 
 
 def test_the_events_suite_publishes_to_its_own_bus_whatever_an_earlier_suite_configured() -> None:
