@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from devtools.processes import group_alive
 from devtools.template import ROOT
 from tests.integrity.server_fleet import LISTENING
 
@@ -72,14 +73,6 @@ def timed_make_run(clone: Path, environment: dict[str, str], timeout: float = 60
             if time.perf_counter() > deadline:
                 raise RuntimeError(f"make run's processes (group {process.pid}) still run 30 s after SIGTERM")
             time.sleep(0.05)
-
-
-def group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def installed_mb(clone: Path) -> float:
