@@ -13,6 +13,8 @@ from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any, Final
 
+import boto3
+
 from devtools.bench.fresh import (
     TABLE,
     Environment,
@@ -107,8 +109,6 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
 def local_eventbridge() -> Iterator[dict[str, str]]:
     """moto's server on loopback, with the bus; this process configured for it: what the consumer (and the
     floor) are configured with."""
-    from operations_api.events import publisher
-
     with moto_server() as endpoint:
         service = {
             "EVENT_BUS_NAME": BUS,
@@ -116,5 +116,5 @@ def local_eventbridge() -> Iterator[dict[str, str]]:
             "AWS_ENDPOINT_URL_EVENTBRIDGE": endpoint,  # the boto3 floor's (EventBridge is the service id)
         }
         use_services(**service)
-        publisher.events_client().create_event_bus(Name=BUS)
+        boto3.client("events", endpoint_url=endpoint).create_event_bus(Name=BUS)  # as fresh.local_dynamodb
         yield {"TABLE_NAME": TABLE, **service}

@@ -274,9 +274,10 @@ def local_dynamodb(server: str = "dynalite") -> Iterator[tuple[str, str]]:
         return
     with moto_server() as endpoint:
         use_services(**dynamodb_service(endpoint))
-        from operations_api import store
-
-        store.dynamodb_client().create_table(**load_template().create_table_request(TABLE))
+        # boto3's default timeouts: under load CreateTable can outlast the store's, and a retry be refused
+        boto3.client("dynamodb", endpoint_url=endpoint).create_table(
+            **load_template().create_table_request(TABLE)
+        )
         yield endpoint, "moto's threaded server"
 
 
