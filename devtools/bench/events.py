@@ -116,5 +116,5 @@ def local_eventbridge() -> Iterator[dict[str, str]]:
             "AWS_ENDPOINT_URL_EVENTBRIDGE": endpoint,  # the boto3 floor's (EventBridge is the service id)
         }
         use_services(**service)
-        boto3.client("events", endpoint_url=endpoint).create_event_bus(Name=BUS)  # as fresh.local_dynamodb
+        boto3.client("events", endpoint_url=endpoint).create_event_bus(Name=BUS)
         yield {"TABLE_NAME": TABLE, **service}

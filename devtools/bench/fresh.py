@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -274,7 +275,6 @@ def local_dynamodb(server: str = "dynalite") -> Iterator[tuple[str, str]]:
         return
     with moto_server() as endpoint:
         use_services(**dynamodb_service(endpoint))
-        # boto3's default timeouts: under load CreateTable can outlast the store's, and a retry be refused
         boto3.client("dynamodb", endpoint_url=endpoint).create_table(
             **load_template().create_table_request(TABLE)
         )
@@ -283,7 +283,8 @@ def local_dynamodb(server: str = "dynalite") -> Iterator[tuple[str, str]]:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """moto's threaded server on loopback, its access log quiet; its endpoint."""
+    """moto's threaded server on loopback, its access log quiet, emptied; its endpoint. (moto keeps what its
+    servers store in the process: a run of every suite once found the table of an earlier suite's server.)"""
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -292,6 +293,9 @@ def moto_server() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    urllib.request.urlopen(
+        urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
+    ).close()
     try:
         yield f"http://{host}:{port}"
     finally:
