@@ -16,7 +16,7 @@ from typing import Any
 
 from devtools.processes import group_alive
 from devtools.template import ROOT
-from tests.integrity.server_fleet import LISTENING
+from tests.support.servers import LISTENING
 
 # what this process's own environment would give the clone's make and Python that a newcomer's has not
 LEFT_OUT = ("VIRTUAL_ENV", "PYTHONPATH", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")

@@ -28,7 +28,8 @@ from devtools import dynalite
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
 from devtools.template import ROOT, load_template
-from tests.conftest import full_record, get_event, put_event
+from tests.support.events import get_event, put_event
+from tests.support.records import full_record
 
 PROBES = Path(__file__).resolve().parent / "probes"
 TABLE = "bench-operations"

@@ -35,7 +35,7 @@ def measure(quick: bool) -> dict[str, Any]:
     import boto3
 
     from operations_api import store
-    from tests.conftest import FakeLambdaContext, load_function
+    from tests.support.handlers import FakeLambdaContext, load_function
 
     iterations, parts = (5, 3) if quick else (300, 100)
     with local_dynamodb() as (endpoint, backend), redirect_stdout(io.StringIO()):

@@ -23,6 +23,8 @@ class Settings:
     retention_days: int
     event_bus_name: str = ""  # the change events' bus; only the stream consumer has it
     events_endpoint_url: str | None = None
+    history_table_name: str = ""  # the history's table (operations_api/history/layout.py)
+    fleet_table_name: str = ""  # the counts and operations by cluster (operations_api/fleet/layout.py)
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +50,8 @@ def get_settings() -> Settings:
         retention_days=_whole_number("RETENTION_DAYS", default=0, minimum=0),
         event_bus_name=os.environ.get("EVENT_BUS_NAME", "").strip(),
         events_endpoint_url=os.environ.get("EVENTS_ENDPOINT_URL") or None,
+        history_table_name=os.environ.get("HISTORY_TABLE_NAME", "").strip(),
+        fleet_table_name=os.environ.get("FLEET_TABLE_NAME", "").strip(),
     )
 
 
