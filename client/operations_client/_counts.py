@@ -1,4 +1,4 @@
-"""How many operations are in each status (docs/api.md, "Counts"): the answer of GET /v1/operation-counts."""
+"""How many operations are in each status: the answer of GET /v1/operation-counts (docs/api.md)."""
 
 from __future__ import annotations
 
