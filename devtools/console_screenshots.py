@@ -1,9 +1,9 @@
 """`make screenshots`: the console's pages in headless Chromium, saved as docs/console-*.png.
 
 Seeds the README's example operations on a local API (devtools.local_server, in this process), serves the
-console against it, and photographs the list, the overview and the failed operation's page. The browser is Debian's
-chromium driven by its chromedriver through Selenium, named explicitly: Selenium Manager never downloads a
-browser or a driver. The browser tests start Chromium with `headless_chromium` too.
+console against it, and photographs the list, the overview and the failed operation's page. The browser is
+Debian's chromium driven by its chromedriver through Selenium, named explicitly: Selenium Manager never
+downloads a browser or a driver. The browser tests start Chromium with `headless_chromium` too.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The fleet at a glance (docs/client.md): client.counts and client.list(cluster=…), and `opsctl counts` and
 `opsctl list --cluster` run through their console script, against the fake API serving the contract's
-answers (docs/api.md: GET /v1/operation-counts, and "Listing operations" by cluster): nothing, one row, hundreds over pages, and
-the API's 400s."""
+answers (docs/api.md: GET /v1/operation-counts, and "Listing operations" by cluster): nothing, one row,
+hundreds over pages, and the API's 400s."""
 
 from __future__ import annotations
 
