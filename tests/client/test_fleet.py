@@ -187,7 +187,9 @@ def test_opsctl_list_of_hundreds_in_a_cluster_fits_80_columns_with_each_state(ap
         for state, rollback in (STATES[n % len(STATES)] for n in range(230))
     ]
     assert [" ".join(cell.replace(",", "").split()) for cell in shown] == expected
-    assert [r.query.get("page_size") for r in api.received] == ["100", "100", "100"]
+    assert [(r.query["cluster"], r.query["status"], r.query["page_size"]) for r in api.received] == [
+        (CLUSTER, "executing", "100")
+    ] * 3
     wide = run_opsctl("list", "--cluster", CLUSTER, "--limit", "2", OPERATIONS_API_URL=api.url, COLUMNS="120")
     assert [line.split()[2:] for line in ok(wide).stdout.splitlines()[1:]] == [
         ["20261122_070000", "failed"],

@@ -17,9 +17,10 @@ from selenium.webdriver.support.wait import WebDriverWait
 from operations_client import OperationsClient
 from operations_client._console.app import Console
 from operations_client._console.server import start_in_background
-from tests.client.fake_api import FakeApi, cluster_summary, serve, summary
+from tests.client.fake_api import RESET, FakeApi, cluster_summary, serve, summary
 from tests.console.browser_pages import WAIT_SECONDS, listed_ids, texts, wait_for_text
 from tests.console.test_browser_list import follow
+from tests.support.cli import FAST
 
 pytestmark = pytest.mark.browser
 
@@ -59,7 +60,7 @@ def clock() -> Clock:
 
 @pytest.fixture(scope="module")
 def console(fleet_api: FakeApi, clock: Clock) -> Iterator[str]:
-    client = OperationsClient(fleet_api.url)
+    client = OperationsClient(fleet_api.url, retry_policy=FAST)
     running = start_in_background(Console(client, fleet_api.url, clock, refresh_seconds=REFRESH_SECONDS))
     try:
         yield running.url
@@ -158,6 +159,16 @@ def test_pause_stops_the_refresh_until_resume(browser: WebDriver, console: str, 
     browser.find_element(By.CSS_SELECTOR, ".refresh-toggle").click()
     wait_until(browser, lambda: listed_ids(browser) == [summary(5)["operation_id"]], "resume never refreshed")
     assert (refresh_state(browser), texts(browser, ".refresh-toggle")) == ("running", ["Pause"])
+
+
+def test_a_failed_refresh_is_told_and_tried_again(browser: WebDriver, console: str, api: FakeApi) -> None:
+    browser.get(console + "/")
+    wait_until(browser, lambda: refresh_state(browser) == "running", "the list never began refreshing")
+    api.answer(*[RESET] * FAST.attempts)  # the console's client gives up: the console answers a 502 page
+    wait_for_text(browser, ".refresh-state", "; the last refresh failed, trying again in 0.5 s")
+    api.summaries = [summary(9)]
+    wait_until(browser, lambda: listed_ids(browser) == [summary(9)["operation_id"]], "never refreshed again")
+    wait_for_text(browser, ".refresh-state", "; refreshing every 0.5 s")
 
 
 def test_a_hidden_tab_fetches_nothing_and_refreshes_once_shown(
