@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from devtools.template import load_template
+from devtools.lambda_runtime import ensure_tables, table_variables
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -28,7 +28,7 @@ CALLER_ENVIRONMENT = dict(os.environ)
 
 os.environ.update(
     {
-        "TABLE_NAME": TABLE_NAME,
+        **table_variables(TABLE_NAME),  # TABLE_NAME, HISTORY_TABLE_NAME...: the tables `table` makes
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
@@ -163,7 +163,8 @@ def get_handler() -> ModuleType:
 
 @pytest.fixture
 def table() -> Iterator[Any]:
-    """A fresh moto DynamoDB table, made from template.yaml's own definition, and fresh cached clients."""
+    """Fresh moto DynamoDB tables, made from template.yaml's own definitions (the records' TABLE_NAME, the
+    history's...), and fresh cached clients; the client."""
     from moto import mock_aws
 
     from operations_api import clients, settings, store
@@ -175,7 +176,7 @@ def table() -> Iterator[Any]:
         import boto3
 
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(**load_template().create_table_request(TABLE_NAME))
+        ensure_tables(client, TABLE_NAME)
         yield client
     store.dynamodb_client.cache_clear()
 

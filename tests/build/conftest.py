@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from devtools.lambda_runtime import ensure_tables
 from devtools.precompile import find_python
 from devtools.template import ROOT, load_template
 
@@ -68,6 +69,6 @@ def dynamodb_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
-    client.create_table(**load_template().create_table_request("smoke-operations"))
+    ensure_tables(client, "smoke-operations")
     yield endpoint
     server.stop()

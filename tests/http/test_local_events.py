@@ -4,6 +4,7 @@ local bus received, listed at GET /_local/events (README, "Following operations"
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, cast
 
 import pytest
@@ -72,3 +73,32 @@ def test_a_consumer_that_fails_a_batch_is_said_and_the_follower_goes_on(
     follower = local_events.LocalEvents(cast(Any, reader), cast(Any, bus), failing, "PublishEventsFunction")
     assert follower.answer("GET", local_events.EVENTS_PATH) == (200, {"events": []})
     assert "events: 1 records not published: RuntimeError" in capsys.readouterr().err
+
+
+def test_the_stream_loop_make_run_feeds_is_given_the_history_table_made_beside_the_records() -> None:
+    """The loop runs in the server's process on the follower's records: what it reads of its environment
+    names the history table, made on the server's DynamoDB with the template's keys."""
+    import boto3
+
+    from devtools import local_server
+    from devtools.local_api import forget_cached_configuration
+    from operations_api import settings
+
+    saved = dict(os.environ)
+    for name in ("DYNAMODB_ENDPOINT_URL", "HISTORY_TABLE_NAME"):
+        os.environ.pop(name, None)
+    os.environ["TABLE_NAME"] = "ops-follower"
+    try:
+        running = local_server.start(port=0)
+        try:
+            history = settings.get_settings().history_table_name
+            client = boto3.client("dynamodb", endpoint_url=running.dynamodb_endpoint, region_name="us-east-1")
+            keys = client.describe_table(TableName=history)["Table"]["KeySchema"]
+        finally:
+            running.stop()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        forget_cached_configuration()
+    assert history == "ops-follower-history"
+    assert [key["AttributeName"] for key in keys] == ["operation_id", "position"]
