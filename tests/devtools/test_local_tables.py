@@ -4,13 +4,15 @@ dynalite and the tests' moto all make them so: devtools/lambda_runtime.py)."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from devtools.lambda_runtime import ensure_tables, function_environment, local_table_names, table_variables
-from devtools.template import Function, load_template
+from devtools.template import ROOT, Function, load_template
 
 TEMPLATE = load_template()
 
@@ -83,3 +85,23 @@ def test_a_reference_to_any_table_is_its_local_name(logical_id: str) -> None:
 def test_a_reference_to_something_that_is_neither_a_table_nor_a_parameter_is_refused() -> None:
     with pytest.raises(ValueError, match="cannot resolve !Ref Nope locally: it is neither a table nor"):
         function_environment(a_function_given({"Ref": "Nope"}), "ops")
+
+
+def test_sam_locals_containers_are_given_and_told_to_make_the_same_tables() -> None:
+    """`sam local` (docs/deploy.md, Docker): its --env-vars file names each table a function is given, and
+    the block that makes them on DynamoDB Local makes each one with the template's keys."""
+    parameters = json.loads((ROOT / "events" / "sam-local-env.json").read_text(encoding="utf-8"))[
+        "Parameters"
+    ]
+    expected = table_variables(parameters["TABLE_NAME"])
+    assert {key: value for key, value in parameters.items() if key in expected} == expected
+    block = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8").split("docker run -d -p 8000:8000")[1]
+    made = dict(re.findall(r"--table-name (\S+) (.*?)(?=\naws |\nmake )", block, re.DOTALL))
+    assert set(made) == set(expected.values())
+    for logical_id, name in local_table_names(parameters["TABLE_NAME"]).items():
+        if name in made:
+            keys = TEMPLATE.properties_of_table(logical_id)["KeySchema"]
+            declared = " ".join(
+                f"AttributeName={key['AttributeName']},KeyType={key['KeyType']}" for key in keys
+            )
+            assert f"--key-schema {declared} " in made[name], name
