@@ -5,10 +5,12 @@ dynalite and the tests' moto all make them so: devtools/lambda_runtime.py)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 
 from devtools.lambda_runtime import ensure_tables, function_environment, local_table_names, table_variables
@@ -105,3 +107,23 @@ def test_sam_locals_containers_are_given_and_told_to_make_the_same_tables() -> N
                 f"AttributeName={key['AttributeName']},KeyType={key['KeyType']}" for key in keys
             )
             assert f"--key-schema {declared} " in made[name], name
+
+
+def test_the_benchs_dynamodb_has_every_table_and_its_processes_are_given_their_names() -> None:
+    from devtools.bench import fresh
+    from devtools.local_api import forget_cached_configuration
+    from operations_api.events import publisher
+
+    saved = dict(os.environ)
+    try:
+        with fresh.local_dynamodb("moto") as (endpoint, _):
+            made = boto3.client("dynamodb", endpoint_url=endpoint).list_tables()["TableNames"]
+            given = fresh.dynamodb_service(endpoint)
+            history = os.environ["HISTORY_TABLE_NAME"]
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        forget_cached_configuration()
+        publisher.events_client.cache_clear()
+    assert sorted(made) == sorted(local_table_names(fresh.TABLE).values())
+    assert history == given["HISTORY_TABLE_NAME"] == f"{fresh.TABLE}-history"
