@@ -84,3 +84,21 @@ def put(table: Any, put_handler: ModuleType) -> Invoke:
 @pytest.fixture
 def get(table: Any, get_handler: ModuleType) -> Invoke:
     return invoker(get_handler)
+
+
+@pytest.fixture
+def history_table(table: Any) -> Iterator[Any]:
+    """The template's history table beside `table`'s, named in HISTORY_TABLE_NAME; the client."""
+    from operations_api import settings
+    from tests.support.history import HISTORY_TABLE_NAME, create_history_table
+
+    previous = os.environ.get("HISTORY_TABLE_NAME")
+    os.environ["HISTORY_TABLE_NAME"] = HISTORY_TABLE_NAME
+    settings.get_settings.cache_clear()
+    create_history_table(table, HISTORY_TABLE_NAME)
+    yield table
+    if previous is None:
+        os.environ.pop("HISTORY_TABLE_NAME", None)
+    else:
+        os.environ["HISTORY_TABLE_NAME"] = previous
+    settings.get_settings.cache_clear()

@@ -132,6 +132,15 @@ def invalid_page_token(reason: str) -> Problem:
     )
 
 
+def invalid_history_token(reason: str) -> Problem:
+    return Problem(
+        HTTPStatus.BAD_REQUEST,
+        "INVALID_PAGE_TOKEN",
+        f"The page_token is not one this operation's history gave: {reason}. Start again without it.",
+        errors=[query_parameter_fault("page_token", reason)],
+    )
+
+
 def malformed_json(reason: str) -> Problem:
     return Problem(
         HTTPStatus.BAD_REQUEST,
@@ -171,6 +180,15 @@ def invalid_header(header: str, reason: str) -> Problem:
 
 def operation_not_found(operation_id: str) -> Problem:
     return Problem(HTTPStatus.NOT_FOUND, "OPERATION_NOT_FOUND", f"No operation has the id {operation_id!r}.")
+
+
+def sequence_not_found(operation_id: str, sequence: int) -> Problem:
+    return Problem(
+        HTTPStatus.NOT_FOUND,
+        "SEQUENCE_NOT_FOUND",
+        f"The operation {operation_id!r} has no change #{sequence} in its history (not yet, or not since its "
+        "id was created anew).",
+    )
 
 
 def stale_update(stored_last_update_time: str) -> Problem:
