@@ -23,18 +23,16 @@ def history_handler() -> ModuleType:
 
 
 @pytest.fixture
-def read(history_table: Any, history_handler: ModuleType) -> Invoke:
+def read(table: Any, history_handler: ModuleType) -> Invoke:
     return invoker(history_handler)
 
 
-def stored(
-    put: Invoke, history_table: Any, operation_id: str, count: int, **head: Any
-) -> list[dict[str, Any]]:
+def stored(put: Invoke, table: Any, operation_id: str, count: int, **head: Any) -> list[dict[str, Any]]:
     """`count` versions PUT through the service, and their history written as the loop would."""
     versions = versions_of(operation_id, count)
     for record in versions:
         assert put(put_event(record))["statusCode"] == 200
-    return write_history(history_table, HISTORY_TABLE_NAME, operation_id, versions, **head)
+    return write_history(table, HISTORY_TABLE_NAME, operation_id, versions, **head)
 
 
 def answer(result: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -42,9 +40,9 @@ def answer(result: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 def test_the_page_fixture_gives_the_first_two_entries_and_a_token_to_the_rest(
-    put: Invoke, read: Invoke, history_table: Any
+    put: Invoke, read: Invoke, table: Any
 ) -> None:
-    entries = stored(put, history_table, FIXTURE_ID, 3)
+    entries = stored(put, table, FIXTURE_ID, 3)
     status, page = answer(read(load_event("get_history")))
     assert status == 200
     assert page["entries"] == entries[:2]
@@ -52,13 +50,11 @@ def test_the_page_fixture_gives_the_first_two_entries_and_a_token_to_the_rest(
     assert (status, rest) == (200, {"entries": entries[2:]})
 
 
-def test_empty_one_and_many_entries_are_walked_oldest_first(
-    put: Invoke, read: Invoke, history_table: Any
-) -> None:
+def test_empty_one_and_many_entries_are_walked_oldest_first(put: Invoke, read: Invoke, table: Any) -> None:
     assert answer(read(history_event("never-written")))[0] == 404
-    one = stored(put, history_table, "one", 1)
+    one = stored(put, table, "one", 1)
     assert answer(read(history_event("one"))) == (200, {"entries": one})
-    many = stored(put, history_table, "many", 60)
+    many = stored(put, table, "many", 60)
     walked, query = [], "page_size=7"
     while True:
         status, page = answer(read(history_event("many", raw_query=query)))
@@ -73,9 +69,9 @@ def test_empty_one_and_many_entries_are_walked_oldest_first(
 
 
 def test_the_version_fixture_is_the_record_as_it_was_with_its_etag(
-    put: Invoke, read: Invoke, history_table: Any
+    put: Invoke, read: Invoke, table: Any
 ) -> None:
-    stored(put, history_table, FIXTURE_ID, 3)
+    stored(put, table, FIXTURE_ID, 3)
     result = read(load_event("get_history_version"))
     second = versions_of(FIXTURE_ID, 3)[1]
     assert result["statusCode"] == 200
@@ -84,9 +80,9 @@ def test_the_version_fixture_is_the_record_as_it_was_with_its_etag(
 
 
 def test_every_version_of_a_long_history_is_rebuilt_past_its_checkpoints(
-    put: Invoke, read: Invoke, history_table: Any
+    put: Invoke, read: Invoke, table: Any
 ) -> None:
-    stored(put, history_table, "long", 40)
+    stored(put, table, "long", 40)
     versions = versions_of("long", 40)
     for sequence in (1, 2, 16, 17, 18, 33, 40):
         result = read(history_event("long", str(sequence)))
@@ -109,9 +105,9 @@ def test_the_problem_fixtures(read: Invoke, fixture: str, status: int, code: str
 
 
 def test_a_sequence_not_reached_is_404_and_a_bad_one_400_naming_sequence(
-    put: Invoke, read: Invoke, history_table: Any
+    put: Invoke, read: Invoke, table: Any
 ) -> None:
-    stored(put, history_table, "op-3", 3)
+    stored(put, table, "op-3", 3)
     status, problem = answer(read(history_event("op-3", "4")))
     assert (status, problem["code"]) == (404, "SEQUENCE_NOT_FOUND")
     for bad in ("0", "-1", "1.0", "x", "٣", "99999999999"):
@@ -119,26 +115,24 @@ def test_a_sequence_not_reached_is_404_and_a_bad_one_400_naming_sequence(
         assert (status, problem["errors"][0]["parameter"]) == (400, "sequence"), bad
 
 
-def test_an_ended_life_or_a_record_without_history_is_unknown(
-    put: Invoke, read: Invoke, history_table: Any
-) -> None:
-    stored(put, history_table, "ended", 2, ended=3)
+def test_an_ended_life_or_a_record_without_history_is_unknown(put: Invoke, read: Invoke, table: Any) -> None:
+    stored(put, table, "ended", 2, ended=3)
     assert put(put_event(versions_of("unrecorded", 1)[0]))["statusCode"] == 200
     for operation_id in ("ended", "unrecorded"):
         assert answer(read(history_event(operation_id)))[1]["code"] == "OPERATION_NOT_FOUND"
         assert answer(read(history_event(operation_id, "1")))[1]["code"] == "OPERATION_NOT_FOUND"
 
 
-def test_a_history_whose_record_is_gone_is_unknown(read: Invoke, history_table: Any) -> None:
-    write_history(history_table, HISTORY_TABLE_NAME, "orphan", versions_of("orphan", 2))
+def test_a_history_whose_record_is_gone_is_unknown(read: Invoke, table: Any) -> None:
+    write_history(table, HISTORY_TABLE_NAME, "orphan", versions_of("orphan", 2))
     assert answer(read(history_event("orphan")))[1]["code"] == "OPERATION_NOT_FOUND"
 
 
 def test_bad_query_parameters_and_another_operations_token_are_400_naming_them(
-    put: Invoke, read: Invoke, history_table: Any
+    put: Invoke, read: Invoke, table: Any
 ) -> None:
-    stored(put, history_table, "first", 3)
-    stored(put, history_table, "second", 3)
+    stored(put, table, "first", 3)
+    stored(put, table, "second", 3)
     token = answer(read(history_event("first", raw_query="page_size=1")))[1]["next_page_token"]
     cases = {
         f"page_token={token}": "page_token",

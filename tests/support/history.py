@@ -8,29 +8,14 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
-from devtools.template import load_template
 from operations_api.history import layout
 from operations_api.service import version_of
-from tests.support.environment import TABLE_NAME
+from tests.support.environment import TEST_ENVIRONMENT
 from tests.support.events import load_event
 from tests.support.records import minimal_record
 
-HISTORY_TABLE_LOGICAL_ID = "HistoryTable"
-HISTORY_TABLE_NAME = f"{TABLE_NAME}-history"  # as `make run` and the tests name it locally
+HISTORY_TABLE_NAME = TEST_ENVIRONMENT["HISTORY_TABLE_NAME"]  # the `table` fixture makes it
 PRINCIPAL = "arn:aws:iam::123456789012:user/deployer"
-
-
-def create_history_table(client: Any, table_name: str) -> None:
-    """The template's history table, unless it exists already (the tests' `table` may make it too)."""
-    if table_name in client.list_tables()["TableNames"]:
-        return
-    properties = load_template().resources[HISTORY_TABLE_LOGICAL_ID]["Properties"]
-    client.create_table(
-        TableName=table_name,
-        KeySchema=properties["KeySchema"],
-        AttributeDefinitions=properties["AttributeDefinitions"],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 def history_entries(versions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

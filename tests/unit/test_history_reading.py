@@ -66,13 +66,12 @@ def test_an_entry_larger_than_a_page_is_a_page_alone() -> None:
     assert reading.fitting_entries(iter([huge, entry_of(1)])) == [huge]
 
 
-@pytest.mark.usefixtures("table")
-def test_a_history_of_399_kb_entries_is_read_back_whole_in_pages_under_5_mb(history_table: Any) -> None:
-    entries = stored_history(history_table, "big", 14, body_bytes=BIG)
+def test_a_history_of_399_kb_entries_is_read_back_whole_in_pages_under_5_mb(table: Any) -> None:
+    entries = stored_history(table, "big", 14, body_bytes=BIG)
     pages = walk("big", 25)
     assert [len(page) for page in pages] == [12, 2]
     assert [entry for page in pages for entry in page] == entries
-    item = history_table.get_item(
+    item = table.get_item(
         TableName=HISTORY_TABLE_NAME,
         Key={
             "operation_id": {"S": "big"},
@@ -82,9 +81,8 @@ def test_a_history_of_399_kb_entries_is_read_back_whole_in_pages_under_5_mb(hist
     assert int(item["chunks"]["N"]) >= 2  # the first entry and its snapshot need more than one item
 
 
-@pytest.mark.usefixtures("table")
-def test_a_version_between_checkpoints_is_rebuilt_from_one_query(history_table: Any) -> None:
-    stored_history(history_table, "rebuilt", 31, body_bytes=2048)
+def test_a_version_between_checkpoints_is_rebuilt_from_one_query(table: Any) -> None:
+    stored_history(table, "rebuilt", 31, body_bytes=2048)
     versions = versions_of("rebuilt", 31, body_bytes=2048)
     sent: list[str] = []
     store.dynamodb_client().meta.events.register(

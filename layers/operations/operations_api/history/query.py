@@ -15,16 +15,18 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from operations_api import problems
 from operations_api.history import layout
+from operations_api.record.rules import STATUSES
 
 DEFAULT_PAGE_SIZE: Final = 25
 MAX_PAGE_SIZE: Final = 100
 MAX_NAME_SHOWN: Final = 100  # an unknown parameter's name is clipped in the problem
 DIGEST_BYTES: Final = 16  # 22 base64url characters
+MAX_TOKEN_LENGTH: Final = layout.SEQUENCE_DIGITS + 1 + 22
 PARAMETERS: Final = {
     "page_size": f"how many entries a page holds at most, 1 to {MAX_PAGE_SIZE}; default {DEFAULT_PAGE_SIZE}",
     "page_token": "the next_page_token of the previous page of this operation's history",
@@ -95,3 +97,55 @@ def _digest(operation_id: str, life: str, sequence: int) -> str:
     bound = f"{operation_id}\n{life}\n{sequence}".encode()
     digest = hashlib.sha256(bound).digest()[:DIGEST_BYTES]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+# --- what `make openapi` says of the routes ----------------------------------------------------------
+
+ENTRY_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "description": 'one accepted change of the operation (docs/api.md, "History")',
+    "required": [
+        "sequence",
+        "version",
+        "recorded_time",
+        "principal",
+        "status",
+        "previous_status",
+        "last_update_time",
+        "changes",
+        "digest",
+    ],
+    "additionalProperties": False,
+    "properties": {
+        "sequence": {"type": "integer", "minimum": 1, "description": "1, 2, 3, … with no gap"},
+        "version": {
+            "type": "string",
+            "description": "the ETag value (unquoted) of the record this change made",
+        },
+        "recorded_time": {"type": ["string", "null"], "description": "YYYYMMDD_hhmmss, UTC, by the service"},
+        "principal": {"type": ["string", "null"], "description": "the caller's IAM identity (userArn)"},
+        "status": {"type": "string", "enum": list(STATUSES)},
+        "previous_status": {"type": ["string", "null"], "description": "null for sequence 1"},
+        "last_update_time": {"type": "string", "description": "YYYYMMDD_hhmmss, UTC"},
+        "changes": {
+            "type": "array",
+            "description": "an RFC 6902 JSON Patch from the previous version to this one",
+            "items": {"type": "object"},
+        },
+        "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+    },
+}
+
+PAGE_SCHEMA: Final[dict[str, Any]] = {
+    "type": "object",
+    "required": ["entries"],
+    "additionalProperties": False,
+    "properties": {
+        "entries": {
+            "type": "array",
+            "description": "oldest first; page_size at most, fewer if the page would pass 5 MB; never none",
+            "items": {"$ref": "#/components/schemas/HistoryEntry"},
+        },
+        "next_page_token": {"type": "string", "description": "present only when another page follows"},
+    },
+}
