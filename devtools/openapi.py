@@ -187,10 +187,7 @@ def _list_parameters() -> list[dict[str, Any]]:
             "pattern": "^[A-Za-z0-9_-]+$",
         },
     }
-    return [
-        {"name": name, "in": "query", "required": False, "description": description, "schema": schemas[name]}
-        for name, description in listing.PARAMETERS.items()
-    ]
+    return _query_parameters(listing.PARAMETERS, schemas)
 
 
 def _history_parameters(path: str) -> list[dict[str, Any]]:
@@ -201,23 +198,17 @@ def _history_parameters(path: str) -> list[dict[str, Any]]:
         return [{"name": "sequence", "in": "path", "required": True, "description": rule, "schema": sequence}]
     if not path.endswith("/history"):
         return []
-    schemas: dict[str, dict[str, Any]] = {
-        "page_size": {
-            "type": "integer",
-            "minimum": 1,
-            "maximum": history.MAX_PAGE_SIZE,
-            "default": history.DEFAULT_PAGE_SIZE,
-        },
-        "page_token": {
-            "type": "string",
-            "minLength": 3,
-            "maxLength": history.MAX_TOKEN_LENGTH,
-            "pattern": "^[0-9]+\\.[A-Za-z0-9_-]+$",
-        },
-    }
+    page_size = {"minimum": 1, "maximum": history.MAX_PAGE_SIZE, "default": history.DEFAULT_PAGE_SIZE}
+    token = {"minLength": 3, "maxLength": history.MAX_TOKEN_LENGTH, "pattern": "^[0-9]+\\.[A-Za-z0-9_-]+$"}
+    schemas = {"page_size": {"type": "integer", **page_size}, "page_token": {"type": "string", **token}}
+    return _query_parameters(history.PARAMETERS, schemas)
+
+
+def _query_parameters(described: dict[str, str], schemas: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A route's query parameters, all optional, each with its description and schema."""
     return [
         {"name": name, "in": "query", "required": False, "description": description, "schema": schemas[name]}
-        for name, description in history.PARAMETERS.items()
+        for name, description in described.items()
     ]
 
 
