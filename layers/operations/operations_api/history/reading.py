@@ -1,7 +1,7 @@
 """Reading an operation's history (docs/api.md, "History"): a page of entries, and the record as it was.
 
 Every read first checks that the history may be shown: the record exists and has not expired, and the
-head's life has not ended (history-design: "Visibility"); otherwise the operation is unknown (404). A page
+head's life has not ended; otherwise the operation is unknown (404). A page
 is one Query over the entries it may hold (more only when an entry's chunks pass DynamoDB's 1 MB answer),
 cut where the body would pass BODY_LIMIT or the function's answer, in which API Gateway's body is a JSON
 string escaped once more, would pass ANSWER_LIMIT; it always holds at least one entry. A version is one
@@ -20,7 +20,7 @@ from operations_api.history import layout, query
 from operations_api.settings import get_settings
 from operations_api.store import StoredOperation
 
-BODY_LIMIT: Final = 5_000_000  # under 5 MB, as decision 14 asks
+BODY_LIMIT: Final = 5_000_000  # under 5 MB (docs/api.md, "History")
 # Lambda's 6 MB answer (6,291,456 bytes) less room for its envelope: status, headers and their names.
 ANSWER_LIMIT: Final = 6_291_456 - 16_384
 LAST_CHUNK: Final = 9_999  # `layout.chunk_position`'s four digits
