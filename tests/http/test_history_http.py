@@ -1,29 +1,24 @@
 """The history's routes over real HTTP against the local server (`make run`), and docs/api.md's History
 examples run as written against it.
 
-The history is written by the stream loop. Until the loop records it (operations_api/history/recording.py,
-on its way), these tests write it themselves from the versions they PUT; once it does, they wait for it.
+The history is written by the stream loop; until it records one, these tests write it themselves from the
+versions they PUT (tests/support/history.py, history_recorded).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import time
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import boto3
 
 from devtools.lambda_runtime import local_table_name, local_table_names
 from devtools.template import ROOT
 from tests.http.test_doc_examples import examples, failure, run_example
-from tests.support.history import versions_of, write_history
+from tests.support.history import history_recorded, versions_of
 from tests.support.http import call
-
-LOOP_RECORDS_HISTORY: Final = importlib.util.find_spec("operations_api.history.recording") is not None
-WAIT_SECONDS: Final = 120.0
 
 
 def put(local_api: str, record: dict[str, Any]) -> None:
@@ -32,27 +27,17 @@ def put(local_api: str, record: dict[str, Any]) -> None:
     assert answer.status == 200, answer.body
 
 
-def recorded(local_api: str, operation_id: str, versions: list[dict[str, Any]]) -> None:
-    """The history of these versions, PUT already: waited for from the loop, or written here."""
-    if not LOOP_RECORDS_HISTORY:
-        client = boto3.client("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT_URL"])
-        table = local_table_names(local_table_name())["HistoryTable"]
-        write_history(client, table, operation_id, versions)
-        return
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        answer = call(f"{local_api}/v1/operations/{operation_id}/history?page_size=100")
-        if answer.status == 200 and len(answer.json()["entries"]) == len(versions):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"the loop did not record {len(versions)} entries within {WAIT_SECONDS} s")
+def recorded(operation_id: str, versions: list[dict[str, Any]]) -> None:
+    """The history of these versions, PUT already (tests/support/history.py)."""
+    client = boto3.client("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT_URL"])
+    history_recorded(client, local_table_names(local_table_name())["HistoryTable"], operation_id, versions)
 
 
 def test_a_history_is_paged_and_each_version_read_over_http(local_api: str) -> None:
     versions = versions_of("http-history", 5)
     for record in versions:
         put(local_api, record)
-    recorded(local_api, "http-history", versions)
+    recorded("http-history", versions)
     walked, query = [], "page_size=2"
     while True:
         answer = call(f"{local_api}/v1/operations/http-history/history?{query}")
@@ -74,7 +59,7 @@ def test_bad_input_over_http_is_a_problem_naming_it(local_api: str) -> None:
     versions = versions_of("http-history-bad", 2)
     for record in versions:
         put(local_api, record)
-    recorded(local_api, "http-history-bad", versions)
+    recorded("http-history-bad", versions)
     answers = {
         "history?page_size=0&sort=asc": (400, {"page_size", "sort"}),
         "history?page_token=1.AAAA": (400, {"page_token"}),
@@ -94,7 +79,7 @@ def test_the_contracts_history_examples_run_as_written(local_api: str, tmp_path:
     assert len(reads) == 2
     assert failure(writes, run_example(writes, local_api, tmp_path)) is None
     versions = [json.loads((tmp_path / f"h-{n}.json").read_text(encoding="utf-8")) for n in (1, 2, 3)]
-    recorded(local_api, "op-h1", versions)
+    recorded("op-h1", versions)
     outputs = []
     for example in reads:
         answer = run_example(example, local_api, tmp_path)
