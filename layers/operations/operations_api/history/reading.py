@@ -81,6 +81,7 @@ def visible_head(operation_id: str) -> Head:
                 "ConsistentRead": True,
                 "ProjectionExpression": "#life, #sequence, #ended",
                 "ExpressionAttributeNames": {"#life": "life", "#sequence": "sequence", "#ended": "ended"},
+                "ReturnConsumedCapacity": "TOTAL",
             }
         ).get("Item")
     except store.StoreUnavailable:
@@ -127,6 +128,7 @@ def _items(operation_id: str, life: str, first: int, last: int) -> Iterator[dict
         },
         "ProjectionExpression": "#blob, #chunks",
         "ConsistentRead": True,
+        "ReturnConsumedCapacity": "TOTAL",  # what a read costs: devtools/bench/history.py counts it
     }
     while True:
         try:
