@@ -18,7 +18,7 @@ from operations_api import store
 from operations_api.listing import index
 from operations_api.listing import query as listing
 from operations_api.record.rules import STATUSES
-from tests.integrity.conftest import DynamoTable
+from tests.support.dynamodb import DynamoTable
 from tests.support.listing import query_string, service_settings
 
 OPERATIONS: Final = 600
