@@ -23,6 +23,7 @@ from operations_api import api, problems, store
 from operations_api.history import query as history
 from operations_api.history.layout import SEQUENCE_DIGITS
 from operations_api.listing import query as listing
+from operations_api.listing import token as page_token
 from operations_api.record.models import RECORD
 from operations_api.record.rules import (
     OPERATION_ID_MAX_LENGTH,
@@ -199,7 +200,7 @@ def _history_parameters(path: str) -> list[dict[str, Any]]:
     if not path.endswith("/history"):
         return []
     page_size = {"minimum": 1, "maximum": history.MAX_PAGE_SIZE, "default": history.DEFAULT_PAGE_SIZE}
-    token = {"minLength": 3, "maxLength": history.MAX_TOKEN_LENGTH, "pattern": "^[0-9]+\\.[A-Za-z0-9_-]+$"}
+    token = {"minLength": 1, "maxLength": page_token.MAX_TOKEN_LENGTH, "pattern": "^[A-Za-z0-9_-]+$"}
     schemas = {"page_size": {"type": "integer", **page_size}, "page_token": {"type": "string", **token}}
     return _query_parameters(history.PARAMETERS, schemas)
 

@@ -132,15 +132,6 @@ def invalid_page_token(reason: str) -> Problem:
     )
 
 
-def invalid_history_token(reason: str) -> Problem:
-    return Problem(
-        HTTPStatus.BAD_REQUEST,
-        "INVALID_PAGE_TOKEN",
-        f"The page_token is not one this operation's history gave: {reason}. Start again without it.",
-        errors=[query_parameter_fault("page_token", reason)],
-    )
-
-
 def malformed_json(reason: str) -> Problem:
     return Problem(
         HTTPStatus.BAD_REQUEST,

@@ -2,31 +2,28 @@
 its page token.
 
 The query string is read raw, as the list's is (`listing.query`), so that a repeated parameter is seen;
-every fault is told at once, each naming its parameter. A page token is `<sequence>.<digest>`: the sequence
-the next page starts at, and a digest over it, the operation's id and its life (the head's). A token of
-another operation, of an earlier life of this one (its id created anew after it expired), altered or cut
-short fails the digest: a 400 naming page_token. Its length does not grow with the id or the history
-(at most 10 digits, a dot and 22 characters). Not a secret: a forged token with a matching digest names a
-sequence, which is checked against the head before DynamoDB sees it.
+every fault is told at once, each naming its parameter. A page token is the list's (`listing.token`): its
+position is the sequence the next page starts at, bound to the operation's id and its life (the head's). A
+token of another operation, of an earlier life of this one (its id created anew after it expired), altered
+or cut short fails the digest: a 400 naming page_token. Its length does not grow with the id or the history
+(36 characters at most). Not a secret: a forged token names a sequence, which is checked against the head
+before DynamoDB sees it.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from operations_api import problems
 from operations_api.history import layout
+from operations_api.listing import token as page_token
 from operations_api.record.rules import STATUSES
 
 DEFAULT_PAGE_SIZE: Final = 25
 MAX_PAGE_SIZE: Final = 100
 MAX_NAME_SHOWN: Final = 100  # an unknown parameter's name is clipped in the problem
-DIGEST_BYTES: Final = 16  # 22 base64url characters
-MAX_TOKEN_LENGTH: Final = layout.SEQUENCE_DIGITS + 1 + 22
 PARAMETERS: Final = {
     "page_size": f"how many entries a page holds at most, 1 to {MAX_PAGE_SIZE}; default {DEFAULT_PAGE_SIZE}",
     "page_token": "the next_page_token of the previous page of this operation's history",
@@ -77,26 +74,20 @@ def _fault(name: str, count: int) -> dict[str, str] | None:
 
 
 def make_token(operation_id: str, life: str, sequence: int) -> str:
-    return f"{sequence}.{_digest(operation_id, life, sequence)}"
+    return page_token.make_token(str(sequence), _binding(operation_id, life))
 
 
 def read_token(token: str, operation_id: str, life: str, last_sequence: int) -> int:
     """The sequence a page starts at, from a token this operation's history gave; else a 400 problem."""
-    text, _, digest = token.partition(".")
-    if not (0 < len(text) <= layout.SEQUENCE_DIGITS and text.isascii() and text.isdigit()):
-        raise problems.invalid_history_token("it is not a token of this API")
-    sequence = int(text)
-    if digest != _digest(operation_id, life, sequence):
-        raise problems.invalid_history_token("it was altered, or given by another operation's history")
-    if not 1 <= sequence <= last_sequence:
-        raise problems.invalid_history_token("it names an entry this history does not have")
-    return sequence
+    text = page_token.read_token(token, _binding(operation_id, life))
+    digits = 0 < len(text) <= layout.SEQUENCE_DIGITS and text.isascii() and text.isdigit()
+    if not digits or not 1 <= int(text) <= last_sequence:
+        raise problems.invalid_page_token("it names an entry this history does not have")
+    return int(text)
 
 
-def _digest(operation_id: str, life: str, sequence: int) -> str:
-    bound = f"{operation_id}\n{life}\n{sequence}".encode()
-    digest = hashlib.sha256(bound).digest()[:DIGEST_BYTES]
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+def _binding(operation_id: str, life: str) -> dict[str, str]:
+    return {"history": operation_id, "life": life}
 
 
 # --- what `make openapi` says of the routes ----------------------------------------------------------
