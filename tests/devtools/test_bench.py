@@ -24,6 +24,7 @@ HEADINGS = {
     "cold": "## Cold start",
     "warm": "## Warm requests",
     "list": "## The list",
+    "history": "## The history",
     "events": "## Change events",
     "metrics": "## What the metrics cost",
     "client": "## Client start-up",

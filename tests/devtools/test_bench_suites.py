@@ -91,6 +91,24 @@ def test_list_reads_every_case_a_page_at_a_time(tmp_path: Path) -> None:
     assert "pages needed a second round" in page
 
 
+def test_history_reads_a_page_and_a_version_in_three_requests_each(tmp_path: Path) -> None:
+    history, page = quick_run("history", tmp_path)
+    assert [figure["case"] for figure in history["figures"]] == [
+        "page 1 of 25",
+        "page 20 of 25",
+        "version 497 (a checkpoint)",
+        "version 496 (15 patches after its checkpoint)",
+    ]
+    assert [figure["returned"] for figure in history["figures"]] == [25, 25, 1, 1]
+    assert [figure["floor_items"] for figure in history["figures"]] == [25, 25, 1, 16]
+    assert all(figure["requests"] == 3 for figure in history["figures"])
+    assert history["token"] <= 512
+    assert (
+        f"The longest page token, for a 128-character id at sequence 9,999,999,999: {history['token']}"
+        in page
+    )
+
+
 def test_events_publish_a_batch_in_one_put_events_call(tmp_path: Path) -> None:
     found, page = quick_run("events", tmp_path)
     (row,) = found["cold"]
