@@ -4,7 +4,6 @@ events/, on the real build for this machine: the handler's answer on stdout, its
 from __future__ import annotations
 
 import json
-import platform
 import re
 import subprocess
 import time
@@ -14,7 +13,6 @@ from typing import Final
 
 import pytest
 
-from devtools.invoke import MACHINES
 from devtools.template import ROOT, load_template
 from tests.build.conftest import as_a_user_runs_make, handler_result
 from tests.conftest import INVALID_EVENT_POINTERS, full_record
@@ -115,9 +113,9 @@ def test_make_invoke_runs_the_stream_consumer_and_shows_what_it_published(
     ]
 
 
-def test_the_invoke_build_is_for_this_machine(native_build: Path) -> None:
-    (extension,) = (native_build / "OperationsLayer" / "python" / "pydantic_core").glob("_pydantic_core.*.so")
-    assert f"-{MACHINES[platform.machine().lower()]}-linux" in extension.name
+def test_the_invoke_build_runs_on_this_machine(native_build: Path) -> None:
+    """Its layer is pure Python (no extension for another machine), its bytecode for the runtime."""
+    assert sorted((native_build / "OperationsLayer" / "python").rglob("*.so")) == []
 
 
 # --- invokes sharing the DynamoDB of a running `make run`, as docs/development.md shows ---------------
