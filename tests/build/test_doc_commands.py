@@ -23,13 +23,13 @@ from typing import Final, TypeVar
 
 import pytest
 
-from devtools.processes import LoggedProcess
+from devtools.processes import LoggedProcess, group_alive
 from devtools.template import ROOT
-from tests.build.conftest import as_a_user_runs_make, handler_result
-from tests.http.conftest import call
 from tests.http.test_doc_examples import DOCUMENTS as EXAMPLE_DOCUMENTS
 from tests.http.test_doc_examples import FENCE, Example, examples
-from tests.integrity.server_fleet import LISTENING
+from tests.support.build import as_a_user_runs_make, handler_result
+from tests.support.http import call
+from tests.support.servers import LISTENING
 
 DOCUMENTS: Final = [
     ROOT / "README.md",
@@ -357,14 +357,6 @@ def test_make_run_as_written_serves_until_stopped(
 def port_taken(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def poll_until(condition: Callable[[], T], seconds: float, running: LoggedProcess) -> T:

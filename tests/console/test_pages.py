@@ -9,8 +9,8 @@ from typing import Any
 from operations_api.record.summary import summarize
 from operations_client._console import pages
 from operations_client._console.query import ListQuery
-from tests.conftest import full_record, minimal_record
 from tests.console.html_text import read
+from tests.support.records import full_record, minimal_record
 
 NOW = datetime(2026, 11, 22, 7, 0, 0, tzinfo=UTC)
 ENDPOINT = "http://127.0.0.1:3000"

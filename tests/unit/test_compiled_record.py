@@ -25,7 +25,10 @@ from operations_api.record.rules import (
     STATUSES,
     SUB_STATUS_MAX_LENGTH,
 )
-from tests.conftest import EVENTS, Invoke, full_record, minimal_record, put_event
+from tests.support.environment import EVENTS
+from tests.support.events import put_event
+from tests.support.handlers import Invoke
+from tests.support.records import full_record, minimal_record
 
 Validate = Callable[[Any], dict[str, Any]]
 
