@@ -44,7 +44,9 @@ BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 
-FAST := not (dynalite or races or fuzzing or build or slow or browser)
+# `make test-fast`: every test but the slow suites, the markers pyproject.toml describes as "slow suite: why".
+SLOW_SUITES := $(shell awk -F'"' '/^  "[a-z0-9_]+: slow suite: / {sub(/:.*/, "", $$2); names = names sep $$2; sep = " or "} END {print names}' pyproject.toml)
+FAST := not ($(SLOW_SUITES))
 
 .PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema client-types bench clean dynalite \
 	upgrade layer-pins chromium screenshots backfill

@@ -66,7 +66,7 @@ class OperationsClient:
         self._transport = Transport(self.endpoint, signer, retry_policy or RetryPolicy(), timeout)
 
     def get(self, operation_id: str, *, sequence: int | None = None) -> StoredRecord:
-        """The record now, or as it was after change `sequence` of its history (docs/api.md, "History")."""
+        """The record now, or as it was after change `sequence` of its history (docs/api.md)."""
         path = _operation_path(operation_id)
         if sequence is not None:
             path += f"/history/{sequence}"
@@ -138,7 +138,7 @@ class OperationsClient:
     def history_page(
         self, operation_id: str, *, page_size: int | None = None, page_token: str | None = None
     ) -> HistoryPage:
-        """One page of an operation's history, oldest first (docs/api.md, "History")."""
+        """One page of an operation's history, oldest first (docs/api.md)."""
         query = _list_query(None, None, None, page_size, page_token)
         answer = self._transport.call("GET", _operation_path(operation_id) + "/history", query=query)
         _, page = _json_object(answer)

@@ -1,4 +1,4 @@
-"""An operation's history (docs/api.md, "History"): its pages, and the check that it is what it claims.
+"""An operation's history (docs/api.md): its pages, and the check that it is what it claims.
 
 `verify_history` recomputes every entry's digest, rebuilds each version by applying the entries' changes
 (RFC 6902 JSON Patches) in order, checks each against its entry's `version`, status and update time, and
@@ -18,7 +18,7 @@ DIGEST_PREFIX: Final = "sha256:"
 
 @dataclass(frozen=True)
 class HistoryPage:
-    entries: list[dict[str, Any]]  # oldest first (docs/api.md, "History")
+    entries: list[dict[str, Any]]  # oldest first (docs/api.md)
     next_page_token: str | None
 
 

@@ -83,7 +83,7 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
     """A batch of stream records through the consumer in this process, warm, against the same PutEvents
     calls made directly with the same client; and how many calls a batch takes."""
     from operations_api.events import publisher
-    from tests.conftest import FakeLambdaContext, load_function
+    from tests.support.handlers import FakeLambdaContext, load_function
 
     consumer = load_function("publish_events")
     records = creations(count)

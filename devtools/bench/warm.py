@@ -52,7 +52,7 @@ def _warm(endpoint: str, iterations: int, parts: int) -> list[dict[str, Any]]:
     import boto3
 
     from operations_api import settings, store
-    from tests.conftest import FakeLambdaContext, load_function
+    from tests.support.handlers import FakeLambdaContext, load_function
 
     os.environ.update(TABLE_NAME=TABLE, DYNAMODB_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")

@@ -14,7 +14,7 @@ import pytest
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
 from devtools.template import ROOT, load_template
-from tests.conftest import INVALID_EVENT_POINTERS
+from tests.support.events import INVALID_EVENT_POINTERS
 
 BUILD_DIR = ROOT / ".aws-sam" / "build"
 RUNTIME_VERSION = load_template().runtime.removeprefix("python")  # "3.13"

@@ -26,11 +26,11 @@ import pytest
 from devtools.invoke import EXTENSION_TAG, MACHINES
 from devtools.processes import LoggedProcess
 from devtools.template import ROOT, load_template
-from tests.build.conftest import as_a_user_runs_make, handler_result
-from tests.http.conftest import call
 from tests.http.test_doc_examples import DOCUMENTS as EXAMPLE_DOCUMENTS
 from tests.http.test_doc_examples import FENCE, Example, examples
-from tests.integrity.server_fleet import LISTENING
+from tests.support.build import as_a_user_runs_make, handler_result
+from tests.support.http import call
+from tests.support.servers import LISTENING
 
 DOCUMENTS: Final = [
     ROOT / "README.md",

@@ -16,10 +16,11 @@ import pytest
 
 from devtools.invoke import MACHINES
 from devtools.template import ROOT, load_template
-from tests.build.conftest import as_a_user_runs_make, handler_result
-from tests.conftest import INVALID_EVENT_POINTERS, full_record
-from tests.http.conftest import call
-from tests.integrity.server_fleet import ServerProcess, start_server_process, wait_until_answering
+from tests.support.build import as_a_user_runs_make, handler_result
+from tests.support.events import INVALID_EVENT_POINTERS
+from tests.support.http import call
+from tests.support.records import full_record
+from tests.support.servers import ServerProcess, start_server_process, wait_until_answering
 
 pytestmark = pytest.mark.build
 

@@ -3,7 +3,7 @@ recorded as received (method, path, query, headers, body), so a test sees what t
 it behaves on answers the real server gives rarely (503, 429, a connection reset). With no answers left,
 GET /v1/operations serves `summaries` in pages as the contract says
 (docs/api.md, "Listing operations"), its tokens opaque offsets bound to the filters; an operation given
-`serve_history` is served too: its record, its history in pages and each version (docs/api.md, "History")."""
+`serve_history` is served too: its record, its history in pages and each version (docs/api.md)."""
 
 from __future__ import annotations
 

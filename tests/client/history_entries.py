@@ -1,4 +1,4 @@
-"""Histories to serve from the fake API, built as the contract says (docs/api.md, "History"), apart from the
+"""Histories to serve from the fake API, built as the contract says (docs/api.md), apart from the
 client's own code: the version is the SHA-256 of the record's canonical JSON cut to 32 hex digits, the changes
 a JSON Patch from the version before, the digest chained over the previous entry's digest."""
 
@@ -10,8 +10,8 @@ from typing import Any, Final
 
 import jsonpatch
 
-from tests.client.conftest import cluster, record_for
 from tests.client.fake_api import canonical, version
+from tests.support.records import cluster, record_for
 
 PRINCIPAL: Final = "arn:aws:iam::123456789012:user/worker"
 

@@ -13,8 +13,9 @@ from operations_client import OperationsClient
 from operations_client import _cli as cli_module
 from operations_client._cli import EXIT_STATUSES, LAZY_COMMANDS, quoted_entity_tag
 from operations_client._watching import EXIT_STATUS, EXIT_TIMEOUT
-from tests.client.conftest import RunCli, record_file, record_for
 from tests.client.fake_api import FakeApi, Reply, summary
+from tests.support.cli import RunCli, record_file
+from tests.support.records import record_for
 
 
 def test_put_prints_the_stored_etag_and_get_json_prints_the_body_as_returned(

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from operations_client import OperationsClient
-from tests.client.conftest import FAST, RunCli, record_for
 from tests.client.fake_api import FakeApi, Reply, summary
+from tests.support.cli import FAST, RunCli
+from tests.support.records import record_for
 
 
 def fake_client(fake_api: FakeApi) -> OperationsClient:

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.client.conftest import record_for, run_opsctl
 from tests.client.fake_api import FakeApi
 from tests.client.history_entries import PRINCIPAL, chained, entries_of, many_versions, rollout
+from tests.support.cli import run_opsctl
+from tests.support.records import record_for
 
 OPERATION = "op-rollout"
 ROLLOUT_TIMELINE = f"""\

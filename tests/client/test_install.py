@@ -13,7 +13,8 @@ import pytest
 
 from devtools.template import ROOT
 from operations_client import OperationsClient
-from tests.client.conftest import clean_environment, record_for, run_opsctl
+from tests.support.cli import clean_environment, run_opsctl
+from tests.support.records import record_for
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ from operations_client import (
     WaitTimeout,
 )
 from operations_client import _client as client_module
-from tests.client.conftest import PATIENCE, Polls, finish_later, record_for
-from tests.conftest import full_record
+from tests.support.cli import PATIENCE, Polls, finish_later
+from tests.support.records import full_record, record_for
 
 
 def test_a_put_record_reads_back_exactly_with_its_etag(client: OperationsClient, new_id: str) -> None:

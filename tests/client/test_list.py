@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import pytest
 
 from operations_client import OperationsClient, ValidationError
-from tests.client.conftest import RunCli, record_for
+from tests.support.cli import RunCli
+from tests.support.records import record_for
 
 DAYS = itertools.count(1)  # each test its own day of January 2031
 

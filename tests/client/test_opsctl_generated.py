@@ -17,8 +17,8 @@ from rich.cells import cell_len
 from operations_client import OperationsClient
 from operations_client._printable import printable as shown_escaped
 from operations_client._summary import summarize
-from tests.client.conftest import RunCli, clusters_cell, listed_rows
-from tests.listing_support import newest_first
+from tests.support.cli import RunCli, clusters_cell, listed_rows
+from tests.support.listing import newest_first
 from tests.unit.test_round_trip import records, stamp
 
 WINDOWS = count()  # each example its own hour of 2036, and its own ids

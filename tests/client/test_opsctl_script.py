@@ -21,18 +21,17 @@ from rich.cells import cell_len
 from operations_client import OperationsClient
 from operations_client._cli import cli
 from operations_client._summary import summarize
-from tests.client.conftest import (
+from tests.support.cli import (
     OPSCTL,
     PATIENCE,
     clean_environment,
-    cluster,
     clusters_cell,
     listed_rows,
     record_file,
-    record_for,
     run_opsctl,
 )
-from tests.integrity.server_fleet import running_server
+from tests.support.records import cluster, record_for
+from tests.support.servers import running_server
 
 HUNDREDS = 210  # three pages of at most 100
 DAY = "20350101"  # the hundreds' window of update times, used by no other test

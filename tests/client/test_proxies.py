@@ -7,8 +7,9 @@ import pytest
 
 from operations_client import OperationsClient
 from operations_client._transport import Connections
-from tests.client.conftest import FAST, record_for
 from tests.client.fake_api import FakeApi, Reply
+from tests.support.cli import FAST
+from tests.support.records import record_for
 
 UNREACHABLE = "http://api.invalid:8443"  # a name that never resolves: only the proxy can reach it
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY")

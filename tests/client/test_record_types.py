@@ -19,7 +19,8 @@ from operations_api.record import summary as server_summary
 from operations_client import _record as client_record
 from operations_client import _summary as client_summary
 from operations_client._watching import cluster_state
-from tests.conftest import EVENTS, full_record, minimal_record
+from tests.support.environment import EVENTS
+from tests.support.records import full_record, minimal_record
 
 
 @pytest.mark.parametrize("target", [client_types.RECORD_TARGET, client_types.SUMMARY_TARGET], ids=str)

@@ -18,8 +18,8 @@ from operations_client import (
     ValidationError,
 )
 from operations_client._retry import RetryBudget, parse_retry_after
-from tests.client.conftest import FAST
 from tests.client.fake_api import RESET, FakeApi, Reply
+from tests.support.cli import FAST
 
 RECORD: dict[str, Any] = {"operation_id": "op-1", "status": "executing"}
 THROTTLED = {"code": "THROTTLED", "detail": "the store is busy", "status": 503}

@@ -13,8 +13,8 @@ from botocore.credentials import Credentials
 
 from operations_client import CredentialsError, OperationsClient
 from operations_client._signing import is_loopback, region_of
-from tests.client.conftest import FAST
 from tests.client.fake_api import FakeApi, Received, Reply
+from tests.support.cli import FAST
 
 KEY, SECRET = "AKIDCLIENTTEST", "client-test-secret"
 RECORD = {"operation_id": "op-1", "status": "executing"}

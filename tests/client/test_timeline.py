@@ -10,8 +10,8 @@ import pytest
 
 from operations_client import HistoryMismatch, verify_history
 from operations_client._timeline import describe, steps
-from tests.client.conftest import cluster, record_for
 from tests.client.history_entries import chained, entries_of, rollout
+from tests.support.records import cluster, record_for
 
 
 def test_clusters_added_removed_and_answering_are_each_a_phrase() -> None:

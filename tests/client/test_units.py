@@ -18,7 +18,7 @@ from operations_client._client import StoredRecord, base_url
 from operations_client._errors import error_for
 from operations_client._times import to_api_time
 from operations_client._watching import change_line, elapsed, format_elapsed
-from tests.conftest import full_record, minimal_record
+from tests.support.records import full_record, minimal_record
 
 NOW = datetime(2026, 11, 30, 9, 30, 0, tzinfo=UTC)
 

@@ -11,8 +11,9 @@ from rich.console import Console
 
 from operations_client import OperationsClient
 from operations_client._cli import follow_live
-from tests.client.conftest import PATIENCE, Polls, RunCli, finish_later, record_for
 from tests.client.fake_api import FakeApi
+from tests.support.cli import PATIENCE, Polls, RunCli, finish_later
+from tests.support.records import record_for
 
 WAITING = "waiting for operation {!r} to be created"
 

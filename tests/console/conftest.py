@@ -12,7 +12,7 @@ from devtools.console_screenshots import headless_chromium, missing_browser
 from operations_client import OperationsClient
 from operations_client._console.app import Console
 from operations_client._console.server import start_in_background
-from tests.integrity.server_fleet import running_server
+from tests.support.servers import running_server
 
 
 @pytest.fixture(scope="session")

@@ -25,8 +25,8 @@ from operations_client import (
 )
 from operations_client._console.app import Console
 from operations_client._errors import client_problem
-from tests.conftest import full_record, minimal_record
 from tests.console.html_text import read
+from tests.support.records import full_record, minimal_record
 
 NOW = datetime(2026, 11, 22, 7, 0, 0, tzinfo=UTC)
 ENDPOINT = "http://127.0.0.1:3000"

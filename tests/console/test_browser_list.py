@@ -13,9 +13,8 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from operations_client import OperationsClient
 from operations_client._console.present import absolute, relative
-from tests.client.conftest import cluster
-from tests.conftest import minimal_record
 from tests.console.browser_pages import WAIT_SECONDS, listed_ids, row_texts, texts
+from tests.support.records import cluster, minimal_record
 
 pytestmark = pytest.mark.browser
 

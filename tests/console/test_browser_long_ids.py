@@ -12,8 +12,8 @@ from selenium.webdriver.common.by import By
 
 from operations_client import OperationsClient
 from operations_client._console.query import operation_href
-from tests.conftest import minimal_record
 from tests.console.browser_pages import listed_ids, texts
+from tests.support.records import minimal_record
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,9 @@ from selenium.webdriver.common.by import By
 
 from operations_client import OperationsClient
 from operations_client._console.query import operation_href
-from tests.conftest import full_record, minimal_record
 from tests.console.browser_pages import texts, wait_for_text
 from tests.console.test_pages import HOSTILE, hostile_record
+from tests.support.records import full_record, minimal_record
 
 pytestmark = pytest.mark.browser
 

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from devtools.processes import LoggedProcess
 from operations_client._cli import cli
-from tests.client.conftest import PATIENCE
 from tests.console.html_text import read
+from tests.support.cli import PATIENCE
 
 ROOT = Path(__file__).resolve().parents[2]
 BANNER = re.compile(r"opsctl console on (http://127\.0\.0\.1:\d+)/")

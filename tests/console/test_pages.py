@@ -11,8 +11,8 @@ from operations_client._console import pages
 from operations_client._console.query import ListQuery
 from operations_client._timeline import steps
 from tests.client.history_entries import entries_of
-from tests.conftest import full_record, minimal_record
 from tests.console.html_text import read
+from tests.support.records import full_record, minimal_record
 
 NOW = datetime(2026, 11, 22, 7, 0, 0, tzinfo=UTC)
 ENDPOINT = "http://127.0.0.1:3000"

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from operations_client._console.server import Reply, refusal, start_in_background
-from tests.client.conftest import PATIENCE
+from tests.support.cli import PATIENCE
 
 PORT = 8765
 OWN = {"host": f"127.0.0.1:{PORT}"}

@@ -21,8 +21,8 @@ from devtools.template import ROOT
 from operations_api import store
 from operations_api.listing import index as list_index
 from operations_api.record.summary import summarize
-from tests.change_events_support import use_bus
-from tests.conftest import closed_store_environment
+from tests.support.change_events import use_bus
+from tests.support.environment import closed_store_environment
 
 
 def first_request(function: str, event: str, *options: str) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from typing import Final
 import pytest
 
 from devtools.template import ROOT
-from tests.e2e.conftest import LOCAL_RETENTION_DAYS, PATIENCE_SECONDS, retaining_server
 from tests.http.test_doc_examples import Example, examples
+from tests.support.e2e import LOCAL_RETENTION_DAYS, PATIENCE_SECONDS, retaining_server
 
 pytestmark = pytest.mark.e2e
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from operations_client import OperationsClient, StoredRecord
-from tests.e2e.conftest import PATIENCE_SECONDS, eventually, record_at, utc_time
+from tests.support.e2e import PATIENCE_SECONDS, eventually
+from tests.support.records import record_at, utc_time
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,10 @@ from datetime import datetime
 import pytest
 
 from operations_client import OperationsClient, OperationsError
-from tests.e2e.conftest import client_of, record_at
 from tests.e2e.sigv4_gate import SigV4Gate
 from tests.e2e.target import Target
+from tests.support.e2e import client_of
+from tests.support.records import record_at
 
 pytestmark = pytest.mark.e2e
 

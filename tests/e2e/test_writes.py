@@ -14,9 +14,8 @@ from operations_client import (
     PreconditionFailedError,
     ValidationError,
 )
-from tests.conftest import full_record
-from tests.e2e.conftest import record_at, utc_time
 from tests.e2e.target import Target
+from tests.support.records import full_record, record_at, utc_time
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.change_events_support import Pipeline, use_bus
-from tests.conftest import load_function
+from tests.support.change_events import Pipeline, use_bus
+from tests.support.handlers import load_function
 
 
 @pytest.fixture(scope="session")

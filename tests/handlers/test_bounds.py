@@ -12,8 +12,10 @@ import pytest
 
 from operations_api import service, store
 from operations_api.record.rules import CLUSTER_ID_MAX_LENGTH, OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
-from tests.conftest import Invoke, full_record, get_event, invoker, load_function, put_event
-from tests.listing_support import answer_of, list_event
+from tests.support.events import get_event, put_event
+from tests.support.handlers import Invoke, invoker, load_function
+from tests.support.listing import answer_of, list_event
+from tests.support.records import full_record
 
 BOUNDS = {
     "/target_clusters/0/cluster_id": CLUSTER_ID_MAX_LENGTH,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import INVALID_EVENT_POINTERS, Invoke, full_record, load_event
+from tests.support.events import INVALID_EVENT_POINTERS, load_event
+from tests.support.handlers import Invoke
+from tests.support.records import full_record
 
 
 def body_of(result: dict[str, Any]) -> Any:

@@ -12,7 +12,9 @@ from botocore.stub import Stubber
 
 from devtools.item_size import LIMIT, padded_to
 from operations_api import store
-from tests.conftest import Invoke, JsonLogs, get_event, load_event, minimal_record, put_event
+from tests.support.events import get_event, load_event, put_event
+from tests.support.handlers import Invoke, JsonLogs
+from tests.support.records import minimal_record
 
 
 def body_of(result: dict[str, Any]) -> Any:

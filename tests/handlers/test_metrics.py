@@ -13,17 +13,10 @@ from botocore.stub import Stubber
 from devtools.local_events import creations
 from operations_api import metrics, settings, store
 from operations_api.events import publisher
-from tests.change_events_support import BUS_NAME, Pipeline, use_bus
-from tests.conftest import (
-    FakeLambdaContext,
-    Invoke,
-    get_event,
-    invoker,
-    load_event,
-    load_function,
-    minimal_record,
-    put_event,
-)
+from tests.support.change_events import BUS_NAME, Pipeline, use_bus
+from tests.support.events import get_event, load_event, put_event
+from tests.support.handlers import FakeLambdaContext, Invoke, invoker, load_function
+from tests.support.records import minimal_record
 
 STAGE = "prod"
 

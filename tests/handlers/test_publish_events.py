@@ -9,8 +9,10 @@ import json
 from typing import Any
 
 from operations_api.record.summary import summarize
-from tests.change_events_support import Pipeline
-from tests.conftest import Invoke, JsonLogs, full_record, minimal_record, put_event
+from tests.support.change_events import Pipeline
+from tests.support.events import put_event
+from tests.support.handlers import Invoke, JsonLogs
+from tests.support.records import full_record, minimal_record
 
 TTL_DELETER = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from devtools.local_events import creations
 from operations_api.events import publisher
-from tests.change_events_support import use_bus
-from tests.conftest import FakeLambdaContext, JsonLogs
+from tests.support.change_events import use_bus
+from tests.support.handlers import FakeLambdaContext, JsonLogs
 
 Refuse = Callable[[int, str], str | None]  # (call number, operation id) -> an ErrorCode, or None to accept
 

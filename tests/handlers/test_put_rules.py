@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from operations_api.record import rules
-from tests.conftest import Invoke, get_event, minimal_record, put_event
+from tests.support.events import get_event, put_event
+from tests.support.handlers import Invoke
+from tests.support.records import minimal_record
 
 
 def body_of(result: dict[str, Any]) -> Any:
@@ -207,7 +209,8 @@ def test_a_base64_encoded_json_body_is_read(put: Invoke) -> None:
     event = put_event(minimal_record())
     event["body"] = base64.b64encode(event["body"].encode()).decode()
     event["isBase64Encoded"] = True
-    assert put(event)["statusCode"] == 200
+    answer = put(event)
+    assert (answer["statusCode"], body_of(answer)) == (200, minimal_record())
 
 
 def test_a_body_that_is_not_utf8_is_a_400(put: Invoke) -> None:
@@ -273,13 +276,15 @@ def test_json_in_any_case_with_parameters_or_a_blank_type_is_read_as_json(
 ) -> None:
     event = put_event(minimal_record())
     event["headers"]["content-type"] = content_type
-    assert put(event)["statusCode"] == 200
+    answer = put(event)
+    assert (answer["statusCode"], body_of(answer)) == (200, minimal_record())
 
 
 def test_a_body_without_content_type_is_read_as_json(put: Invoke) -> None:
     event = put_event(minimal_record())
     del event["headers"]["content-type"]
-    assert put(event)["statusCode"] == 200
+    answer = put(event)
+    assert (answer["statusCode"], body_of(answer)) == (200, minimal_record())
 
 
 def test_nul_characters_are_kept(put: Invoke, get: Invoke) -> None:

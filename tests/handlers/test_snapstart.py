@@ -13,7 +13,9 @@ import pytest
 
 from operations_api import snapstart, store
 from operations_api.events import publisher
-from tests.conftest import Invoke, get_event, load_function, minimal_record, put_event
+from tests.support.events import get_event, put_event
+from tests.support.handlers import Invoke, load_function
+from tests.support.records import minimal_record
 
 Registered = dict[str, list[partial[None]]]
 

@@ -24,7 +24,7 @@ import pytest
 
 from devtools.template import ROOT
 from tests.e2e.sigv4_gate import sigv4_gate
-from tests.integrity.server_fleet import running_server
+from tests.support.servers import running_server
 
 DOCUMENTS: Final = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 RUNNERS: Final = {"sh": "sh", "bash": "sh", "python": "python"}

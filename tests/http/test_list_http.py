@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.conftest import minimal_record
-from tests.http.conftest import call
-from tests.listing_support import walk
+from tests.support.http import call
+from tests.support.listing import walk
+from tests.support.records import minimal_record
 
 WINDOW = {"updated_since": "20310101_000000", "updated_before": "20310102_000000"}  # this module's records
 

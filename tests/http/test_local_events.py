@@ -8,8 +8,9 @@ from typing import Any, cast
 
 import pytest
 
-from tests.change_events_support import schema_errors
-from tests.http.conftest import call, event_body
+from tests.support.change_events import schema_errors
+from tests.support.events import event_body
+from tests.support.http import call
 
 pytestmark = pytest.mark.http
 

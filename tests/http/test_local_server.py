@@ -24,8 +24,9 @@ import pytest
 from devtools import local_server
 from devtools.template import ROOT, load_template
 from operations_api.record import rules
-from tests.http.conftest import Answer, call, event_body, free_port
-from tests.integrity.http_client import get, put_json
+from tests.support.events import event_body
+from tests.support.http import Answer, call, free_port
+from tests.support.raw_http import get, put_json
 
 pytestmark = pytest.mark.http
 JSON = {"Content-Type": "application/json"}

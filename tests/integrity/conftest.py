@@ -8,22 +8,16 @@ tests elsewhere never talk to anything but moto.
 
 from __future__ import annotations
 
-import itertools
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
 from types import ModuleType
-from typing import Any
 
 import pytest
 
-from devtools import dynalite, local_server
-from operations_api import settings, store
-from tests.conftest import Invoke, invoker
-from tests.integrity.server_fleet import running_fleet
+from devtools import dynalite
+from tests.support.dynamodb import DynamoTable, UseEndpoint, forget_clients, new_table_name
+from tests.support.handlers import Invoke, invoker
+from tests.support.servers import running_fleet, serving_in_process
 
-_table_numbers = itertools.count(1)
 FLEET_SIZE = 7
 
 
@@ -46,35 +40,11 @@ def dynalite_server() -> Iterator[dynalite.Dynalite]:
         server.stop()
 
 
-@dataclass(frozen=True)
-class DynamoTable:
-    """A table of the template's shape, on some DynamoDB endpoint."""
-
-    endpoint_url: str
-    name: str
-    client: Any
-
-    def item(self, operation_id: str) -> dict[str, Any] | None:
-        response = self.client.get_item(
-            TableName=self.name, Key={"operation_id": {"S": operation_id}}, ConsistentRead=True
-        )
-        item: dict[str, Any] | None = response.get("Item")
-        return item
-
-    def record(self, operation_id: str) -> dict[str, Any] | None:
-        """The stored record, as the service would read it back (without `_version`)."""
-        stored = store.get_operation(operation_id)
-        return stored.document if stored else None
-
-
 @pytest.fixture
 def dynalite_table(dynalite_server: dynalite.Dynalite) -> DynamoTable:
-    name = f"operations-{next(_table_numbers)}"
+    name = new_table_name()
     dynalite_server.create_table(name)
     return DynamoTable(dynalite_server.endpoint_url, name, dynalite_server.client())
-
-
-UseEndpoint = Callable[[str, str], None]
 
 
 @pytest.fixture
@@ -84,16 +54,11 @@ def use_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[UseEndpoint]:
     def point(endpoint_url: str, table_name: str) -> None:
         monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", endpoint_url)
         monkeypatch.setenv("TABLE_NAME", table_name)
-        _forget_clients()
+        forget_clients()
 
     yield point
     monkeypatch.undo()
-    _forget_clients()
-
-
-def _forget_clients() -> None:
-    settings.get_settings.cache_clear()
-    store.dynamodb_client.cache_clear()
+    forget_clients()
 
 
 @pytest.fixture
@@ -124,33 +89,12 @@ def get_on_dynalite(service_on_dynalite: DynamoTable, invoke_get: Invoke) -> Inv
     return invoke_get
 
 
-@contextmanager
-def local_api(endpoint_url: str | None, table_name: str) -> Iterator[str]:
-    """The local server, in this process on a free port, on the given DynamoDB (None: its embedded moto).
-    Its base URL; the environment and the service's cached client are put back afterwards."""
-    saved = dict(os.environ)
-    try:
-        os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
-        if endpoint_url is not None:
-            os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint_url
-        os.environ["TABLE_NAME"] = table_name
-        running = local_server.start(port=0)
-        try:
-            yield running.url
-        finally:
-            running.stop()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        _forget_clients()
-
-
 @pytest.fixture(scope="module")
 def http_on_dynalite(dynalite_server: dynalite.Dynalite) -> Iterator[str]:
     """The local server backed by a fresh dynalite table: its base URL."""
-    name = f"operations-{next(_table_numbers)}"
+    name = new_table_name()
     dynalite_server.create_table(name)
-    with local_api(dynalite_server.endpoint_url, name) as base_url:
+    with serving_in_process(dynalite_server.endpoint_url, name) as base_url:
         yield base_url
 
 
@@ -158,7 +102,7 @@ def http_on_dynalite(dynalite_server: dynalite.Dynalite) -> Iterator[str]:
 def fleet_on_dynalite(dynalite_server: dynalite.Dynalite) -> Iterator[list[str]]:
     """FLEET_SIZE local servers, each a process serving one request at a time (as a Lambda execution
     environment does), all on one fresh dynalite table: their base URLs."""
-    name = f"operations-{next(_table_numbers)}"
+    name = new_table_name()
     dynalite_server.create_table(name)
     with running_fleet(dynalite_server.endpoint_url, name, FLEET_SIZE) as base_urls:
         yield base_urls
@@ -168,7 +112,7 @@ def fleet_on_dynalite(dynalite_server: dynalite.Dynalite) -> Iterator[list[str]]
 def http_server(request: pytest.FixtureRequest) -> Iterator[str]:
     """The local server on dynalite where it is installed, else on the server's own embedded moto."""
     if dynalite.missing_reason() is not None:
-        with local_api(None, f"operations-{next(_table_numbers)}") as moto_base_url:
+        with serving_in_process(None, new_table_name()) as moto_base_url:
             yield moto_base_url
         return
     dynalite_base_url: str = request.getfixturevalue("http_on_dynalite")

@@ -11,8 +11,10 @@ from botocore.exceptions import ClientError
 
 from devtools.item_size import LIMIT
 from operations_api import store
-from tests.conftest import Invoke, minimal_record, put_event
-from tests.integrity.conftest import DynamoTable
+from tests.support.dynamodb import DynamoTable
+from tests.support.events import put_event
+from tests.support.handlers import Invoke
+from tests.support.records import minimal_record
 
 
 def test_a_refusal_on_dynalite_is_explained_with_one_extra_read(

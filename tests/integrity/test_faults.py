@@ -20,9 +20,11 @@ import pytest
 from devtools import dynalite
 from devtools.template import load_template
 from operations_api import settings
-from tests.conftest import Invoke, JsonLogs, get_event, minimal_record, put_event
-from tests.integrity.conftest import DynamoTable, UseEndpoint
 from tests.integrity.fault_proxy import Fault, FaultProxy
+from tests.support.dynamodb import DynamoTable, UseEndpoint
+from tests.support.events import get_event, put_event
+from tests.support.handlers import Invoke, JsonLogs
+from tests.support.records import minimal_record
 
 FIRST = minimal_record(sub_status="step 1")
 SECOND = minimal_record(last_update_time="20261122_070000", sub_status="step 2")

@@ -28,7 +28,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.integrity.http_client import PROBLEM_MEMBERS
+from tests.support.raw_http import PROBLEM_MEMBERS
 
 pytestmark = pytest.mark.fuzzing
 

@@ -12,16 +12,15 @@ from typing import Any, Final
 
 import pytest
 
-from tests.conftest import Invoke, get_event, minimal_record, put_event
-from tests.integrity import http_client
-from tests.integrity.http_client import Reply, call, put_json
+from operations_api.record import rules
+from tests.support import raw_http
+from tests.support.events import get_event, put_event
+from tests.support.handlers import Invoke
+from tests.support.raw_http import Reply, call, put_json
+from tests.support.records import record_for
 
 JSON: Final = {"Content-Type": "application/json"}
 DEPTH: Final = 100_000
-
-
-def record_for(operation_id: str, **overrides: Any) -> dict[str, Any]:
-    return minimal_record(operation_id=operation_id, **overrides)
 
 
 def record_bytes(operation_id: str, **overrides: Any) -> bytes:
@@ -89,7 +88,7 @@ def assert_refused_and_nothing_stored(base_url: str, reply: Reply, operation_id:
     assert 400 <= reply.status < 500, (reply.status, reply.body[:300])
     assert reply.problem_code == code, reply.body[:300]
     assert len(reply.body) < 4096, "a problem never echoes the input"
-    assert http_client.get(base_url, operation_id).status == 404
+    assert raw_http.get(base_url, operation_id).status == 404
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
@@ -128,13 +127,13 @@ def test_odd_but_valid_text_is_stored_and_read_back_exactly(http_server: str, te
     reply = put_json(http_server, record)
     assert reply.status == 200, reply.body[:300]
     assert reply.json() == record
-    assert http_client.get(http_server, "odd-text").json() == record
+    assert raw_http.get(http_server, "odd-text").json() == record
 
 
-def test_a_nul_in_the_path_is_a_4xx_problem(http_server: str) -> None:
-    reply = http_client.get(http_server, "op%00-1")
-    assert 400 <= reply.status < 500
-    assert reply.problem_code is not None, reply.body[:300]
+def test_a_nul_in_the_path_is_a_400_naming_operation_id(http_server: str) -> None:
+    reply = raw_http.get(http_server, "op%00-1")
+    assert (reply.status, reply.problem_code) == (400, "VALIDATION_ERROR"), reply.body[:300]
+    assert reply.json()["errors"] == [{"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}]
 
 
 def test_a_100000_character_path_id_is_a_400_problem_that_does_not_echo_it(put: Invoke) -> None:
@@ -144,9 +143,15 @@ def test_a_100000_character_path_id_is_a_400_problem_that_does_not_echo_it(put: 
     assert result["statusCode"] == 400
     assert result["headers"]["Content-Type"] == "application/problem+json"
     assert len(result["body"]) < 4096
+    assert json.loads(result["body"])["errors"] == [
+        {"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}
+    ]
 
 
 def test_a_100000_character_get_id_is_a_400_problem(get: Invoke) -> None:
     result = get(get_event("a" * 100_000))
     assert result["statusCode"] == 400
     assert len(result["body"]) < 4096
+    assert json.loads(result["body"])["errors"] == [
+        {"parameter": "operation_id", "detail": rules.OPERATION_ID_RULE}
+    ]

@@ -13,9 +13,9 @@ from operations_api import store
 from operations_api.listing import query as listing
 from operations_api.record.rules import STATUSES
 from operations_api.store import VersionGuard
-from tests.conftest import minimal_record
-from tests.integrity.conftest import DynamoTable
-from tests.listing_support import newest_first, query_string
+from tests.support.dynamodb import DynamoTable
+from tests.support.listing import newest_first, query_string
+from tests.support.records import minimal_record
 
 STABLE: Final = 160
 WRITERS: Final = 4

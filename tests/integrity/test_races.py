@@ -28,7 +28,7 @@ from typing import Any, Final
 import pytest
 
 from operations_api.record.rules import TERMINAL_STATUSES
-from tests.integrity.http_client import Reply, get, put_json
+from tests.support.raw_http import Reply, get, put_json
 
 pytestmark = pytest.mark.races
 

@@ -13,8 +13,10 @@ from botocore.exceptions import ClientError
 
 from devtools.item_size import LIMIT, padded_to, stored_item
 from operations_api.record.rules import OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
-from tests.conftest import Invoke, full_record, get_event, minimal_record, put_event
-from tests.integrity.conftest import DynamoTable
+from tests.support.dynamodb import DynamoTable
+from tests.support.events import get_event, put_event
+from tests.support.handlers import Invoke
+from tests.support.records import full_record, minimal_record
 
 LAMBDA_SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 

@@ -16,7 +16,7 @@ from typing import Final
 import pytest
 
 from devtools.template import ROOT
-from tests.integrity.server_fleet import running_server
+from tests.support.servers import running_server
 
 pytestmark = pytest.mark.fuzzing
 

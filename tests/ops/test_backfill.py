@@ -16,9 +16,10 @@ from operations_api.listing import index as list_index
 from operations_api.store import VersionGuard
 from ops import backfill
 from tests.build.test_doc_commands import run_as_written
-from tests.conftest import TABLE_NAME, full_record, minimal_record
 from tests.http.test_doc_examples import examples
-from tests.listing_support import service_settings, walk
+from tests.support.environment import TABLE_NAME
+from tests.support.listing import service_settings, walk
+from tests.support.records import full_record, minimal_record
 from tests.unit.test_list_store import call_listing
 
 _SERIALIZER = TypeSerializer()  # a value as a DynamoDB attribute, as boto3 writes it

@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from devtools.template import ROOT
-from tests.conftest import closed_store_environment
+from tests.support.environment import closed_store_environment
 
 IMPORT_THE_HANDLER = """
 import gc, io, json, sys, weakref

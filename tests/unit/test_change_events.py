@@ -10,7 +10,7 @@ import pytest
 
 from operations_api.events import changes as change_events
 from operations_api.events.changes import EXPIRED, STATUS_CHANGED, UPDATED, change_event
-from tests.conftest import load_event
+from tests.support.events import load_event
 
 
 def fixture_record(name: str) -> dict[str, Any]:

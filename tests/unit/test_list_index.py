@@ -16,7 +16,7 @@ from operations_api.listing.index import (
     shard_number,
 )
 from operations_api.record.summary import summarize
-from tests.conftest import full_record, minimal_record
+from tests.support.records import full_record, minimal_record
 
 ids = st.text(alphabet=list_index.ID_ALPHABET, min_size=1, max_size=128)
 times = st.datetimes().map(lambda moment: moment.strftime("%Y%m%d_%H%M%S")).filter(lambda t: len(t) == 15)

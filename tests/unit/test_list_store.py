@@ -20,8 +20,8 @@ from operations_api.listing import query as listing
 from operations_api.listing.index import epoch_seconds
 from operations_api.record.rules import STATUSES, TERMINAL_STATUSES
 from operations_api.store import VersionGuard
-from tests.conftest import minimal_record
-from tests.listing_support import ListCall, expected, query_string, service_settings, walk
+from tests.support.listing import ListCall, expected, query_string, service_settings, walk
+from tests.support.records import minimal_record
 
 TIMES = ["20261121_120000", "20261122_000000", "20261122_000001", "20261122_120000", "20261123_120000"]
 NOW = epoch_seconds("20261123_000000")  # terminal records updated a day before this are expired

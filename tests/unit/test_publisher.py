@@ -8,7 +8,7 @@ import pytest
 
 from operations_api.events import publisher
 from operations_api.events.changes import STATUS_CHANGED, ChangeEvent
-from tests.change_events_support import use_bus
+from tests.support.change_events import use_bus
 
 
 @pytest.fixture

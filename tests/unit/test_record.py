@@ -14,7 +14,7 @@ from devtools.template import ROOT
 from operations_api.record import validators
 from operations_api.record.schema import RECORD_SCHEMA
 from operations_api.record.validation import validate
-from tests.conftest import full_record
+from tests.support.records import full_record
 
 
 def test_the_committed_schema_is_what_the_models_give() -> None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from operations_api import service
 from operations_api.record import rules
 from operations_api.record.validation import validate as validate_record
-from tests.conftest import TABLE_NAME
+from tests.support.environment import TABLE_NAME
 
 pytestmark = pytest.mark.fuzzing
 

@@ -10,7 +10,7 @@ from operations_api import service
 from operations_api.problems import Problem
 from operations_api.record.validation import validate as validate_record
 from operations_api.store import StoredOperation, VersionGuard
-from tests.conftest import minimal_record
+from tests.support.records import minimal_record
 
 
 def stored(status: str = "executing", time: str = "20261122_064230", version: str = "v1") -> StoredOperation:

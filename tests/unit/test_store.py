@@ -11,7 +11,8 @@ from botocore.stub import Stubber
 
 from operations_api import store
 from operations_api.store import VersionGuard
-from tests.conftest import TABLE_NAME, full_record, minimal_record
+from tests.support.environment import TABLE_NAME
+from tests.support.records import full_record, minimal_record
 
 
 def test_the_record_is_stored_as_native_lists_maps_and_numbers(table: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from operations_api.record.summary import count_clusters, summarize
-from tests.conftest import full_record, minimal_record
+from tests.support.records import full_record, minimal_record
 
 
 def cluster(response: Any = ..., /) -> dict[str, Any]:

@@ -1,1 +1,1 @@
-"""An operation's history (docs/api.md, "History"): its entries, how they are stored, read and recorded."""
+"""An operation's history (docs/api.md): its entries, how they are stored, read and recorded."""

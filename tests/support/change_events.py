@@ -14,7 +14,8 @@ from typing import Any
 import jsonschema_rs
 
 from devtools.local_events import LocalBus, StreamReader
-from tests.conftest import ROOT, TABLE_NAME, FakeLambdaContext
+from tests.support.environment import ROOT, TABLE_NAME
+from tests.support.handlers import FakeLambdaContext
 
 BUS_NAME = "operations-events-test"
 SCHEMA_PATH = ROOT / "docs" / "operation-event.schema.json"

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 from operations_api import settings, store
 from operations_api.listing.index import epoch_seconds
 from operations_api.record.rules import STATUSES, TERMINAL_STATUSES
-from tests.conftest import load_event
+from tests.support.events import load_event
 
 ListCall = Callable[[str], tuple[int, dict[str, Any]]]  # a raw query string -> (status, JSON answer)
 

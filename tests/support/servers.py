@@ -17,13 +17,14 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
+from devtools import local_server
 from devtools.processes import LoggedProcess
-from tests.integrity.http_client import get
+from tests.support.dynamodb import forget_clients
+from tests.support.environment import ROOT
+from tests.support.raw_http import get
 
-ROOT: Final = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS: Final = 180.0  # an outer bound: the wait polls for the banner and an answer
 
 
@@ -96,3 +97,24 @@ def running_fleet(endpoint_url: str, table_name: str, size: int) -> Iterator[lis
         for server in servers:
             wait_until_answering(server, deadline)
         yield [server.url for server in servers]
+
+
+@contextmanager
+def serving_in_process(endpoint_url: str | None, table_name: str) -> Iterator[str]:
+    """The local server, in this process on a free port, on the given DynamoDB (None: its embedded moto).
+    Its base URL; the environment and the service's cached client are put back afterwards."""
+    saved = dict(os.environ)
+    try:
+        os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
+        if endpoint_url is not None:
+            os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint_url
+        os.environ["TABLE_NAME"] = table_name
+        running = local_server.start(port=0)
+        try:
+            yield running.url
+        finally:
+            running.stop()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        forget_clients()

@@ -1,0 +1,1 @@
+"""What tests share besides fixtures (those stay in the conftest files): one module per concern."""
