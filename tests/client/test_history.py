@@ -172,3 +172,13 @@ def test_get_sequence_shows_the_record_as_it_was(fake_api: FakeApi) -> None:
     zero = opsctl(fake_api, "get", OPERATION, "--sequence", "0")
     assert zero.returncode == 2
     assert "--sequence" in zero.stderr
+
+
+def test_control_characters_in_a_history_are_shown_never_sent_to_the_terminal(fake_api: FakeApi) -> None:
+    hostile = "\x1b]0;owned\x07\x1b[2Jcleared"
+    versions = [record_for("op-hostile"), record_for("op-hostile", sub_status=hostile)]
+    served(fake_api, versions, entries_of(versions, principal=f"arn:aws:iam::1:user/{hostile}"))
+    shown = opsctl(fake_api, "history", "op-hostile").stdout
+    assert "\x1b" not in shown
+    assert r"sub status: \x1b]0;owned\x07\x1b[2Jcleared" in shown
+    assert r"by arn:aws:iam::1:user/\x1b]0;owned\x07\x1b[2Jcleared" in shown
