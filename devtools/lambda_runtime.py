@@ -52,7 +52,7 @@ def local_event_bus_name() -> str:
 
 def function_environment(function: Function, table_name: str) -> dict[str, str]:
     """The function's variables from the template: a !Ref to the table is the local table's name, to the
-    event bus the local bus's name, to a parameter the parameter's default."""
+    event bus the local bus's name, to a queue nothing, to a parameter the parameter's default."""
     return {key: _resolve(value, table_name) for key, value in function.environment.items()}
 
 
@@ -65,6 +65,8 @@ def _resolve(value: Any, table_name: str) -> str:
         return table_name
     if template.resources.get(target, {}).get("Type") == "AWS::Events::EventBus":
         return local_event_bus_name()
+    if template.resources.get(target, {}).get("Type") == "AWS::SQS::Queue":
+        return ""  # no dead-letter queue locally: an event the bus refuses fails its record, said in the log
     default = template.parameter_default(target)
     if default is None:
         raise ValueError(f"cannot resolve !Ref {target} locally: it is neither the table nor a parameter")

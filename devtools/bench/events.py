@@ -45,11 +45,13 @@ def measure(quick: bool) -> dict[str, Any]:
 
 
 def entries_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The PutEvents entries the consumer makes of these records (the floor sends the same)."""
+    """The PutEvents entries the consumer makes of these records, creations each at sequence 1 (the floor
+    sends the same)."""
     from operations_api.events import changes as change_events
     from operations_api.events import publisher
 
-    return [publisher.entry(event) for record in records if (event := change_events.change_event(record))]
+    changes = [change for record in records if (change := change_events.read_change(record))]
+    return [publisher.entry(event) for change in changes for event in change_events.events_of(change, 1)]
 
 
 def service_environment(endpoint: str) -> dict[str, str]:
