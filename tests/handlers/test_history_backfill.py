@@ -47,7 +47,7 @@ def test_the_backfill_first_gives_sequence_1_and_the_next_change_follows_it(
 ) -> None:
     versions = [stored_before_the_history(table, record) for record in old_records()]
     pipeline.stream_records()  # those writes happened before the loop was deployed
-    assert backfill.main(ARGUMENTS + ["--dry-run"]) == 0
+    assert backfill.main([*ARGUMENTS, "--dry-run"]) == 0
     assert stored_history("old-0").head is None, "a dry run writes nothing"
     assert backfill.main(ARGUMENTS) == 0
     assert backfill.main(ARGUMENTS) == 0
