@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.change_events import Pipeline, use_bus
 from tests.support.handlers import load_function
-from tests.support.history import DeadLetters, ensure_history_table
+from tests.support.history import DeadLetters
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +24,6 @@ def pipeline(table: Any, publish_handler: ModuleType) -> Iterator[Pipeline]:
     from operations_api.events import publisher
 
     use_bus()
-    ensure_history_table(table)
     yield Pipeline(publish_handler)
     os.environ.pop("EVENT_BUS_NAME", None)
     publisher.events_client.cache_clear()

@@ -16,7 +16,6 @@ from operations_api.events import publisher
 from tests.support.change_events import BUS_NAME, Pipeline, use_bus
 from tests.support.events import get_event, load_event, put_event
 from tests.support.handlers import FakeLambdaContext, Invoke, invoker, load_function
-from tests.support.history import ensure_history_table
 from tests.support.records import minimal_record
 
 STAGE = "prod"
@@ -193,7 +192,6 @@ def test_the_loop_counts_entries_events_refused_and_the_changes_it_holds_back(
 ) -> None:
     monkeypatch.setenv("EVENT_BUS_NAME", BUS_NAME)  # undone after the test
     use_bus()
-    ensure_history_table(table)
     monkeypatch.setattr(publisher, "RETRY_PAUSES_SECONDS", (0.0, 0.0))
     monkeypatch.setattr(publisher, "events_client", lambda: RefusingEventBridge("op-002"))
     response = publish_handler.lambda_handler({"Records": creations(4)}, FakeLambdaContext())

@@ -23,7 +23,7 @@ from devtools.local_events import creations
 from operations_api.events import publisher
 from tests.support.change_events import use_bus
 from tests.support.handlers import FakeLambdaContext, JsonLogs
-from tests.support.history import DeadLetters, ensure_history_table
+from tests.support.history import DeadLetters
 
 Refuse = Callable[[int, str], str | None]  # (call number, operation id) -> an ErrorCode, or None to accept
 
@@ -67,7 +67,6 @@ def consume(
 ) -> Iterator[Callable[..., Any]]:
     """Run the consumer on records (its history on moto), its PutEvents going to the given fake."""
     use_bus()
-    ensure_history_table(table)
     monkeypatch.setattr(publisher, "RETRY_PAUSES_SECONDS", (0.0, 0.0))
 
     def run(records: list[dict[str, Any]], fake: FakeEventBridge) -> dict[str, Any]:
@@ -186,7 +185,6 @@ def test_a_bus_that_times_out_sends_the_events_to_the_dead_letter_queue_after_bo
     monkeypatch: pytest.MonkeyPatch,
     json_logs: JsonLogs,
 ) -> None:
-    ensure_history_table(table)
     use_bus()
     monkeypatch.setattr(publisher, "events_client", lambda: timing_out_client(silent_endpoint, monkeypatch))
     try:

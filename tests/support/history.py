@@ -9,27 +9,13 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from devtools.lambda_runtime import table_variables
 from devtools.local_events import drain
-from devtools.template import load_template
 from operations_api import service, settings, store
 from operations_api.history import entries, layout
 from tests.support.environment import TABLE_NAME
 
-HISTORY_TABLE_NAME = f"{TABLE_NAME}-history"
-
-
-def ensure_history_table(client: Any) -> None:
-    """The history's table beside the records' (inside the `table` fixture's mock), named in the settings."""
-    if HISTORY_TABLE_NAME not in client.list_tables()["TableNames"]:
-        properties = load_template().resources["HistoryTable"]["Properties"]
-        client.create_table(
-            TableName=HISTORY_TABLE_NAME,
-            KeySchema=properties["KeySchema"],
-            AttributeDefinitions=properties["AttributeDefinitions"],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    os.environ["HISTORY_TABLE_NAME"] = HISTORY_TABLE_NAME
-    settings.get_settings.cache_clear()
+HISTORY_TABLE_NAME = table_variables(TABLE_NAME)["HISTORY_TABLE_NAME"]  # the `table` fixture makes it
 
 
 @dataclass
