@@ -1,5 +1,5 @@
 """Give every stored operation without a history its sequence 1: the version it has, `principal` and
-`recorded_time` null (docs/api.md, "History"). Run by `make backfill ARGS="--table T --history-table H"`
+`recorded_time` null (docs/api.md). Run by `make backfill ARGS="--table T --history-table H"`
 (ops/backfill.py's command line); when to run it: docs/operate.md, "Back-filling the history".
 
 It reads the records' table with a Scan (a one-off administrative pass, as the re-index), and for each live

@@ -1,5 +1,5 @@
 """The history loop on moto: PUTs through the handler, the table's real stream records through the loop,
-the history read back from its table and checked against the contract (decision 14): one entry per
+the history read back from its table and checked against the contract (docs/api.md): one entry per
 accepted change, exactly once whatever is redelivered, every version rebuilt, the chain verified, any
 size, lives ended by expiry (docs/design.md, "History")."""
 

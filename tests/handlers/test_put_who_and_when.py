@@ -1,4 +1,4 @@
-"""The PUT keeps who wrote the record and when, for the history (docs/api.md, "History"): the caller's IAM
+"""The PUT keeps who wrote the record and when, for the history (docs/api.md): the caller's IAM
 identity from API Gateway's authorizer (payload 2.0) and the service's clock at acceptance, as internal
 attributes written by its one PutItem, never returned by a GET."""
 

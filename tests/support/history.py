@@ -1,5 +1,5 @@
 """The history as the loop stored it, read straight from its table (moto), decoded and checked: what the
-history tests share. The checks follow the contract (decision 14), not the loop's code: sequences without
+history tests share. The checks follow the contract (docs/api.md), not the loop's code: sequences without
 gap, each entry's changes rebuilding its version, the digest chain, checkpoints holding their record."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""An entry of the history (docs/api.md, "History"): what one accepted change adds, built from the record
+"""An entry of the history (docs/api.md): what one accepted change adds, built from the record
 before and after it. Pure: no request, no clock.
 
 `changes` is the RFC 6902 JSON Patch (`jsonpatch`) that turns the previous record into this one, and for
