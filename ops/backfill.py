@@ -28,7 +28,7 @@ from operations_api import settings, store
 from operations_api.listing import index as list_index
 from operations_api.listing.index import EXPIRES_ATTRIBUTE
 from operations_api.store import VERSION_ATTRIBUTE
-from ops.history_backfill import backfill_history
+from ops.history_backfill import backfill_history, summary_line
 
 _SERIALIZER = TypeSerializer()  # a value as a DynamoDB attribute, as boto3 writes it
 
@@ -180,8 +180,8 @@ def _backfill_history(client: Any, arguments: argparse.Namespace) -> int:
     settings.get_settings.cache_clear()
     store.dynamodb_client.cache_clear()
     items = scan_items(client, arguments.table)
-    tally = backfill_history(items, arguments.table, dry_run=arguments.dry_run)
-    print(("dry run: " if arguments.dry_run else "") + tally.line())
+    counts = backfill_history(items, arguments.table, dry_run=arguments.dry_run)
+    print(("dry run: " if arguments.dry_run else "") + summary_line(counts))
     return 0
 
 

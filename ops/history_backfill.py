@@ -11,38 +11,33 @@ a PUT changes meanwhile is left to the loop. Safe to run again and to interrupt:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from operations_api import store
 from operations_api.history import recording
 
 
-@dataclass
-class HistoryTally:
-    scanned: int = 0
-    written: int = 0
-    skipped: int = 0
-    expired: int = 0
-
-    def line(self) -> str:
-        return (
-            f"{self.scanned} records read: {self.written} given their sequence 1, {self.skipped} left as "
-            f"they were (a history already, or changed by a PUT meanwhile: the loop records it), "
-            f"{self.expired} expired (no history to start)"
-        )
+def summary_line(counts: Counter[str]) -> str:
+    """What a run did, in one line: the records read, and what became of them."""
+    return (
+        f"{counts['scanned']} records read: {counts['written']} given their sequence 1, {counts['skipped']} "
+        "left as they were (a history already, or changed by a PUT meanwhile: the loop records it), "
+        f"{counts['expired']} expired (no history to start)"
+    )
 
 
 def backfill_history(
     items: Iterable[dict[str, Any]], records_table: str, *, dry_run: bool = False
-) -> HistoryTally:
-    """Sequence 1 for each item (as the records' table's Scan returns them) whose operation has no head."""
-    tally = HistoryTally()
+) -> Counter[str]:
+    """Sequence 1 for each item (as the records' table's Scan returns them) whose operation has no head;
+    how many were scanned, written, skipped and expired."""
+    counts: Counter[str] = Counter()
     for item in items:
-        tally.scanned += 1
+        counts["scanned"] += 1
         if store.item_expired(item, store.now_seconds()):
-            tally.expired += 1
+            counts["expired"] += 1
             continue
         stored = store.from_item(item)
         operation_id = stored.document["operation_id"]
@@ -51,6 +46,5 @@ def backfill_history(
             written = head is None
         else:
             written = recording.write_pre_history(operation_id, stored, records_table=records_table)
-        tally.written += written
-        tally.skipped += not written
-    return tally
+        counts["written" if written else "skipped"] += 1
+    return counts

@@ -103,6 +103,6 @@ def test_a_record_changed_between_the_scan_and_the_write_is_left_to_the_loop(
     stored_before_the_history(table, record)
     scanned = list(backfill.scan_items(table, TABLE_NAME))
     stored_before_the_history(table, {**record, "sub_status": "changed meanwhile"})
-    tally = backfill_history(scanned, TABLE_NAME)
-    assert (tally.written, tally.skipped) == (0, 1)
+    counts = backfill_history(scanned, TABLE_NAME)
+    assert (counts["written"], counts["skipped"]) == (0, 1)
     assert stored_history("old-0").head is None
