@@ -17,10 +17,13 @@ import pytest
 
 from devtools.bench.fresh import moto_server
 from devtools.invoke import MACHINES
-from devtools.lambda_runtime import local_table_names
+from devtools.lambda_runtime import DEFAULT_TABLE_NAME, local_table_names
 from devtools.template import ROOT, load_template
+from operations_api.service import version_of
+from operations_api.store import item_of
 from tests.support.build import as_a_user_runs_make, handler_result
 from tests.support.events import INVALID_EVENT_POINTERS
+from tests.support.history import history_recorded, versions_of
 from tests.support.http import call
 from tests.support.records import full_record
 from tests.support.servers import ServerProcess, start_server_process, wait_until_answering
@@ -41,6 +44,11 @@ API_ANSWERS: Final = {
     "get_operation.json": (404, "OPERATION_NOT_FOUND"),
     "get_operation_not_found.json": (404, "OPERATION_NOT_FOUND"),
     "list_operations.json": (200, None),
+    # a fresh table has no history: test_invokes_read_a_history_in_make_runs_dynamodb reads one
+    "get_history.json": (404, "OPERATION_NOT_FOUND"),
+    "get_history_version.json": (404, "OPERATION_NOT_FOUND"),
+    "get_history_not_found.json": (404, "OPERATION_NOT_FOUND"),
+    "get_history_invalid.json": (400, "VALIDATION_ERROR"),
 }
 # Each stream event: the detail-types of the change events the consumer published.
 STREAM_PUBLISHED: Final = {
@@ -182,3 +190,34 @@ def test_invokes_given_make_runs_dynamodb_see_each_others_records_and_the_server
     assert (got["statusCode"], json.loads(got["body"])) == (200, full_record())
     served = call(f"{server.url}/v1/operations/{full_record()['operation_id']}")
     assert (served.status, served.json()) == (200, full_record()), served.body
+
+
+def test_invokes_read_a_history_in_make_runs_dynamodb(
+    native_build: Path, make_run_dynamodb: tuple[ServerProcess, str]
+) -> None:
+    """The history fixtures, given the DynamoDB `make run` prints, where the fixture's operation has three
+    versions and their history: the first page of two entries with a token, the second version, 404 and
+    400 problems."""
+    _, endpoint = make_run_dynamodb
+    operation_id = json.loads((EVENTS / "get_history.json").read_text(encoding="utf-8"))["pathParameters"]
+    versions = versions_of(operation_id["operation_id"], 3)
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    tables = local_table_names(DEFAULT_TABLE_NAME)
+    for record in versions:
+        client.put_item(TableName=tables["OperationsTable"], Item=item_of(record, version_of(record), 1, 0))
+    history_recorded(client, tables["HistoryTable"], operation_id["operation_id"], versions)
+    shared = f"DYNAMODB_ENDPOINT_URL={endpoint}"
+    page = handler_result(make_invoke("GetHistoryFunction", "get_history.json", shared))
+    assert page["statusCode"] == 200
+    assert [entry["version"] for entry in json.loads(page["body"])["entries"]] == [
+        version_of(record) for record in versions[:2]
+    ]
+    assert "next_page_token" in json.loads(page["body"])
+    version = handler_result(make_invoke("GetHistoryFunction", "get_history_version.json", shared))
+    assert (version["statusCode"], json.loads(version["body"])) == (200, versions[1])
+    for event_file, (status, code) in [
+        ("get_history_not_found.json", (404, "OPERATION_NOT_FOUND")),
+        ("get_history_invalid.json", (400, "VALIDATION_ERROR")),
+    ]:
+        problem = handler_result(make_invoke("GetHistoryFunction", event_file, shared))
+        assert (problem["statusCode"], json.loads(problem["body"])["code"]) == (status, code)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.change_events import Pipeline, use_bus
 from tests.support.handlers import load_function
-from tests.support.history import DeadLetters
+from tests.support.history_loop import DeadLetters
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,8 @@ from tests.support.change_events import Pipeline
 from tests.support.environment import TABLE_NAME
 from tests.support.events import put_event
 from tests.support.handlers import Invoke
-from tests.support.history import HISTORY_TABLE_NAME, stored_history, verified_versions
+from tests.support.history import HISTORY_TABLE_NAME
+from tests.support.history_loop import stored_history, verified_versions
 from tests.support.records import minimal_record
 
 _SERIALIZER = TypeSerializer()

@@ -17,7 +17,7 @@ from operations_api.history import layout
 from tests.support.change_events import Pipeline
 from tests.support.events import put_event
 from tests.support.handlers import Invoke
-from tests.support.history import stored_history, verified_versions, version_at
+from tests.support.history_loop import stored_history, verified_versions, version_at
 from tests.support.records import minimal_record, record_at
 
 TTL_DELETER = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
@@ -109,7 +109,7 @@ def test_a_399_kb_record_rewritten_whole_several_times_is_stored_whole_and_rebui
 
 
 def _first_chunks(operation_id: str) -> list[dict[str, Any]]:
-    from tests.support.history import items_of
+    from tests.support.history_loop import items_of
 
     return [item for item in items_of(operation_id) if "chunks" in item]
 

@@ -20,7 +20,7 @@ from tests.support.change_events import Pipeline
 from tests.support.environment import TABLE_NAME
 from tests.support.events import put_event
 from tests.support.handlers import Invoke
-from tests.support.history import stored_history, verified_versions
+from tests.support.history_loop import stored_history, verified_versions
 from tests.support.records import minimal_record, utc_time
 
 pytestmark = pytest.mark.fuzzing

@@ -23,7 +23,7 @@ from devtools.local_events import creations
 from operations_api.events import publisher
 from tests.support.change_events import use_bus
 from tests.support.handlers import FakeLambdaContext, JsonLogs
-from tests.support.history import DeadLetters
+from tests.support.history_loop import DeadLetters
 
 Refuse = Callable[[int, str], str | None]  # (call number, operation id) -> an ErrorCode, or None to accept
 

@@ -173,6 +173,15 @@ def operation_not_found(operation_id: str) -> Problem:
     return Problem(HTTPStatus.NOT_FOUND, "OPERATION_NOT_FOUND", f"No operation has the id {operation_id!r}.")
 
 
+def sequence_not_found(operation_id: str, sequence: int) -> Problem:
+    return Problem(
+        HTTPStatus.NOT_FOUND,
+        "SEQUENCE_NOT_FOUND",
+        f"The operation {operation_id!r} has no change #{sequence} in its history (not yet, or not since its "
+        "id was created anew).",
+    )
+
+
 def stale_update(stored_last_update_time: str) -> Problem:
     return Problem(
         HTTPStatus.CONFLICT,
