@@ -6,6 +6,7 @@ size, lives ended by expiry (docs/design.md, "History")."""
 from __future__ import annotations
 
 import copy
+import json
 import os
 from typing import Any
 
@@ -16,7 +17,8 @@ from operations_api import settings
 from operations_api.history import layout
 from tests.support.change_events import Pipeline
 from tests.support.events import put_event
-from tests.support.handlers import Invoke
+from tests.support.handlers import Invoke, invoker, load_function
+from tests.support.history import history_event
 from tests.support.history_loop import stored_history, verified_versions, version_at
 from tests.support.records import minimal_record, record_at
 
@@ -181,3 +183,20 @@ def test_a_put_over_an_expired_record_publishes_its_expiry_first_and_starts_a_ne
     assert [entry["version"] for entry in history.entries] == [version]
     assert len(history.lives) == 1, "the old life's entries are deleted"
     verified_versions(history)
+
+
+def test_the_history_routes_serve_what_the_loop_wrote(put: Invoke, pipeline: Pipeline, table: Any) -> None:
+    """End to end: PUTs, the loop, then GetHistoryFunction's two routes (history-read's) on its entries."""
+    read = invoker(load_function("get_history"))
+    records = [
+        minimal_record(sub_status=f"s{step}", last_update_time=f"20261122_0700{step:02d}")
+        for step in range(3)
+    ]
+    versions = [accepted(put, record, ALICE) for record in records]
+    pipeline.deliver()
+    page = read(history_event("op-1"))
+    assert page["statusCode"] == 200, page
+    assert json.loads(page["body"])["entries"] == stored_history("op-1").entries
+    second = read(history_event("op-1", sequence="2"))
+    assert (second["statusCode"], json.loads(second["body"])) == (200, records[1])
+    assert second["headers"]["ETag"] == f'"{versions[1]}"'
