@@ -91,7 +91,7 @@ def problem_responses(
 def create_app() -> APIGatewayHttpResolver:
     """The resolver with our problem answers. Without Powertools' validation, which would import pydantic:
     the GET checks its path id with `rules`, the PUT validates its body with `record.validation`
-    (pydantic-core)."""
+    (the schema compiled into plain Python)."""
     app = APIGatewayHttpResolver()
 
     def on_problem(problem: Problem) -> Response[str]:
