@@ -33,6 +33,7 @@ SECTIONS: Final = [
     "Listing operations",
     "Summaries",
     "Retention",
+    "History",
     "Change events",
 ]
 CITATION: Final = re.compile(r'docs/api\.md,\s+((?:"[^"]+"(?:\s*(?:,|and)\s*)?)+)')

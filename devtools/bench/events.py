@@ -1,33 +1,35 @@
-"""Suite "events": the stream consumer's cold start against a bare PutEvents process, and its throughput on
-a batch of 100 stream records against the same PutEvents calls made bare.
-
-Measured as the API functions are (devtools/bench/cold.py): a fresh process imports the handler and handles
-one batch (one record, one PutEvents call), against a fresh process that only imports boto3 and makes that
-same call; interleaved pairs, ratios of medians. EventBridge is moto's server on loopback.
+"""Suite "events": the history loop's cold start against a bare PutEvents process (measured as the API
+functions' are, with the same probes), its throughput on a batch of stream records (each written to the
+history, then published) against the same PutEvents calls made bare, and its DynamoDB requests per record;
+EventBridge and DynamoDB are moto's server on loopback. The loop is off the request path: reported, no goal.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any, Final
 
+import boto3
+
 from devtools.bench.fresh import (
-    CLIENT_CREDENTIALS,
-    CREDENTIALS,
+    TABLE,
     Environment,
+    Fresh,
     against_floor,
+    clocked,
+    dynamodb_service,
     environments,
     interleaved,
     moto_server,
     probe,
+    use_services,
 )
+from devtools.lambda_runtime import ensure_tables
 from devtools.local_events import creations
 
 BUS: Final = "bench-events"
@@ -35,7 +37,9 @@ CONSUMER: Final = "PublishEventsFunction"
 
 
 def measure(quick: bool) -> dict[str, Any]:
-    pairs, records, batches = (1, 10, 2) if quick else (11, 100, 15)
+    # 5 warm batches, not 15: moto's transactions copy its tables, and the bench process (which runs moto's
+    # server) grew by some 200 MB a batch of 100 history entries (7 GB before a full run was stopped)
+    pairs, records, batches = (1, 10, 2) if quick else (11, 100, 5)
     measured = [env for env in environments(quick) if "no bytecode" not in env.name]
     with local_eventbridge() as service, tempfile.TemporaryDirectory(prefix="bench-events-") as work:
         cold = [cold_start(env, service, Path(work), pairs, not quick) for env in measured]
@@ -45,21 +49,13 @@ def measure(quick: bool) -> dict[str, Any]:
 
 
 def entries_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The PutEvents entries the consumer makes of these records (the floor sends the same)."""
+    """The PutEvents entries the consumer makes of these records, creations each at sequence 1 (the floor
+    sends the same)."""
     from operations_api.events import changes as change_events
     from operations_api.events import publisher
 
-    return [publisher.entry(event) for record in records if (event := change_events.change_event(record))]
-
-
-def service_environment(endpoint: str) -> dict[str, str]:
-    """What the consumer (and the floor) are configured with: the local EventBridge and the bench's bus."""
-    return {
-        "TABLE_NAME": "bench-operations",
-        "EVENT_BUS_NAME": BUS,
-        "EVENTS_ENDPOINT_URL": endpoint,
-        "AWS_ENDPOINT_URL_EVENTBRIDGE": endpoint,  # the boto3 floor's (EventBridge is the service id)
-    }
+    changes = [change for record in records if (change := change_events.read_change(record))]
+    return [publisher.entry(event) for change in changes for event in change_events.events_of(change, 1)]
 
 
 def cold_start(
@@ -71,72 +67,72 @@ def cold_start(
     call = {"service": "events", "operation": "put_events", "arguments": {"Entries": entries_of(records)}}
     (files / "entries.json").write_text(json.dumps(call))
     consumer = str(environment.function_root / CONSUMER)
-    handler_args = probe("first_request", consumer, str(files / "batch.json"), "0")
-    floor_args = probe("floor", str(files / "entries.json"))
-    measured = against_floor(
-        environment, handler_args, floor_args, environment.layer_paths, service, pairs, count
-    )
-    return {"environment": environment.name, **measured}
+    python, path = environment.python, environment.layer_paths
+    handler = Fresh(python, probe("first_request", consumer, str(files / "batch.json"), "0"), path, service)
+    floor = Fresh(python, probe("floor", str(files / "entries.json")), path, service)
+    return {"environment": environment.name, **against_floor(handler, floor, pairs, count)}
 
 
 def throughput(count: int, batches: int) -> dict[str, Any]:
-    """A batch of stream records through the consumer in this process, warm, against the same PutEvents
-    calls made directly with the same client; and how many calls a batch takes."""
+    """A batch of stream records (creations of new operations: each one history entry) through the loop in
+    this process, warm, against the same PutEvents calls made directly with the same client; how many
+    PutEvents calls a batch takes, and how many DynamoDB requests a record."""
+    from operations_api import store
     from operations_api.events import publisher
     from tests.support.handlers import FakeLambdaContext, load_function
 
     consumer = load_function("publish_events")
     records = creations(count)
-    sent: list[str] = []
-    publisher.events_client().meta.events.register(
-        "before-send.events.PutEvents", lambda **_: sent.append("call")
-    )
-    calls_per_batch = []
+    batch_numbers = iter(range(1_000_000))
+    sent: list[int] = []
+    stored: list[int] = []
+    publisher.events_client().meta.events.register("before-send.events.PutEvents", lambda **_: sent.append(0))
+    store.dynamodb_client().meta.events.register("before-send.dynamodb.*", lambda **_: stored.append(0))
+    calls_per_batch, requests_per_record = [], []
 
-    def consume() -> float:
+    def consume() -> None:
         sent.clear()
-        started = time.perf_counter()
-        consumer.lambda_handler({"Records": records}, FakeLambdaContext())
-        elapsed = time.perf_counter() - started
+        stored.clear()
+        fresh = creations(count, prefix=f"b{next(batch_numbers)}")  # new operations: nothing redelivered
+        consumer.lambda_handler({"Records": fresh}, FakeLambdaContext())
         calls_per_batch.append(len(sent))
-        return elapsed
+        requests_per_record.append(len(stored) / count)
 
     entries = entries_of(records)
-    groups = list(publisher.calls(entries))
+    groups = [[entries[index] for index in group] for group in publisher.calls(entries)]
+
     client = publisher.events_client()
 
-    def floor() -> float:
-        started = time.perf_counter()
+    def floor() -> None:
         for group in groups:
-            client.put_events(Entries=[entries[index] for index in group])
-        return time.perf_counter() - started
+            client.put_events(Entries=group)
 
     consume()  # warm: the first batch's imports and connections are not what this measures
-    timed = interleaved(batches, consume, floor)
-    batch_seconds, floor_seconds = timed["first"], timed["second"]
+    timed = interleaved(batches, clocked(consume), clocked(floor))
     return {
         "ratio": timed["ratio"],
         "records": count,
-        "batch_ms": batch_seconds * 1000,
-        "floor_ms": floor_seconds * 1000,
-        "events_per_second": count / batch_seconds,
-        "floor_events_per_second": count / floor_seconds,
+        "batch_ms": timed["first"],
+        "floor_ms": timed["second"],
+        "events_per_second": count / timed["first"] * 1000,
+        "floor_events_per_second": count / timed["second"] * 1000,
         "put_events_calls": max(calls_per_batch),
+        "dynamodb_requests_per_record": max(requests_per_record),
     }
 
 
 @contextmanager
 def local_eventbridge() -> Iterator[dict[str, str]]:
-    """moto's server on loopback, with the bus; this process configured for it (service_environment), its
-    cached settings and client forgotten (an earlier suite of the same run may have made them)."""
-    from operations_api import settings
-    from operations_api.events import publisher
-
+    """moto's server on loopback, with the bus and the template's tables (the loop writes the history);
+    this process configured for it: what the loop (and the floor) are configured with."""
     with moto_server() as endpoint:
-        import boto3
-
-        os.environ.update({**CREDENTIALS, **service_environment(endpoint)})
-        settings.get_settings.cache_clear()
-        publisher.events_client.cache_clear()
-        boto3.client("events", endpoint_url=endpoint, **CLIENT_CREDENTIALS).create_event_bus(Name=BUS)
-        yield service_environment(endpoint)
+        service = {
+            **dynamodb_service(endpoint),
+            "EVENT_BUS_NAME": BUS,
+            "EVENTS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL_EVENTBRIDGE": endpoint,  # the boto3 floor's (EventBridge is the service id)
+        }
+        use_services(**service)
+        boto3.client("events", endpoint_url=endpoint).create_event_bus(Name=BUS)
+        ensure_tables(boto3.client("dynamodb", endpoint_url=endpoint), TABLE)
+        yield {"TABLE_NAME": TABLE, **service}

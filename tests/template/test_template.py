@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from devtools.template import load_template
+from operations_api.history import layout as history_layout
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
@@ -47,15 +48,23 @@ def test_each_function_may_do_only_what_its_route_needs(
     assert "*" not in json.dumps(RESOURCES[role]), "no wildcard anywhere in the role"
 
 
-def test_the_table_survives_mistakes() -> None:
-    table = RESOURCES["OperationsTable"]
+# The keys an upgrade must never change: a new key schema makes CloudFormation replace the table.
+KEYS = {
+    "OperationsTable": [("operation_id", "HASH")],
+    "HistoryTable": [(history_layout.PARTITION_KEY, "HASH"), (history_layout.SORT_KEY, "RANGE")],
+}
+
+
+@pytest.mark.parametrize("table_id", sorted(KEYS))
+def test_the_records_and_the_history_survive_mistakes_and_upgrades(table_id: str) -> None:
+    table = RESOURCES[table_id]
     assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
     properties = table["Properties"]
     assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert properties["SSESpecification"] == {"SSEEnabled": True}
     assert properties["DeletionProtectionEnabled"] is True
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
-    assert properties["KeySchema"] == [{"AttributeName": "operation_id", "KeyType": "HASH"}]
+    assert [(key["AttributeName"], key["KeyType"]) for key in properties["KeySchema"]] == KEYS[table_id]
 
 
 def test_every_log_group_is_declared_with_a_retention_period() -> None:
@@ -66,6 +75,7 @@ def test_every_log_group_is_declared_with_a_retention_period() -> None:
         "GetOperationLogGroup",
         "ListOperationsLogGroup",
         "PublishEventsLogGroup",
+        "GetHistoryLogGroup",
     }
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
@@ -74,6 +84,7 @@ def test_every_log_group_is_declared_with_a_retention_period() -> None:
         "GetOperationFunction",
         "ListOperationsFunction",
         "PublishEventsFunction",
+        "GetHistoryFunction",
     )
     for function in functions:
         assert RESOURCES[function]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] in groups
@@ -134,12 +145,29 @@ def test_every_route_requires_a_sigv4_signature_by_default() -> None:
         "PUT /v1/operations/{operation_id}": [{"AWS_IAM": []}],
         "GET /v1/operations/{operation_id}": [{"AWS_IAM": []}],
         "GET /v1/operations": [{"AWS_IAM": []}],
+        "GET /v1/operations/{operation_id}/history": [{"AWS_IAM": []}],
+        "GET /v1/operations/{operation_id}/history/{sequence}": [{"AWS_IAM": []}],
     }
 
 
 def test_a_sandbox_may_turn_authentication_off() -> None:
     security = route_security(transformed(Stage="sandbox", AuthMode="NONE"))
     assert set(security.values()) == {None}
+
+
+def test_the_history_function_may_only_read_the_history_and_whether_a_record_exists() -> None:
+    records, history, logs = statements_of("GetHistoryRole")
+    assert (records["Action"], records["Resource"]) == (
+        "dynamodb:GetItem",
+        {"Fn::GetAtt": ["OperationsTable", "Arn"]},
+    )
+    assert (history["Action"], history["Resource"]) == (
+        ["dynamodb:GetItem", "dynamodb:Query"],
+        {"Fn::GetAtt": ["HistoryTable", "Arn"]},
+    )
+    assert logs["Resource"] == {"Fn::GetAtt": ["GetHistoryLogGroup", "Arn"]}
+    environment = RESOURCES["GetHistoryFunction"]["Properties"]["Environment"]["Variables"]
+    assert environment == {"HISTORY_TABLE_NAME": {"Ref": "HistoryTable"}}
 
 
 def test_the_list_function_may_only_query_the_two_list_indexes() -> None:
