@@ -215,7 +215,10 @@ def take(
     if section is None:
         driver.save_screenshot(str(path))
     else:
-        driver.find_element(By.CSS_SELECTOR, section).screenshot(str(path))
+        element = driver.find_element(By.CSS_SELECTOR, section)
+        # an element is photographed as far as the window shows it: bring all of it into the window
+        driver.execute_script("arguments[0].scrollIntoView(true);", element)
+        element.screenshot(str(path))
     print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
 
 
