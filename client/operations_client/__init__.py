@@ -1,4 +1,4 @@
-"""A client of the operations API: sign, retry, list, count and wait (docs/client.md)."""
+"""A client of the operations API: sign, retry, list, count, wait and verify histories (docs/client.md)."""
 
 from operations_client._client import OperationsClient, Page, StoredRecord
 from operations_client._counts import Counts
@@ -12,6 +12,7 @@ from operations_client._errors import (
     ValidationError,
     WaitTimeout,
 )
+from operations_client._history import HistoryMismatch, HistoryPage, Verified, verify_history
 from operations_client._record import Operation
 from operations_client._retry import RetryPolicy
 
@@ -19,6 +20,8 @@ __all__ = [
     "ConflictError",
     "Counts",
     "CredentialsError",
+    "HistoryMismatch",
+    "HistoryPage",
     "NotFoundError",
     "Operation",
     "OperationsClient",
@@ -29,5 +32,7 @@ __all__ = [
     "StoredRecord",
     "UnavailableError",
     "ValidationError",
+    "Verified",
     "WaitTimeout",
+    "verify_history",
 ]
