@@ -154,6 +154,43 @@ def test_a_life_whose_last_version_expired_is_never_shown_beside_a_record_create
     assert answer(read(history_event("later")))[0] == 200  # a life that has not expired yet is shown
 
 
+def delete_entries(table: Any, operation_id: str, sequences: range) -> None:
+    """What the loop does to a life's entries once a new life began (the head read before still the old)."""
+    for sequence in sequences:
+        position = layout.chunk_position(LIFE, sequence, 0)
+        key = {layout.PARTITION_KEY: {"S": operation_id}, layout.SORT_KEY: {"S": position}}
+        table.delete_item(TableName=HISTORY_TABLE_NAME, Key=key)
+
+
+@pytest.mark.parametrize(
+    ("deleted", "asked"), [(range(18, 21), "19"), (range(1, 21), "19"), (range(17, 18), "18")]
+)
+def test_a_version_whose_entries_are_deleted_while_read_is_unknown_never_another_version(
+    put: Invoke, read: Invoke, table: Any, deleted: range, asked: str
+) -> None:
+    """The head still names the old life, its entries going: a 404, not a 500 nor the checkpoint's record."""
+    stored(put, table, "going", 20)
+    delete_entries(table, "going", deleted)
+    status, problem = answer(read(history_event("going", asked)))
+    assert (status, problem.get("code")) == (404, "OPERATION_NOT_FOUND")
+
+
+@pytest.mark.parametrize("deleted", [range(1, 21), range(3, 5)])
+def test_a_page_whose_entries_are_deleted_while_read_is_unknown_never_empty_with_a_token(
+    put: Invoke, read: Invoke, table: Any, deleted: range
+) -> None:
+    stored(put, table, "going", 20)
+    delete_entries(table, "going", deleted)
+    status, problem = answer(
+        read(
+            history_event(
+                "going", raw_query="page_size=5&page_token=" + history_query.make_token("going", LIFE, 3)
+            )
+        )
+    )
+    assert (status, problem.get("code")) == (404, "OPERATION_NOT_FOUND")
+
+
 def test_a_history_whose_record_is_gone_is_unknown(read: Invoke, table: Any) -> None:
     write_history(table, HISTORY_TABLE_NAME, "orphan", versions_of("orphan", 2))
     assert answer(read(history_event("orphan")))[1]["code"] == "OPERATION_NOT_FOUND"

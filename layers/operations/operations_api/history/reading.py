@@ -45,6 +45,8 @@ def history_page(operation_id: str, raw_query_string: str) -> dict[str, Any]:
     first = 1 if token is None else query.read_token(token, operation_id, head.life, head.sequence)
     last = min(head.sequence, first + asked.page_size - 1)
     entries = fitting_entries(read_entries(operation_id, head.life, first, last))
+    if not entries or not _consecutive(entries, first):
+        raise problems.operation_not_found(operation_id)  # the life's entries went as it was read (below)
     answer: dict[str, Any] = {"entries": entries}
     following = first + len(entries)
     if following <= head.sequence:
@@ -60,7 +62,10 @@ def version_at(operation_id: str, sequence_text: str) -> StoredOperation:
     if sequence > head.sequence:
         raise problems.sequence_not_found(operation_id, sequence)
     checkpoint = layout.checkpoint_at_or_before(sequence)
-    (first, snapshot), *later = read_blobs(operation_id, head.life, checkpoint, sequence)
+    blobs = list(read_blobs(operation_id, head.life, checkpoint, sequence))
+    if len(blobs) != sequence - checkpoint + 1 or not _consecutive([entry for entry, _ in blobs], checkpoint):
+        raise problems.operation_not_found(operation_id)  # the life's entries went as it was read (below)
+    (first, snapshot), *later = blobs
     if snapshot is None:
         raise RuntimeError(f"the history of {operation_id!r} has no snapshot at checkpoint {checkpoint}")
     record, entry = snapshot, first
@@ -70,6 +75,12 @@ def version_at(operation_id: str, sequence_text: str) -> StoredOperation:
         for entry, _ in later:
             record = jsonpatch.apply_patch(record, entry["changes"], in_place=True)
     return StoredOperation(record, str(entry["version"]))
+
+
+def _consecutive(entries: list[dict[str, Any]], first: int) -> bool:
+    """Whether these are the entries from `first` on, none missing. Not so when a new life began after the
+    head was read: the loop deletes the old life's entries, and what is left of them is no longer shown."""
+    return [entry["sequence"] for entry in entries] == list(range(first, first + len(entries)))
 
 
 def visible_head(operation_id: str) -> Head:
