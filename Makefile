@@ -62,16 +62,17 @@ help:
 	@echo "             table unless DYNAMODB_ENDPOINT_URL=<the endpoint \`make run\` prints> shares that one:"
 	@echo "             make invoke FN=PutOperationFunction EVENT=events/put_operation.json DYNAMODB_ENDPOINT_URL=..."
 	@echo "make openapi  regenerate openapi.json from the code"
-	@echo "make record-schema  regenerate the PUT's validation schema from the models"
+	@echo "make record-schema  regenerate the PUT's validation schema and its compiled validator from the models"
 	@echo "make client-types   regenerate the client's record types and summary from the server's"
 	@echo "make dynalite install dynalite (npm) into .tools/dynalite, for the race and item-size tests"
 	@echo "make bench    measure cold start, warm latency, memory and cost; writes docs/performance.md"
-	@echo "make upgrade  every dependency to its latest version: the locks, the layer's pins, record_schema.py and"
+	@echo "make upgrade  every dependency to its latest version: the locks, the layer's pins, the record's schema and"
 	@echo "             openapi.json regenerated, then make test. To add a dependency: add it to pyproject.toml"
 	@echo "             (project.dependencies if the layer ships it, else a group: run, dev, bench), then"
 	@echo "             .tools/uv/bin/uv lock && make layer-pins (docs/design.md, \"One lock for every pin\")"
 	@echo "make screenshots  photograph the console (opsctl console) in headless Chromium: docs/console-*.png"
 	@echo "make backfill ARGS=\"--table T --shards N --retention-days D [--dry-run]\"  re-index a deployed table (docs/operate.md)"
+	@echo "make backfill ARGS=\"--table T --history-table H [--dry-run]\"  give every operation its history's sequence 1 (docs/operate.md)"
 
 $(UV):
 	$(PYTHON) -m pip install $(PIP_QUIET) --target .tools/uv uv==$(UV_VERSION)

@@ -1,8 +1,8 @@
 """PUT /v1/operations/{operation_id}: create or replace the whole record of one operation.
 
-Its body is validated by `record`, with pydantic-core and the schema pydantic builds from the models,
-never importing pydantic or Powertools' validation (docs/design.md, "Validation without pydantic at
-run time").
+Its body is validated by `record`: the schema pydantic builds from the models, compiled into plain
+Python, never importing pydantic, pydantic-core or Powertools' validation (docs/design.md, "Validation
+without pydantic at run time").
 `make openapi` documents the body and headers from the models and `api.PRECONDITION_HEADERS`.
 """
 
@@ -41,6 +41,7 @@ def put_operation(operation_id: str) -> Response[str]:
         record.validate(api.json_body(event)),
         if_match=event.headers.get(api.IF_MATCH),
         if_none_match=event.headers.get(api.IF_NONE_MATCH),
+        principal=api.caller_principal(event),
     )
     return api.written_response(stored)
 

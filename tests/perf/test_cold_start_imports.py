@@ -19,10 +19,14 @@ NEVER_AT_COLD_START = [
     "aws_xray_sdk",  # no tracer: Powertools' own tracing module is a few stubs without it
     # the metrics are EMF lines on stdout (operations_api/metrics.py): no other provider, no client
     "aws_lambda_powertools.metrics.provider.datadog",
-    # the PUT validates with pydantic-core and the schema generated from the models (`record.validation`):
-    # pydantic, the models and Powertools' validation (which imports pydantic) cost much of a cold start
+    # the PUT validates with the schema compiled into plain Python (`record.compiled`): pydantic,
+    # pydantic-core, the models, the schema and Powertools' validation (which imports pydantic) cost much
+    # of a cold start
     "pydantic",
+    "pydantic_core",
     "operations_api.record.models",
+    "operations_api.record.schema",
+    "operations_api.record.schema_checks",
     "aws_lambda_powertools.event_handler.openapi.params",
     "aws_lambda_powertools.event_handler.middlewares.openapi_validation",
     "email.mime",
@@ -33,8 +37,8 @@ NEVER_AT_COLD_START = [
 
 # A GET checks its one input with `operations_api.record.rules`: it needs no validator at all.
 NEVER_AT_GET_COLD_START = [
-    "pydantic_core",
     "operations_api.record.validation",
+    "operations_api.record.compiled",
     "operations_api.record.validators",
 ]
 

@@ -91,7 +91,7 @@ def problem_responses(
 def create_app() -> APIGatewayHttpResolver:
     """The resolver with our problem answers. Without Powertools' validation, which would import pydantic:
     the GET checks its path id with `rules`, the PUT validates its body with `record.validation`
-    (pydantic-core)."""
+    (the schema compiled into plain Python)."""
     app = APIGatewayHttpResolver()
 
     def on_problem(problem: Problem) -> Response[str]:
@@ -127,6 +127,14 @@ def json_body(event: APIGatewayProxyEventV2) -> Any:
         return jsonbody.loads_object(event.decoded_body or "")
     except jsonbody.MalformedJson as error:
         raise problems.malformed_json(str(error)) from None
+
+
+def caller_principal(event: APIGatewayProxyEventV2) -> str | None:
+    """Who asks: the caller's IAM identity as API Gateway's IAM authorizer reports it (payload 2.0), or None
+    where no authorizer ran (the local server)."""
+    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    user_arn = (authorizer.get("iam") or {}).get("userArn")
+    return user_arn if isinstance(user_arn, str) and user_arn else None
 
 
 def is_json_content_type(content_type: str) -> bool:

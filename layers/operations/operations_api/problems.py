@@ -278,7 +278,8 @@ UNWORDED_FAULT: Final = "is not valid"
 
 
 def invalid_record(errors: Iterable[Mapping[str, Any]]) -> Problem:
-    """A PUT body's faults, as pydantic-core reports them (`record.validation`), each at its JSON pointer.
+    """A PUT body's faults, as pydantic-core reports them (and `record.compiled` alike), each at its JSON
+    pointer.
 
     Input values are never echoed: they can be large or secret. A pointer and our wording are enough.
     """
