@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
 from devtools.template import load_template
 from operations_api import api, problems, store
+from operations_api.fleet import counts
 from operations_api.listing import query as listing
 from operations_api.record.models import RECORD
 from operations_api.record.rules import (
@@ -132,6 +133,9 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
     ]
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
+            if path == api.COUNTS_PATH:
+                operation["parameters"] = _counts_parameters()
+                continue
             if "{operation_id}" not in path:
                 operation["parameters"] = _list_parameters()
                 continue
@@ -154,6 +158,7 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
             record["title"]: record,
             "OperationSummary": listing.SUMMARY_SCHEMA,
             "OperationPage": listing.PAGE_SCHEMA,
+            "OperationCounts": counts.COUNTS_SCHEMA,
         }
     )
     return schema
@@ -182,6 +187,15 @@ def _list_parameters() -> list[dict[str, Any]]:
     return [
         {"name": name, "in": "query", "required": False, "description": description, "schema": schemas[name]}
         for name, description in listing.PARAMETERS.items()
+    ]
+
+
+def _counts_parameters() -> list[dict[str, Any]]:
+    """The counts' one query parameter (`fleet.counts`)."""
+    schema = {"type": "integer", "minimum": 1, "maximum": counts.MAX_HOURS, "default": counts.DEFAULT_HOURS}
+    return [
+        {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+        for name, description in counts.PARAMETERS.items()
     ]
 
 

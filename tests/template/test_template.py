@@ -65,6 +65,7 @@ def test_every_log_group_is_declared_with_a_retention_period() -> None:
         "PutOperationLogGroup",
         "GetOperationLogGroup",
         "ListOperationsLogGroup",
+        "CountOperationsLogGroup",
         "PublishEventsLogGroup",
     }
     for group in groups.values():
@@ -73,6 +74,7 @@ def test_every_log_group_is_declared_with_a_retention_period() -> None:
         "PutOperationFunction",
         "GetOperationFunction",
         "ListOperationsFunction",
+        "CountOperationsFunction",
         "PublishEventsFunction",
     )
     for function in functions:
@@ -134,6 +136,7 @@ def test_every_route_requires_a_sigv4_signature_by_default() -> None:
         "PUT /v1/operations/{operation_id}": [{"AWS_IAM": []}],
         "GET /v1/operations/{operation_id}": [{"AWS_IAM": []}],
         "GET /v1/operations": [{"AWS_IAM": []}],
+        "GET /v1/operation-counts": [{"AWS_IAM": []}],
     }
 
 
@@ -154,6 +157,18 @@ def test_the_list_function_may_only_query_the_two_list_indexes() -> None:
     ]
     assert logs["Resource"] == {"Fn::GetAtt": ["ListOperationsLogGroup", "Arn"]}
     assert "*" not in json.dumps(RESOURCES["ListOperationsRole"])
+
+
+def test_the_counts_function_may_only_query_the_fleet_table() -> None:
+    properties = RESOURCES["CountOperationsFunction"]["Properties"]
+    assert properties["Role"] == {"Fn::GetAtt": ["CountOperationsRole", "Arn"]}
+    assert properties["Environment"]["Variables"] == {"FLEET_TABLE_NAME": {"Ref": "FleetTable"}}
+    assert "Policies" not in properties
+    query, logs = statements_of("CountOperationsRole")
+    assert (query["Effect"], query["Action"]) == ("Allow", "dynamodb:Query")
+    assert query["Resource"] == {"Fn::GetAtt": ["FleetTable", "Arn"]}
+    assert logs["Resource"] == {"Fn::GetAtt": ["CountOperationsLogGroup", "Arn"]}
+    assert "*" not in json.dumps(RESOURCES["CountOperationsRole"])
 
 
 def test_the_list_indexes_spread_their_writes_and_project_only_the_summary() -> None:

@@ -18,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -101,18 +102,9 @@ def shards_of(query: ListQuery, shard_count: int) -> list[str]:
 
 def parse_query(raw_query_string: str) -> ListQuery:
     """The query's filters and page, or a 400 problem naming every parameter at fault."""
-    values: dict[str, list[str]] = {}
     faults: list[dict[str, str]] = []
-    for name, value in parse_qsl(raw_query_string, keep_blank_values=True):
-        values.setdefault(name, []).append(value)
-    for name, given in values.items():
-        if name not in PARAMETERS:
-            shown = name[:MAX_NAME_SHOWN]
-            detail = f"is not a parameter of this list: {', '.join(PARAMETERS)}"
-            faults.append(problems.query_parameter_fault(shown, detail))
-        elif len(given) > 1:
-            detail = "may be given once (several statuses go in one, separated by commas)"
-            faults.append(problems.query_parameter_fault(name, detail))
+    once = "may be given once (several statuses go in one, separated by commas)"
+    values = read_parameters(raw_query_string, PARAMETERS, faults, what="this list", once=once)
     statuses = _statuses(values.get("status"), faults)
     since = _time("updated_since", values.get("updated_since"), faults)
     before = _time("updated_before", values.get("updated_before"), faults)
@@ -123,6 +115,24 @@ def parse_query(raw_query_string: str) -> ListQuery:
         raise problems.invalid_query(faults)
     token = values.get("page_token", [None])[0]
     return ListQuery(statuses, since, before, page_size, token)
+
+
+def read_parameters(
+    raw_query_string: str, parameters: Iterable[str], faults: list[dict[str, str]], *, what: str, once: str
+) -> dict[str, list[str]]:
+    """Each parameter's values, as given (a repeated one is seen); a fault for each unknown parameter
+    (`what` it is not a parameter of) and for each given more than once (`once` says why)."""
+    known = list(parameters)
+    values: dict[str, list[str]] = {}
+    for name, value in parse_qsl(raw_query_string, keep_blank_values=True):
+        values.setdefault(name, []).append(value)
+    for name, given in values.items():
+        if name not in known:
+            detail = f"is not a parameter of {what}: {', '.join(known)}"
+            faults.append(problems.query_parameter_fault(name[:MAX_NAME_SHOWN], detail))
+        elif len(given) > 1:
+            faults.append(problems.query_parameter_fault(name, once))
+    return values
 
 
 def _statuses(given: list[str] | None, faults: list[dict[str, str]]) -> tuple[str, ...]:

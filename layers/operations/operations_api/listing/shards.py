@@ -84,8 +84,9 @@ class _Cost:
 
 
 @lru_cache(maxsize=1)
-def _executor() -> ThreadPoolExecutor:
-    """Threads made once per process, on the first list request."""
+def query_executor() -> ThreadPoolExecutor:
+    """Threads made once per process, on the first request that reads partitions at once (a list page,
+    the counts)."""
     return ThreadPoolExecutor(max_workers=store.MAX_POOL_CONNECTIONS, thread_name_prefix="list-query")
 
 
@@ -137,7 +138,9 @@ def _read(shards: Sequence[_Shard], limit: int, bounds: TimeBounds, now: float, 
     """One Query per shard, at once; each shard's items join its queue."""
     if not shards:
         return
-    responses = list(_executor().map(lambda shard: store.query(_request(shard, limit, bounds, now)), shards))
+    responses = list(
+        query_executor().map(lambda shard: store.query(_request(shard, limit, bounds, now)), shards)
+    )
     for shard, response in zip(shards, responses, strict=True):
         items = response.get("Items", [])
         shard.waiting.extend(items)
