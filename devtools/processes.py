@@ -1,7 +1,9 @@
-"""A helper subprocess (dynalite, a local server) logging to a temporary file, stopped by its pid."""
+"""A helper subprocess (dynalite, a local server) logging to a temporary file, stopped by its pid; whether a
+process group still has a process."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from typing import IO
@@ -31,3 +33,12 @@ class LoggedProcess:
                 self.process.kill()
                 self.process.wait(timeout=STOP_SECONDS)
         self.log.close()
+
+
+def group_alive(group: int) -> bool:
+    """Whether a process of the group (a process started with start_new_session) still runs."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -1,12 +1,6 @@
-"""Suite "client": `opsctl get` start-up against its floor.
-
-Start-up is the time from the moment a process is started to the moment its request reaches the server:
-after it, `opsctl get` waits on the network like any client. The floor is a bare Python process that
-imports botocore, signs one request with it and sends it (http.client, which botocore loads anyway): no
-client can start faster and sign. A socket server in this process notes when each request arrives
-(CLOCK_MONOTONIC, shared by every process of the machine) and answers a record. Runs are interleaved
-(floor, opsctl signed, opsctl unsigned, …) so that the machine's drift touches each alike; the figures are
-medians and the per-run ratios' median and quartiles. The floor is probes/signed_request.py.
+"""Suite "client": `opsctl get` start-up against its floor (probes/signed_request.py): from process start
+to the request's arrival at a socket server of this process (CLOCK_MONOTONIC, shared by every process of
+the machine), runs interleaved; docs/performance.md, "Client start-up", says why.
 """
 
 from __future__ import annotations
@@ -24,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
-from devtools.bench.fresh import probe
+from devtools.bench.fresh import CREDENTIALS, probe
 from devtools.bench.warm import percentile
 from devtools.template import ROOT
 
@@ -67,12 +61,8 @@ class ArrivalServer:
 
     def __init__(self) -> None:
         self.socket = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
         self.arrivals: list[float] = []
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.socket.getsockname()[1]}"
 
     def serve(self) -> None:
         while True:
@@ -89,24 +79,18 @@ class ArrivalServer:
 @contextmanager
 def arrival_server() -> Iterator[ArrivalServer]:
     server = ArrivalServer()
-    server.thread.start()
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
     try:
         yield server
     finally:
         server.socket.shutdown(socket.SHUT_RDWR)  # wakes the accept() that close() alone would leave waiting
         server.socket.close()
-        server.thread.join(timeout=5)
+        thread.join(timeout=5)
 
 
 def environment() -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(CLIENT),
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+    return {**os.environ, "PYTHONPATH": str(CLIENT), **CREDENTIALS, "AWS_EC2_METADATA_DISABLED": "true"}
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Suite "cold": fresh processes serving a first request, against the floor's one DynamoDB call; what they
-are made of (devtools/bench/anatomy.py), their memory, and the built layer's size.
+are made of (the garbage collector's pause, the Powertools modules, the source text compiled at run time,
+what the libraries cost alone, boto3's converters, bytecode), their memory, and the built layer's size.
 
 The floor is what the contract cannot do without: a bare boto3 process making the same single DynamoDB
 call, against the same local DynamoDB (dynalite where npm has installed it, else moto's server).
@@ -8,15 +9,23 @@ call, against the same local DynamoDB (dynalite where npm has installed it, else
 from __future__ import annotations
 
 import json
+import os
 import platform
+import shutil
+import statistics
+import subprocess
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from devtools.bench.fresh import (
+    COMPILE,
     RUNTIME,
     Environment,
+    Fresh,
+    against,
     against_floor,
     dynamodb_service,
     environments,
@@ -25,27 +34,75 @@ from devtools.bench.fresh import (
     local_dynamodb,
     probe,
     record_with,
-    run_fresh,
 )
 from devtools.template import ROOT, load_template
 
 FUNCTIONS = {"PUT": "PutOperationFunction", "GET": "GetOperationFunction"}
+POWERTOOLS_HTTP = ["aws_lambda_powertools.logging", "aws_lambda_powertools.event_handler.api_gateway"]
+LIBRARIES_ALONE: tuple[tuple[str, list[str]], ...] = (
+    ("no library: the call alone, through botocore", []),
+    (
+        "pydantic-core alone, the validator pydantic is built on (its schema types, its compiled core)",
+        ["pydantic_core"],
+    ),
+    (
+        "the record's validator: pydantic-core with the schema generated from the models"
+        " (what validating a PUT body needs)",
+        ["operations_api.record.validation"],
+    ),
+    ("Powertools' Logger and HTTP API resolver, without validation (what the GET needs)", POWERTOOLS_HTTP),
+    (
+        "both (what the PUT needs), and none of this project's code but the validator",
+        ["operations_api.record.validation", *POWERTOOLS_HTTP],
+    ),
+)
+
+
+@dataclass
+class Processes:
+    """The fresh processes of one environment against one local DynamoDB, their input in `files`."""
+
+    environment: Environment
+    endpoint: str
+    files: Path
+
+    def handler(self, method: str, *options: str, clusters: int = 1, repeats: int = 0) -> Fresh:
+        """Import the route's handler, serve its first request (and `repeats` more)."""
+        event = self.files / f"{method}-{clusters}-event.json"
+        event.write_text(json.dumps(event_for(method, record_with(clusters))))
+        function = str(self.environment.function_root / FUNCTIONS[method])
+        args = probe("first_request", function, str(event), str(repeats), *options)
+        return self.fresh(args, self.environment.layer_paths)
+
+    def floor(self, method: str, *options: str, path: list[Path] | None = None) -> Fresh:
+        """The floor's one call for the route (one cluster); `botocore MODULE...` made as the store makes
+        it, after importing the MODULEs (then on the layer's path)."""
+        request = self.files / f"{method}-floor.json"
+        request.write_text(json.dumps(floor_request(method, record_with(1))))
+        return self.fresh(probe("floor", str(request), *options), path or self.environment.floor_paths)
+
+    def fresh(self, args: list[str], path: list[Path]) -> Fresh:
+        return Fresh(self.environment.python, args, path, dynamodb_service(self.endpoint))
+
+
+def cold_start(processes: Processes, method: str, pairs: int, count: bool) -> dict[str, Any]:
+    """A route's first request in fresh processes against the floor's."""
+    measured = against_floor(processes.handler(method), processes.floor(method), pairs, count)
+    return {"environment": processes.environment.name, "method": method, **measured}
 
 
 def measure(quick: bool) -> dict[str, Any]:
-    from devtools.bench import anatomy  # it builds on this module's processes
-
-    pairs = 1 if quick else 15
+    pairs, count = (1, False) if quick else (15, True)
     with (
         tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch,
         local_dynamodb() as (endpoint, backend),
     ):
-        work, envs = Path(scratch), environments(quick)
-        artifact = envs[1] if len(envs) > 1 else envs[0]
-        count = not quick
+        envs = environments(quick)
+        each = [Processes(env, endpoint, Path(scratch)) for env in envs]
+        artifact = each[1] if len(each) > 1 else each[0]
         # PUT first: it stores what the GET reads
         rows = [
-            cold_start(env, method, endpoint, work, pairs, count) for env in envs for method in ("PUT", "GET")
+            cold_start(processes, method, pairs, count) for processes in each for method in ("PUT", "GET")
         ]
         return {
             "pairs": pairs,
@@ -54,48 +111,22 @@ def measure(quick: bool) -> dict[str, Any]:
             "layer_arch": load_template().parameter_default("Architecture"),
             "development_python": platform.python_version(),
             "rows": rows,
-            "memory": memory(artifact, endpoint, work),
-            "layer": layer_size(ROOT / ".aws-sam" / "build" / "OperationsLayer" / "python", work),
-            **anatomy.measure(envs[0], artifact, endpoint, work, pairs, count),
+            "memory": memory(artifact),
+            "layer": layer_size(ROOT / ".aws-sam" / "build" / "OperationsLayer" / "python", Path(scratch)),
+            "development_bytecode": development_bytecode(each[0], count),
+            "collector_pause": collector_pause(artifact, pairs, count),
+            "powertools_modules": powertools_modules(artifact),
+            "source_compilation": source_compilation(artifact, count),
+            "boto3_ms": boto3_cost(artifact, 7 if count else 2),
+            "libraries_alone": libraries_alone(artifact, pairs, count),
         }
 
 
-def first_request_args(environment: Environment, method: str, files: Path, *options: str) -> list[str]:
-    """A fresh process's arguments: import the route's handler, serve its first request (one cluster)."""
-    event_file = files / f"{method}-event.json"
-    event_file.write_text(json.dumps(event_for(method, record_with(1))))
-    return probe(
-        "first_request", str(environment.function_root / FUNCTIONS[method]), str(event_file), "0", *options
-    )
-
-
-def floor_file(method: str, files: Path) -> Path:
-    """The floor's request for the route, one cluster, in a file for its process."""
-    path = files / f"{method}-floor.json"
-    path.write_text(json.dumps(floor_request(method, record_with(1))))
-    return path
-
-
-def cold_start(
-    environment: Environment, method: str, endpoint: str, files: Path, pairs: int, count: bool
-) -> dict[str, Any]:
-    """A route's first request in fresh processes against the floor's (PUT first: it stores what the GET
-    reads)."""
-    handler_args = first_request_args(environment, method, files)
-    floor_args = probe("floor", str(floor_file(method, files)))
-    service, floor_path = dynamodb_service(endpoint), environment.floor_paths
-    measured = against_floor(environment, handler_args, floor_args, floor_path, service, pairs, count)
-    return {"environment": environment.name, "method": method, **measured}
-
-
-def memory(environment: Environment, endpoint: str, files: Path) -> list[dict[str, Any]]:
+def memory(processes: Processes) -> list[dict[str, Any]]:
     """Peak RSS of a fresh process that serves a first request and 20 more, per function."""
     rows = []
     for method, function in FUNCTIONS.items():
-        event_file = files / f"{method}-memory-event.json"
-        event_file.write_text(json.dumps(event_for(method, record_with(50))))
-        args = probe("first_request", str(environment.function_root / function), str(event_file), "20")
-        _, facts = run_fresh(environment.python, args, environment.layer_paths, dynamodb_service(endpoint))
+        _, facts = processes.handler(method, clusters=50, repeats=20).facts()
         rows.append(
             {"function": function, "max_rss_mb": facts["max_rss_kb"] / 1024, "modules": facts["modules"]}
         )
@@ -112,3 +143,89 @@ def layer_size(layer: Path, work: Path) -> dict[str, float]:
                 unzipped += path.stat().st_size
                 bundle.write(path, path.relative_to(layer.parent))
     return {"unzipped_mb": unzipped / 1e6, "zipped_mb": archive.stat().st_size / 1e6}
+
+
+def development_bytecode(development: Processes, count: bool) -> int | None:
+    """What compiling this project's source costs a development cold start: the PUT's instructions with a
+    precompiled copy of its modules (the tree itself stays clean), to set against the development row's."""
+    environment, copy = development.environment, development.files / "development-precompiled"
+    shutil.copytree(ROOT / "layers" / "operations" / "operations_api", copy / "layer" / "operations_api")
+    for function in load_template().functions.values():
+        shutil.copytree(function.code_dir, copy / "functions" / function.logical_id)
+    written = {**os.environ, "PYTHONDONTWRITEBYTECODE": ""}
+    subprocess.run([environment.python, *COMPILE, str(copy)], check=True, env=written)
+    paths = [copy / "layer", *environment.layer_paths[1:]]
+    precompiled = Environment(environment.name, environment.python, paths, copy / "functions")
+    return Processes(precompiled, development.endpoint, development.files).handler("PUT").instructions(count)
+
+
+def collector_pause(processes: Processes, pairs: int, count: bool) -> list[dict[str, Any]]:
+    """The garbage collector's pause at cold start (operations_api/coldstart.py), measured: the handler
+    as shipped against the same handler whose gc.disable() does nothing, interleaved, and in instructions."""
+    rows = []
+    for method in ("PUT", "GET"):
+        paused, collecting = processes.handler(method), processes.handler(method, "collector-on")
+        rows.append(
+            {
+                "method": method,
+                **against(paused, collecting, pairs),
+                "paused_instructions": paused.instructions(count),
+                "collecting_instructions": collecting.instructions(count),
+            }
+        )
+    return rows
+
+
+def powertools_modules(processes: Processes) -> dict[str, Any]:
+    """The Powertools modules each handler's cold start loads, against those that importing the event
+    handler package brings by itself (its `__init__`s import every resolver, Logger, Metrics and Tracer):
+    what is left is what the handler asked for."""
+    listing = processes.fresh(probe("powertools_package"), processes.environment.layer_paths)
+    package = set(listing.facts()[1]["modules"])
+    found: dict[str, Any] = {"package": len(package)}
+    for method in ("PUT", "GET"):
+        loaded = set(processes.handler(method).facts()[1]["powertools"])
+        found[method] = {
+            "loaded": len(loaded),
+            "with_the_package": len(loaded & package),
+            "beyond_the_package": sorted(loaded - package),
+        }
+    return found
+
+
+def source_compilation(processes: Processes, count: bool) -> list[dict[str, Any]]:
+    """Each cold start's instructions in CPython's parser and compiler, against the floor's, and who
+    wrote the source text they compiled."""
+    rows = []
+    for name, process in (("floor", processes.floor), ("PUT", processes.handler), ("GET", processes.handler)):
+        method = "GET" if name == "floor" else name
+        made = process(method, "count-compiled").facts()[1]["made"]
+        rows.append({"process": name, "instructions": process(method).compiling(count), "made": made})
+    return rows
+
+
+def libraries_alone(processes: Processes, pairs: int, count: bool) -> list[dict[str, Any]]:
+    """The floor's call made through botocore (as the store makes it) with the handlers' libraries
+    imported first, against the floor: the least any handler built on those libraries can cost."""
+    bare = processes.floor("GET")
+    bare_count = bare.instructions(count)
+    rows = []
+    for name, modules in LIBRARIES_ALONE:
+        loaded = processes.floor("GET", "botocore", *modules, path=processes.environment.layer_paths)
+        counted = loaded.instructions(count)
+        rows.append(
+            {
+                "name": name,
+                "modules": modules,
+                **against(loaded, bare, pairs),
+                "instructions_ratio": counted / bare_count if counted and bare_count else None,
+            }
+        )
+    return rows
+
+
+def boto3_cost(processes: Processes, runs: int) -> float:
+    """What importing boto3's attribute converters would add after the handler's own imports: the saving
+    of the store's hand-written conversion."""
+    cost = processes.handler("GET", "boto3-cost")
+    return statistics.median(float(cost.facts()[1]["boto3_ms"]) for _ in range(runs))

@@ -1,32 +1,31 @@
-"""Suite "events": the stream consumer's cold start against a bare PutEvents process, and its throughput on
-a batch of 100 stream records against the same PutEvents calls made bare.
-
-Measured as the API functions are (devtools/bench/cold.py): a fresh process imports the handler and handles
-one batch (one record, one PutEvents call), against a fresh process that only imports boto3 and makes that
-same call; interleaved pairs, ratios of medians. EventBridge is moto's server on loopback.
+"""Suite "events": the stream consumer's cold start against a bare PutEvents process (measured as the API
+functions' are, with the same probes), and its throughput on a batch of stream records against the same
+PutEvents calls made bare; EventBridge is moto's server on loopback.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any, Final
 
+import boto3
+
 from devtools.bench.fresh import (
-    CLIENT_CREDENTIALS,
-    CREDENTIALS,
+    TABLE,
     Environment,
+    Fresh,
     against_floor,
+    clocked,
     environments,
     interleaved,
     moto_server,
     probe,
+    use_services,
 )
 from devtools.local_events import creations
 
@@ -52,16 +51,6 @@ def entries_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [publisher.entry(event) for record in records if (event := change_events.change_event(record))]
 
 
-def service_environment(endpoint: str) -> dict[str, str]:
-    """What the consumer (and the floor) are configured with: the local EventBridge and the bench's bus."""
-    return {
-        "TABLE_NAME": "bench-operations",
-        "EVENT_BUS_NAME": BUS,
-        "EVENTS_ENDPOINT_URL": endpoint,
-        "AWS_ENDPOINT_URL_EVENTBRIDGE": endpoint,  # the boto3 floor's (EventBridge is the service id)
-    }
-
-
 def cold_start(
     environment: Environment, service: dict[str, str], files: Path, pairs: int, count: bool
 ) -> dict[str, Any]:
@@ -71,12 +60,10 @@ def cold_start(
     call = {"service": "events", "operation": "put_events", "arguments": {"Entries": entries_of(records)}}
     (files / "entries.json").write_text(json.dumps(call))
     consumer = str(environment.function_root / CONSUMER)
-    handler_args = probe("first_request", consumer, str(files / "batch.json"), "0")
-    floor_args = probe("floor", str(files / "entries.json"))
-    measured = against_floor(
-        environment, handler_args, floor_args, environment.layer_paths, service, pairs, count
-    )
-    return {"environment": environment.name, **measured}
+    python, path = environment.python, environment.layer_paths
+    handler = Fresh(python, probe("first_request", consumer, str(files / "batch.json"), "0"), path, service)
+    floor = Fresh(python, probe("floor", str(files / "entries.json")), path, service)
+    return {"environment": environment.name, **against_floor(handler, floor, pairs, count)}
 
 
 def throughput(count: int, batches: int) -> dict[str, Any]:
@@ -87,56 +74,47 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
 
     consumer = load_function("publish_events")
     records = creations(count)
-    sent: list[str] = []
-    publisher.events_client().meta.events.register(
-        "before-send.events.PutEvents", lambda **_: sent.append("call")
-    )
+    sent: list[int] = []
+    publisher.events_client().meta.events.register("before-send.events.PutEvents", lambda **_: sent.append(0))
     calls_per_batch = []
 
-    def consume() -> float:
+    def consume() -> None:
         sent.clear()
-        started = time.perf_counter()
         consumer.lambda_handler({"Records": records}, FakeLambdaContext())
-        elapsed = time.perf_counter() - started
         calls_per_batch.append(len(sent))
-        return elapsed
 
     entries = entries_of(records)
-    groups = list(publisher.calls(entries))
+    groups = [[entries[index] for index in group] for group in publisher.calls(entries)]
+
     client = publisher.events_client()
 
-    def floor() -> float:
-        started = time.perf_counter()
+    def floor() -> None:
         for group in groups:
-            client.put_events(Entries=[entries[index] for index in group])
-        return time.perf_counter() - started
+            client.put_events(Entries=group)
 
     consume()  # warm: the first batch's imports and connections are not what this measures
-    timed = interleaved(batches, consume, floor)
-    batch_seconds, floor_seconds = timed["first"], timed["second"]
+    timed = interleaved(batches, clocked(consume), clocked(floor))
     return {
         "ratio": timed["ratio"],
         "records": count,
-        "batch_ms": batch_seconds * 1000,
-        "floor_ms": floor_seconds * 1000,
-        "events_per_second": count / batch_seconds,
-        "floor_events_per_second": count / floor_seconds,
+        "batch_ms": timed["first"],
+        "floor_ms": timed["second"],
+        "events_per_second": count / timed["first"] * 1000,
+        "floor_events_per_second": count / timed["second"] * 1000,
         "put_events_calls": max(calls_per_batch),
     }
 
 
 @contextmanager
 def local_eventbridge() -> Iterator[dict[str, str]]:
-    """moto's server on loopback, with the bus; this process configured for it (service_environment), its
-    cached settings and client forgotten (an earlier suite of the same run may have made them)."""
-    from operations_api import settings
-    from operations_api.events import publisher
-
+    """moto's server on loopback, with the bus; this process configured for it: what the consumer (and the
+    floor) are configured with."""
     with moto_server() as endpoint:
-        import boto3
-
-        os.environ.update({**CREDENTIALS, **service_environment(endpoint)})
-        settings.get_settings.cache_clear()
-        publisher.events_client.cache_clear()
-        boto3.client("events", endpoint_url=endpoint, **CLIENT_CREDENTIALS).create_event_bus(Name=BUS)
-        yield service_environment(endpoint)
+        service = {
+            "EVENT_BUS_NAME": BUS,
+            "EVENTS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL_EVENTBRIDGE": endpoint,  # the boto3 floor's (EventBridge is the service id)
+        }
+        use_services(**service)
+        boto3.client("events", endpoint_url=endpoint).create_event_bus(Name=BUS)
+        yield {"TABLE_NAME": TABLE, **service}

@@ -1,15 +1,11 @@
-"""Suite "first_run": what a newcomer waits for, on a clean clone of this repository.
-
-`make run` twice on a fresh clone: the first time it installs its environment (uv from PyPI, then the
-`run` group into .venv-run) and serves; the second time it only serves. Each is timed from the command to
-the banner that says the API is listening, with uv's download cache as this machine has it and, for the
-first install, with an empty one too (not in a quick run).
+"""Suite "first_run": `make run` twice on a fresh clone of this repository, timed from the command to the
+banner that says the API listens: the first installs its environment, the second only serves (and, not in
+a quick run, the first again with an empty download cache).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import tempfile
@@ -18,11 +14,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from devtools.processes import group_alive
 from devtools.template import ROOT
+from tests.support.servers import LISTENING
 
 # what this process's own environment would give the clone's make and Python that a newcomer's has not
 LEFT_OUT = ("VIRTUAL_ENV", "PYTHONPATH", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
-BANNER = re.compile(r"Operations API on (http://\S+)")
 
 
 @dataclass(frozen=True)
@@ -47,10 +44,12 @@ def cpu_of_session(session: int) -> float:
 
 def timed_make_run(clone: Path, environment: dict[str, str], timeout: float = 600) -> tuple[float, float]:
     """Seconds from `make run` to its banner, and the CPU seconds it took; the server is then stopped (its
-    process group, by pid)."""
+    process group, by pid), and every process of the group waited for: make exits before the server it
+    started has finished stopping (and writing its bytecode), and the clone is not removed under them."""
     started = time.perf_counter()
+    command = ["make", "--no-print-directory", "run", "PORT=0"]
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "run", "PORT=0"],
+        command,
         cwd=clone,
         env=environment,
         stdout=subprocess.DEVNULL,
@@ -61,32 +60,19 @@ def timed_make_run(clone: Path, environment: dict[str, str], timeout: float = 60
     try:
         assert process.stderr is not None
         for line in process.stderr:
-            if BANNER.search(line):
-                wall = time.perf_counter() - started
-                cpu = cpu_of_session(process.pid)
-                break
+            if LISTENING.search(line):
+                return time.perf_counter() - started, cpu_of_session(process.pid)
             if time.perf_counter() - started > timeout:
                 raise RuntimeError(f"make run in {clone}: no banner within {timeout:.0f} s")
-        else:
-            raise RuntimeError(f"make run in {clone} gave no banner (exit {process.poll()})")
+        raise RuntimeError(f"make run in {clone} gave no banner (exit {process.poll()})")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
-        _wait_for_group_to_exit(process.pid)
-    return wall, cpu
-
-
-def _wait_for_group_to_exit(group: int, timeout: float = 30) -> None:
-    """make exits before the server it started has finished stopping (and writing its bytecode): wait
-    for every process of the group, so the clone is not removed under them."""
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"make run's processes (group {group}) still run {timeout:.0f} s after SIGTERM")
+        deadline = time.perf_counter() + 30
+        while group_alive(process.pid):
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"make run's processes (group {process.pid}) still run 30 s after SIGTERM")
+            time.sleep(0.05)
 
 
 def installed_mb(clone: Path) -> float:

@@ -1,5 +1,5 @@
-"""Fresh processes: the environments measured, the records and requests they serve, how each process is
-started, timed and counted; and the local DynamoDB they talk to."""
+"""Fresh processes: the environments measured, how each process is started, timed and counted, the
+requests they serve; and the local services they, and the suites' own process, talk to."""
 
 from __future__ import annotations
 
@@ -14,19 +14,24 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+from boto3.dynamodb.types import TypeSerializer
+
 from devtools import dynalite
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
 from devtools.template import ROOT, load_template
+from tests.support.events import get_event, put_event
+from tests.support.records import full_record
 
 PROBES = Path(__file__).resolve().parent / "probes"
-EVENTS = ROOT / "events"
 TABLE = "bench-operations"
 RUNTIME = load_template().runtime.removeprefix("python")
 CREDENTIALS = {
@@ -35,16 +40,16 @@ CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
 }
+COMPILE = ["-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash"]
+# CPython's parser and compiler. With bytecode shipped, a cold start only runs them on source text made
+# at run time: forward references (typing compiles each string annotation it wraps), and the methods
+# that dataclasses and namedtuples generate.
+PARSER_AND_COMPILER = ("_PyPegen_run_parser_from_string", "_PyAST_Compile")
 
 
 def probe(name: str, *args: str) -> list[str]:
     """A probe's command line after the interpreter: run by path, so it loads only what it imports."""
     return [str(PROBES / f"{name}.py"), *args]
-
-
-def dynamodb_service(endpoint: str) -> dict[str, str]:
-    """How a process finds the bench's table: the handlers' settings and the boto3 floor's endpoint."""
-    return {"TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT_URL": endpoint, "AWS_ENDPOINT_URL_DYNAMODB": endpoint}
 
 
 @dataclass
@@ -73,26 +78,17 @@ def environments(quick: bool = False) -> tuple[Environment, ...]:
     links.mkdir()
     for function in load_template().functions.values():
         (links / function.logical_id).symlink_to(function.code_dir)
-    import boto3
-
-    boto3_dir = Path(boto3.__file__).parent.parent
-    found = [
-        Environment(
-            "development (.venv, source)", sys.executable, [ROOT / "layers" / "operations", boto3_dir], links
-        )
-    ]
+    development = [ROOT / "layers" / "operations", Path(boto3.__file__).parent.parent]
+    found = [Environment("development (.venv, source)", sys.executable, development, links)]
     python = find_python(RUNTIME)
     if quick or python is None:
         print(f"bench: the built artifact (Python {RUNTIME}) is not measured", file=sys.stderr)
         return tuple(found)
-    build = work / "build"
+    build, bare = work / "build", work / "build-without-bytecode"
     machine = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[platform.machine()]
     subprocess.run(["make", "-s", "build", f"ARCH={machine}", f"BUILD_DIR={build}"], cwd=ROOT, check=True)
     runtime = runtime_packages(RUNTIME)
-    subprocess.run(
-        [python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash", str(runtime)], check=True
-    )
-    bare = work / "build-without-bytecode"
+    subprocess.run([python, *COMPILE, str(runtime)], check=True)
     shutil.copytree(build, bare, ignore=shutil.ignore_patterns("__pycache__"))
     for name, root in (("with bytecode", build), ("no bytecode", bare)):
         layer = [root / "OperationsLayer" / "python", runtime]
@@ -100,42 +96,77 @@ def environments(quick: bool = False) -> tuple[Environment, ...]:
     return tuple(found)
 
 
-def fresh_environment(path: list[Path], service: dict[str, str]) -> dict[str, str]:
-    return {
-        "PATH": os.environ["PATH"],
-        "PYTHONPATH": os.pathsep.join(str(entry) for entry in path),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "POWERTOOLS_SERVICE_NAME": "operations-api",
-        **CREDENTIALS,
-        **service,
-    }
+@dataclass
+class Fresh:
+    """One fresh process: a probe under a Python, with what stands on its path and the services it uses."""
+
+    python: str
+    args: list[str]
+    path: list[Path]
+    service: dict[str, str]
+
+    def run(self, *before: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+        environment = {
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": os.pathsep.join(str(entry) for entry in self.path),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "POWERTOOLS_SERVICE_NAME": "operations-api",
+            **CREDENTIALS,
+            **self.service,
+        }
+        command = [*before, self.python, "-s", *self.args]
+        return subprocess.run(command, env=environment, capture_output=True, text=True, check=check)
+
+    def facts(self) -> tuple[float, dict[str, Any]]:
+        """Its wall time (ms), and the JSON it printed; an error if it did not serve its request (an HTTP
+        status other than 200, or events not published)."""
+        started = time.perf_counter()
+        answer = self.run()
+        wall = (time.perf_counter() - started) * 1000
+        if answer.returncode != 0:
+            raise RuntimeError(f"{self.python} {self.args[:2]} failed: {answer.stderr[-2000:]}")
+        facts: dict[str, Any] = json.loads(answer.stdout)
+        if facts.get("status") not in (200, None) or facts.get("failures"):
+            raise RuntimeError(f"{self.args[:2]} did not serve its request: {facts}")
+        return wall, facts
+
+    def wall(self) -> float:
+        return self.facts()[0]
+
+    def instructions(self, count: bool = True) -> int | None:
+        """The instructions it executes, counted by valgrind (callgrind): the same count run after run,
+        whatever else the machine does, where wall time on a shared machine drifts by ±15 %. None where
+        valgrind is missing or counting is not asked for (a quick run)."""
+        if not count or shutil.which("valgrind") is None:
+            return None
+        answer = self.run("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
+        collected = [line for line in answer.stderr.splitlines() if "Collected :" in line]
+        if answer.returncode != 0 or not collected:
+            raise RuntimeError(f"valgrind {self.args[:2]} failed: {answer.stderr[-2000:]}")
+        return int(collected[-1].rsplit(":", 1)[1].strip())
+
+    def compiling(self, count: bool = True) -> int | None:
+        """The instructions it spends parsing and compiling source text (callgrind, per function)."""
+        if not count or shutil.which("valgrind") is None or shutil.which("callgrind_annotate") is None:
+            return None
+        with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as scratch:
+            out = Path(scratch) / "callgrind.out"
+            self.run("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", check=True)
+            annotate = ["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(out)]
+            annotated = subprocess.run(annotate, capture_output=True, text=True, check=True).stdout
+        return compiling_instructions(annotated)
 
 
-def run_fresh(
-    python: str, args: list[str], path: list[Path], service: dict[str, str]
-) -> tuple[float, dict[str, Any]]:
-    """A fresh process's wall time (ms), and the JSON it printed; an error if it did not serve its request
-    (an HTTP status other than 200, or events not published)."""
-    started = time.perf_counter()
-    answer = subprocess.run(
-        [python, "-s", *args],
-        env=fresh_environment(path, service),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = (time.perf_counter() - started) * 1000
-    if answer.returncode != 0:
-        raise RuntimeError(f"{python} {args[:2]} failed: {answer.stderr[-2000:]}")
-    facts: dict[str, Any] = json.loads(answer.stdout)
-    if facts.get("status") not in (200, None) or facts.get("failures"):
-        raise RuntimeError(f"{args[:2]} did not serve its request: {facts}")
-    return wall, facts
-
-
-def wall(python: str, args: list[str], path: list[Path], service: dict[str, str]) -> float:
-    """A fresh process's wall time (ms)."""
-    return run_fresh(python, args, path, service)[0]
+def compiling_instructions(annotated: str) -> int:
+    """The instructions spent in the parser and the compiler, from `callgrind_annotate --inclusive=yes`
+    (the largest inclusive count each function has: inlined header code gives some several lines)."""
+    found = dict.fromkeys(PARSER_AND_COMPILER, 0)
+    for line in annotated.splitlines():
+        counted, _, rest = line.strip().partition(" ")
+        name = rest.split(":", 1)[-1].split(" ")[0]
+        if name in found and counted.replace(",", "").isdigit():
+            found[name] = max(found[name], int(counted.replace(",", "")))
+    return sum(found.values())
 
 
 def interleaved(pairs: int, first: Callable[[], float], second: Callable[[], float]) -> dict[str, Any]:
@@ -154,60 +185,47 @@ def interleaved(pairs: int, first: Callable[[], float], second: Callable[[], flo
     }
 
 
-def against_floor(
-    environment: Environment,
-    handler_args: list[str],
-    floor_args: list[str],
-    floor_path: list[Path],
-    service: dict[str, str],
-    pairs: int,
-    count: bool,
-) -> dict[str, Any]:
+def clocked(call: Callable[[], object]) -> Callable[[], float]:
+    """The call, made to return the milliseconds it took."""
+
+    def measured() -> float:
+        started = time.perf_counter()
+        call()
+        return (time.perf_counter() - started) * 1000
+
+    return measured
+
+
+def against(first: Fresh, second: Fresh, pairs: int) -> dict[str, Any]:
+    """Two processes' interleaved ratio and its quartiles."""
+    timed = interleaved(pairs, first.wall, second.wall)
+    return {"ratio": timed["ratio"], "ratio_quartiles": timed["ratio_quartiles"]}
+
+
+def against_floor(handler: Fresh, floor: Fresh, pairs: int, count: bool) -> dict[str, Any]:
     """Interleaved pairs of fresh processes, the handler's first request then the floor's one call; the
     instructions each executes, counted once (the count does not vary from run to run)."""
-    python, facts = environment.python, dict[str, Any]()
+    served: dict[str, Any] = {}
 
-    def handler() -> float:
-        nonlocal facts
-        elapsed, facts = run_fresh(python, handler_args, environment.layer_paths, service)
+    def handler_wall() -> float:
+        elapsed, served["facts"] = handler.facts()
         return elapsed
 
-    timed = interleaved(pairs, handler, functools.partial(wall, python, floor_args, floor_path, service))
+    timed = interleaved(pairs, handler_wall, floor.wall)
     return {
         "handler_ms": timed["first"],
         "floor_ms": timed["second"],
         "ratio": timed["ratio"],
         "ratio_quartiles": timed["ratio_quartiles"],
-        "modules": facts["modules"],
-        "handler_instructions": instructions(python, handler_args, environment.layer_paths, service, count),
-        "floor_instructions": instructions(python, floor_args, floor_path, service, count),
+        "modules": served["facts"]["modules"],
+        "handler_instructions": handler.instructions(count),
+        "floor_instructions": floor.instructions(count),
     }
-
-
-def instructions(
-    python: str, args: list[str], path: list[Path], service: dict[str, str], count: bool = True
-) -> int | None:
-    """The instructions a fresh process executes, counted by valgrind (callgrind): the same count run
-    after run, whatever else the machine does, where wall time on a shared machine drifts by ±15 %.
-    None where valgrind is missing or counting is not asked for (a quick run)."""
-    if not count or shutil.which("valgrind") is None:
-        return None
-    answer = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-s", *args],
-        env=fresh_environment(path, service),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    collected = [line for line in answer.stderr.splitlines() if "Collected :" in line]
-    if answer.returncode != 0 or not collected:
-        raise RuntimeError(f"valgrind {args[:2]} failed: {answer.stderr[-2000:]}")
-    return int(collected[-1].rsplit(":", 1)[1].strip())
 
 
 def record_with(clusters: int) -> dict[str, Any]:
     """The full fixture record, with `clusters` target clusters."""
-    record: dict[str, Any] = json.loads(json.loads((EVENTS / "put_operation.json").read_text())["body"])
+    record = full_record()
     template = record["target_clusters"][0]
     record["target_clusters"] = [
         {**template, "cluster_id": f"cluster-{index:04d}"} for index in range(clusters)
@@ -217,19 +235,11 @@ def record_with(clusters: int) -> dict[str, Any]:
 
 
 def event_for(method: str, record: dict[str, Any]) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / f"{method.lower()}_operation.json").read_text())
-    path = f"/v1/operations/{record['operation_id']}"
-    event["rawPath"] = event["requestContext"]["http"]["path"] = path
-    event["pathParameters"] = {"operation_id": record["operation_id"]}
-    if method == "PUT":
-        event["body"] = json.dumps(record)
-    return event
+    return put_event(record) if method == "PUT" else get_event(record["operation_id"])
 
 
 def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
     """The one DynamoDB call the floor makes for a route, as probes/floor.py reads it."""
-    from boto3.dynamodb.types import TypeSerializer
-
     key = {"operation_id": {"S": record["operation_id"]}}
     if method == "GET":
         arguments: dict[str, Any] = {"TableName": TABLE, "Key": key, "ConsistentRead": True}
@@ -238,33 +248,44 @@ def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
     return {"service": "dynamodb", "operation": "put_item", "arguments": {"TableName": TABLE, "Item": item}}
 
 
+def use_services(**variables: str) -> None:
+    """This process configured for the bench's local services, its cached settings and clients forgotten
+    (an earlier suite of the same run may have made them; suites.run undoes the variables after)."""
+    from operations_api import settings, store
+    from operations_api.events import publisher
+
+    os.environ.update({**CREDENTIALS, "TABLE_NAME": TABLE, **variables})
+    settings.get_settings.cache_clear()
+    store.dynamodb_client.cache_clear()
+    publisher.events_client.cache_clear()
+
+
+def dynamodb_service(endpoint: str) -> dict[str, str]:
+    """How a process finds the bench's table: the handlers' settings and the boto3 floor's endpoint."""
+    return {"TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT_URL": endpoint, "AWS_ENDPOINT_URL_DYNAMODB": endpoint}
+
+
 @contextmanager
 def local_dynamodb(server: str = "dynalite") -> Iterator[tuple[str, str]]:
     """dynalite when asked for and installed (an independent implementation), else moto's threaded
-    server (it answers requests concurrently); with the table."""
+    server (it answers requests concurrently); with the table, and this process configured for it."""
     if server == "dynalite" and dynalite.missing_reason() is None:
         with dynalite.running(TABLE) as running:
+            use_services(**dynamodb_service(running.endpoint_url))
             yield running.endpoint_url, "dynalite 4.0.0"
         return
     with moto_server() as endpoint:
-        import boto3
-
-        boto3.client("dynamodb", endpoint_url=endpoint, **CLIENT_CREDENTIALS).create_table(
+        use_services(**dynamodb_service(endpoint))
+        boto3.client("dynamodb", endpoint_url=endpoint).create_table(
             **load_template().create_table_request(TABLE)
         )
         yield endpoint, "moto's threaded server"
 
 
-CLIENT_CREDENTIALS = {
-    "region_name": "us-east-1",
-    "aws_access_key_id": "bench",
-    "aws_secret_access_key": "bench",
-}
-
-
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """moto's threaded server on loopback, its access log quiet; its endpoint."""
+    """moto's threaded server on loopback, its access log quiet, emptied; its endpoint. (moto keeps what its
+    servers store in the process: a run of every suite once found the table of an earlier suite's server.)"""
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -273,6 +294,9 @@ def moto_server() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    urllib.request.urlopen(
+        urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
+    ).close()
     try:
         yield f"http://{host}:{port}"
     finally:

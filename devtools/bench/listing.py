@@ -1,18 +1,10 @@
-"""Suite "list": a page of 25 against the floor of one DynamoDB Query returning 25 items.
-
-Measured in one run against the same local DynamoDB, on each server asked for: dynalite (where installed;
-it answers one request at a time) and moto's threaded server (it answers several at once); on a
-table of 1,000 operations and then of 100,000 (written straight to the table with BatchWriteItem, each
-item exactly as the PUT writes it). For a first page and a deep page (the tenth), with and without a
-status filter: the median latency of the list (in process, from the query string to the page, token
-included) against the median of the floor (one Query on one shard of the index, Limit 25) measured
-interleaved; the read capacity each consumed as that DynamoDB reports it; the DynamoDB requests a page
-made; and the items it read beyond the page. A quick run: 300 operations, on moto, 2 repeats.
+"""Suite "list": a page of 25 against the floor of one DynamoDB Query returning 25 items, on each local
+DynamoDB server asked for and each table size (written straight to the table with BatchWriteItem, each item
+exactly as the PUT writes it); docs/performance.md, "The list", says what is measured and why.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Sequence
@@ -22,7 +14,7 @@ from typing import Any, Final
 import botocore.session
 from boto3.dynamodb.types import TypeSerializer
 
-from devtools.bench.fresh import TABLE, interleaved, local_dynamodb
+from devtools.bench.fresh import TABLE, clocked, interleaved, local_dynamodb
 from operations_api import settings, store
 from operations_api.listing import index as list_index
 from operations_api.listing import query as listing
@@ -32,36 +24,27 @@ _SERIALIZER = TypeSerializer()  # a value as a DynamoDB attribute, as boto3 writ
 
 PAGE_SIZE: Final = 25
 DEEP_PAGE: Final = 10
-STATUS_MIX: Final = (
-    ("completed", 50),
-    ("failed", 15),
-    ("canceled", 5),
-    ("executing", 20),
-    ("unexecuted", 10),
-)
+STATUS_MIX: Final = {"completed": 50, "failed": 15, "canceled": 5, "executing": 20, "unexecuted": 10}
 SECONDS_SPREAD: Final = 30 * 86_400
 BATCH: Final = 25
 
 
 def operation(index: int, chance: random.Random) -> dict[str, Any]:
     """A realistic record: a status from the mix, three clusters, a last update within thirty days."""
-    status = chance.choices([s for s, _ in STATUS_MIX], [w for _, w in STATUS_MIX])[0]
+    status = chance.choices(list(STATUS_MIX), list(STATUS_MIX.values()))[0]
     second = chance.randrange(SECONDS_SPREAD)
-    updated = time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second))
+    operation_id = f"{index:08d}-{chance.getrandbits(64):016x}"
+    request = {"uri": "/v1/networks", "method": "POST", "body": '{"name": "net-a"}'}
     record: dict[str, Any] = {
-        "operation_id": f"{index:08d}-{chance.getrandbits(64):016x}",
+        "operation_id": operation_id,
         "occurred_time": time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second // 2)),
-        "last_update_time": updated,
+        "last_update_time": time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second)),
         "status": status,
-        "request": {
-            "uri": "/v1/networks",
-            "method": "POST",
-            "body": '{"name": "net-a", "cidr": "10.0.0.0/16"}',
-        },
+        "request": {**request, "body": '{"name": "net-a", "cidr": "10.0.0.0/16"}'},
         "target_clusters": [
             {
                 "cluster_id": f"cluster-{n}",
-                "request": {"uri": "/v1/networks", "method": "POST", "body": '{"name": "net-a"}'},
+                "request": request,
                 "response": {"status_code": 201, "body": '{"id": "n-1"}'},
             }
             for n in range(3)
@@ -77,9 +60,8 @@ def operation(index: int, chance: random.Random) -> dict[str, Any]:
 def item_of(record: dict[str, Any], shards: int) -> dict[str, Any]:
     """The item the PUT writes for this record (its attributes, the index's, and its version)."""
     attributes = {**record, **list_index.attributes(record, shards, retention_days=0)}
-    item = {key: _SERIALIZER.serialize(value) for key, value in attributes.items()}
-    item[store.VERSION_ATTRIBUTE] = {"S": version_of(record)}
-    return item
+    attributes[store.VERSION_ATTRIBUTE] = version_of(record)
+    return {key: _SERIALIZER.serialize(value) for key, value in attributes.items()}
 
 
 def fill(client: Any, first: int, count: int, shards: int) -> None:
@@ -130,12 +112,7 @@ def measure_case(
     query = raw_query + (f"&page_token={token}" if token else "")
     listing.list_operations(query)  # warm: threads, connections
     pages = []
-
-    def one_page() -> float:
-        started = time.perf_counter()
-        pages.append(listing.list_operations(query).page)
-        return (time.perf_counter() - started) * 1000
-
+    one_page = clocked(lambda: pages.append(listing.list_operations(query).page))
     timed = interleaved(repeats, one_page, lambda: floor_query(client, "completed#0")[0])
     _, floor_capacity, floor_items = floor_query(client, "completed#0")
     assert floor_items == PAGE_SIZE, "the floor returns a full page"
@@ -174,12 +151,6 @@ def run(sizes: Sequence[int], repeats: int, server: str) -> dict[str, Any]:
     """Each case on each table size, on one local DynamoDB server."""
     figures = []
     with local_dynamodb(server) as (endpoint, dynamodb_name):
-        os.environ.update({"DYNAMODB_ENDPOINT_URL": endpoint, "TABLE_NAME": TABLE})
-        os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-        settings.get_settings.cache_clear()
-        store.dynamodb_client.cache_clear()
         shards = settings.get_settings().list_shards
         client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
         written = 0

@@ -1,16 +1,12 @@
-"""Suite "metrics": what the business metrics (and the SnapStart hooks' registration) cost.
-
-Cold start with the API functions' probe (`devtools.bench.cold.cold_start`: interleaved pairs of fresh
-processes, the handler's first request against the floor's one DynamoDB call), run twice on the same code:
-as it is, and with `operations_api.metrics` and `operations_api.snapstart` replaced by stand-ins that do
-nothing (probes/stand_in_*.py). The first request of a PUT is an accepted write, so it prints one EMF
-line. Then, in this process, what one `metrics.count` costs a warm request.
+"""Suite "metrics": what the business metrics (and the SnapStart hooks' registration) cost: the API
+functions' cold starts (cold.py) as they are and with `operations_api.metrics` and `operations_api.snapstart`
+replaced by stand-ins that do nothing (probes/stand_in_*.py); then, in this process, one `metrics.count`
+and SnapStart's after-restore hook.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import subprocess
 import tempfile
@@ -18,34 +14,37 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from devtools.bench.cold import cold_start
-from devtools.bench.fresh import PROBES, TABLE, Environment, environments, local_dynamodb
+from devtools.bench.cold import Processes, cold_start
+from devtools.bench.fresh import COMPILE, PROBES, Environment, environments, local_dynamodb
 from devtools.bench.warm import percentile, timed
 
 STAND_INS = ("metrics", "snapstart")
 
 
 def measure(quick: bool) -> dict[str, Any]:
-    pairs, counts, restores = (1, 50, 3) if quick else (15, 5_000, 30)
+    pairs, counts, restores, count = (1, 50, 3, False) if quick else (15, 5_000, 30, True)
     with tempfile.TemporaryDirectory(prefix="bench-metrics-") as scratch, local_dynamodb() as (endpoint, _):
         work = Path(scratch)
-        measured = [env for env in environments(quick) if "no bytecode" not in env.name]
-        cold = [
-            cold_start(env, method, endpoint, work, pairs, not quick)
-            for environment in measured
-            for env in (environment, without_metrics(environment, work))
-            for method in ("PUT", "GET")
-        ]
-    return {
-        "counts": counts,
-        "restores": restores,
-        "rows": rows_of(cold),
-        "count_us": count_cost_microseconds(counts),
-        "restore_ms": restore_cost_milliseconds(restores),
-    }
+        rows = []
+        for environment in [env for env in environments(quick) if "no bytecode" not in env.name]:
+            shipped, stood_in = (
+                Processes(environment, endpoint, work),
+                without_metrics(environment, endpoint, work),
+            )
+            for method in ("PUT", "GET"):  # PUT first: it stores what the GET reads
+                rows.append(
+                    compared(*(cold_start(each, method, pairs, count) for each in (shipped, stood_in)))
+                )
+        return {
+            "counts": counts,
+            "restores": restores,
+            "rows": rows,
+            "count_us": count_cost_microseconds(counts),
+            "restore_ms": restore_cost_milliseconds(restores),
+        }
 
 
-def without_metrics(environment: Environment, work: Path) -> Environment:
+def without_metrics(environment: Environment, endpoint: str, work: Path) -> Processes:
     """The same environment, its layer copied with the stand-ins in place (compiled like the rest of the
     built layer where it ships bytecode)."""
     layer, *rest = environment.layer_paths
@@ -57,10 +56,9 @@ def without_metrics(environment: Environment, work: Path) -> Environment:
             compiled.unlink()
         shutil.copyfile(PROBES / f"stand_in_{name}.py", package / f"{name}.py")
         if (package / "__pycache__").exists():
-            command = [environment.python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash"]
-            subprocess.run([*command, str(package / f"{name}.py")], check=True)
-    name = f"{environment.name}, metrics stood in"
-    return Environment(name, environment.python, [copy, *rest], environment.function_root)
+            subprocess.run([environment.python, *COMPILE, str(package / f"{name}.py")], check=True)
+    stood_in = Environment(environment.name, environment.python, [copy, *rest], environment.function_root)
+    return Processes(stood_in, endpoint, work)
 
 
 def count_cost_microseconds(counts: int) -> float:
@@ -80,7 +78,6 @@ def restore_cost_milliseconds(restores: int) -> dict[str, float]:
     from operations_api import snapstart
     from operations_api.settings import get_settings
 
-    os.environ.setdefault("TABLE_NAME", TABLE)
     snapstart.before_snapshot()
     region = get_settings().region
 
@@ -93,29 +90,19 @@ def restore_cost_milliseconds(restores: int) -> dict[str, float]:
     }
 
 
-def rows_of(cold: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Pairs each cold start with metrics to the one without: same environment and method."""
-    without = {
-        (row["environment"].removesuffix(", metrics stood in"), row["method"]): row
-        for row in cold
-        if row["environment"].endswith(", metrics stood in")
+def compared(shipped: dict[str, Any], stood_in: dict[str, Any]) -> dict[str, Any]:
+    """A cold start with the metrics against the same without them (same environment and route)."""
+    counted = shipped["handler_instructions"] and stood_in["handler_instructions"]
+    return {
+        "environment": shipped["environment"],
+        "method": shipped["method"],
+        "ratio": shipped["ratio"],
+        "ratio_without": stood_in["ratio"],
+        "modules": shipped["modules"] - stood_in["modules"],
+        "instructions_added": shipped["handler_instructions"] / stood_in["handler_instructions"] - 1
+        if counted
+        else None,
+        "ratio_instructions": shipped["handler_instructions"] / shipped["floor_instructions"]
+        if counted
+        else None,
     }
-    rows = []
-    for row in cold:
-        before = without.get((row["environment"], row["method"]))
-        if before is None:
-            continue
-        found = {
-            "environment": row["environment"],
-            "method": row["method"],
-            "ratio": row["ratio"],
-            "ratio_without": before["ratio"],
-            "modules": row["modules"] - before["modules"],
-            "instructions_added": None,
-            "ratio_instructions": None,
-        }
-        if row["handler_instructions"] and before["handler_instructions"]:
-            found["instructions_added"] = row["handler_instructions"] / before["handler_instructions"] - 1
-            found["ratio_instructions"] = row["handler_instructions"] / row["floor_instructions"]
-        rows.append(found)
-    return rows

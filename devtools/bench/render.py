@@ -3,6 +3,7 @@ the filters that format them. The words are the template's (performance.md.j2), 
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ TEMPLATE = Path(__file__).resolve().parent / "performance.md.j2"
 # What the handler itself does with a record, as "where the time goes" splits it (the rest is DynamoDB's)
 OWN_WORK = {"PUT": ("parse_and_validate", "serialise"), "GET": ("from_attributes", "serialise")}
 LINEAR_GROWTH_LIMIT = 2.0
+OWN = ("app", "operations_api")  # this project's modules, as the compiled text's makers
 SOURCE_KINDS = ("forward references", "dataclasses", "namedtuples", "other")
 
 
@@ -24,22 +26,22 @@ def render(results: dict[str, Any]) -> str:
         lstrip_blocks=True,
         autoescape=False,  # noqa: S701 (markdown, not HTML)
     )
-    environment.filters.update(fmt=format, ratio=ratio, verdict=verdict, met=met, millions=millions)
-    environment.filters.update(units=units, span=span)
+    environment.filters.update(fmt=format, ratio=ratio, verdict=verdict, met=met, span=span)
+    environment.filters.update(
+        millions=lambda count: f"{count / 1e6:,.0f} M",
+        units=lambda reported: "-" if reported is None else f"{reported:g}",
+    )
     return environment.get_template(TEMPLATE.name).render(**view(results))
 
 
 def view(results: dict[str, Any]) -> dict[str, Any]:
     """The results, and what the page derives from them, by section (a section the results lack: None)."""
-    cold, warm = results.get("cold"), results.get("warm")
-    found: dict[str, Any] = {"limit": LINEAR_GROWTH_LIMIT, "before": results.get("before")}
-    found |= {name: results.get(name) for name in ("list", "events", "metrics", "first_run", "client")}
-    found["cold"] = cold and {**cold, **cold_view(cold)}
+    cold, warm, listed = results.get("cold"), results.get("warm"), results.get("list")
+    found = {name: results.get(name) for name in ("before", "events", "metrics", "first_run", "client")}
+    found |= {"limit": LINEAR_GROWTH_LIMIT, "cold": cold and {**cold, **cold_view(cold)}}
     found["warm"] = warm and {**warm, **warm_view(warm["rows"])}
-    found["list"] = found["list"] and [
-        list_view(run, found["list"]["shards"]) for run in found["list"]["runs"]
-    ]
-    found["summary"] = cold and warm and "before" in results and summarisable(cold) and summary_view(results)
+    found["list"] = listed and [list_view(run, listed["shards"]) for run in listed["runs"]]
+    found["summary"] = found["cold"] and warm and "before" in results and summary_view(found["cold"])
     return found
 
 
@@ -56,14 +58,6 @@ def verdict(value: float, target: float) -> str:
 
 def met(value: float, target: float) -> str:
     return "**met**" if value <= target else f"**missed** by {value - target:.2f}x"
-
-
-def millions(count: float) -> str:
-    return f"{count / 1e6:,.0f} M"
-
-
-def units(reported: float | None) -> str:
-    return "-" if reported is None else f"{reported:g}"
 
 
 def span(values: list[float]) -> str:
@@ -114,11 +108,6 @@ def compilation_view(cold: dict[str, Any], put: dict[str, Any] | None) -> dict[s
     if not all(row["instructions"] for row in rows.values()):
         return None
     excess = rows["PUT"]["instructions"] - rows["floor"]["instructions"]
-    kinds = []
-    for kind in SOURCE_KINDS:
-        counts = {name: rows[name]["made"].get(kind, {}) for name in ("PUT", "GET", "floor")}
-        totals = [sum(counts[name].values()) for name in ("PUT", "GET", "floor")]
-        kinds.append((kind, totals, sorted(counts["PUT"].items(), key=lambda item: -item[1])[:4]))
     made = rows["PUT"]["made"]
     references = made.get("forward references", {})
     return {
@@ -126,12 +115,16 @@ def compilation_view(cold: dict[str, Any], put: dict[str, Any] | None) -> dict[s
         "excess": excess,
         "excess_ratio": excess / put["floor_instructions"],
         "without": (put["handler_instructions"] - excess) / put["floor_instructions"],
-        "kinds": kinds,
+        "kinds": [
+            (
+                kind,
+                [sum(rows[name]["made"].get(kind, {}).values()) for name in ("PUT", "GET", "floor")],
+                Counter(made.get(kind, {})).most_common(4),
+            )
+            for kind in SOURCE_KINDS
+        ],
         "own": sum(
-            count
-            for by_module in made.values()
-            for module, count in by_module.items()
-            if module == "app" or module.startswith("operations_api")
+            count for by in made.values() for module, count in by.items() if module.split(".")[0] in OWN
         ),
         "references": sum(references.values()),
         "core": references.get("pydantic_core.core_schema", 0),
@@ -192,34 +185,21 @@ def warm_view(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def summarisable(cold: dict[str, Any]) -> bool:
-    """Whether the run measured all the summary needs: the built artifact under the runtime's Python, with
-    valgrind (a run without them has no summary)."""
-    built = by_method(cold["rows"], "with bytecode")
-    compiled = cold.get("source_compilation", [])
-    return (
-        len(built) == 2
-        and all(instructions(row) for row in built.values())
-        and all(row["instructions_ratio"] for row in cold.get("libraries_alone", []))
-        and len(compiled) == 3
-        and all(row["instructions"] for row in compiled)
-    )
-
-
-def summary_view(results: dict[str, Any]) -> dict[str, Any]:
-    cold = results["cold"]
-    built, bare = by_method(cold["rows"], "with bytecode"), by_method(cold["rows"], "no bytecode")
+def summary_view(cold: dict[str, Any]) -> dict[str, Any] | None:
+    """What the summary adds; None where the run did not measure all it needs (the built artifact under
+    the runtime's Python, with valgrind)."""
+    counted = all(row["instructions_ratio"] for row in cold["libraries_alone"])
+    if not (counted and cold["compiled"] and len(cold["standing"]) == 2):
+        return None
+    built, bare = cold["built"], by_method(cold["rows"], "no bytecode")
     pause = {row["method"]: row for row in cold["collector_pause"]}
-    change = results["before"]["put_with_pydantic_core"]
     return {
         "cpu": cold["measured"].split(",")[0],
         "backend": cold["backend"].split()[0],
         "saved": {
-            m: 1 - pause[m]["paused_instructions"] / pause[m]["collecting_instructions"] for m in pause
+            m: 1 - row["paused_instructions"] / row["collecting_instructions"] for m, row in pause.items()
         },
         "pause": pause,
-        "made_before": change["instructions"] / change["floor_instructions"],
-        "made_after": change["after_instructions"] / change["floor_instructions"],
         "precompiled": {m: 1 - built[m]["handler_ms"] / bare[m]["handler_ms"] for m in ("PUT", "GET")},
         "memory": {row["function"]: row["max_rss_mb"] for row in cold["memory"]},
     }

@@ -1,8 +1,8 @@
 """The suites `make bench` runs, and the results file they fill.
 
-A suite is a module with `measure(quick: bool) -> dict`: its figures, as JSON data, which become its entry
-in docs/performance.json (the runner adds when and where they were measured). A quick run measures the
-same way with a few rounds, for the tests. Adding a suite: a module, a line in SUITES, its section in the
+A suite is a module with `measure(quick: bool) -> dict`: its figures, as JSON data, its entry in
+docs/performance.json (the runner adds when and where they were measured); a quick run measures the same
+way with a few rounds, for the tests. Adding a suite: a module, a line in SUITES, its section in the
 template (performance.md.j2 or performance-more.md.j2).
 """
 
@@ -32,8 +32,7 @@ SUITES = {
 
 
 def load(path: Path = RESULTS) -> dict[str, Any]:
-    results: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return results
+    return dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else {}
 
 
 def save(results: dict[str, Any], path: Path = RESULTS) -> None:

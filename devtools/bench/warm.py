@@ -3,17 +3,16 @@ a request's time goes; the capacity DynamoDB reports for it."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
 import statistics
-import time
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from functools import partial
 from typing import Any
 
-from devtools.bench.fresh import TABLE, event_for, local_dynamodb, record_with
+from devtools.bench.fresh import clocked, event_for, floor_request, local_dynamodb, record_with
 from devtools.item_size import stored_item_size
 
 
@@ -23,12 +22,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 
 def timed(call: Callable[[], Any], iterations: int) -> list[float]:
-    samples = []
-    for _ in range(iterations):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+    return [clocked(call)() for _ in range(iterations)]
 
 
 CLUSTER_COUNTS = (1, 50, 400)
@@ -36,81 +30,59 @@ CLUSTER_COUNTS = (1, 50, 400)
 
 def measure(quick: bool) -> dict[str, Any]:
     """Per-request latency through the handlers in this process (their logs formatted as on Lambda, then
-    thrown away), against a floor handler that makes the same DynamoDB call without validation."""
-    iterations, parts = (5, 3) if quick else (300, 100)
-    with (
-        local_dynamodb() as (endpoint, backend),
-        open(os.devnull, "w", encoding="utf-8") as devnull,
-        redirect_stdout(devnull),
-    ):
-        return {"backend": backend, "iterations": iterations, "rows": _warm(endpoint, iterations, parts)}
-
-
-def _warm(endpoint: str, iterations: int, parts: int) -> list[dict[str, Any]]:
-    """Per-request latency through the handlers in this process, against a floor handler that makes the
-    same DynamoDB call without validation; and where a PUT's time goes."""
+    thrown away), against a floor handler that makes the same DynamoDB call without validation; and where
+    a request's time goes."""
     import boto3
 
-    from operations_api import settings, store
+    from operations_api import store
     from tests.support.handlers import FakeLambdaContext, load_function
 
-    os.environ.update(TABLE_NAME=TABLE, DYNAMODB_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="bench")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    settings.get_settings.cache_clear()
-    store.dynamodb_client.cache_clear()
-    handlers = {"PUT": load_function("put_operation"), "GET": load_function("get_operation")}
-    floor_client = boto3.client("dynamodb", endpoint_url=endpoint)
-    # how many requests the handler sent, and the last one; keeping all 300 copies of a 64 KiB item would
-    # give the garbage collector a heap to rescan that a Lambda process never holds (a skewed p99)
-    sent: dict[str, Any] = {"count": 0, "last": {}, "capacity": None}
+    iterations, parts = (5, 3) if quick else (300, 100)
+    with local_dynamodb() as (endpoint, backend), redirect_stdout(io.StringIO()):
+        handlers = {"PUT": load_function("put_operation"), "GET": load_function("get_operation")}
+        floor_client = boto3.client("dynamodb", endpoint_url=endpoint)
+        # how many requests the handler sent, and the last one; keeping all 300 copies of a 64 KiB item would
+        # give the garbage collector a heap to rescan that a Lambda process never holds (a skewed p99)
+        sent: dict[str, Any] = {"count": 0, "last": {}, "capacity": None}
 
-    def capture(params: dict[str, Any], **_: Any) -> None:
-        sent["count"] += 1
-        sent["last"] = dict(params)
+        def capture(params: dict[str, Any], **_: Any) -> None:
+            sent.update(count=sent["count"] + 1, last=dict(params))
 
-    def capacity(parsed: dict[str, Any], **_: Any) -> None:  # what ReturnConsumedCapacity brought back
-        sent["capacity"] = parsed.get("ConsumedCapacity", {}).get("CapacityUnits")
+        def capacity(parsed: dict[str, Any], **_: Any) -> None:  # what ReturnConsumedCapacity brought back
+            sent["capacity"] = parsed.get("ConsumedCapacity", {}).get("CapacityUnits")
 
-    store.dynamodb_client().meta.events.register("provide-client-params.dynamodb.*", capture)
-    store.dynamodb_client().meta.events.register("after-call.dynamodb.*", capacity)
-    rows = []
-    for clusters in CLUSTER_COUNTS:
-        record = record_with(clusters)
-        for method in ("PUT", "GET"):
-            event = event_for(method, record)
-            handler = handlers[method].lambda_handler
-            sent.update(count=0, capacity=None)
-            handler_samples = timed(partial(handler, event, FakeLambdaContext()), iterations)
-            requests_per_call = sent["count"] / iterations
-            reported_capacity = sent["capacity"]
-            # the floor sends exactly the request the service sent (same condition, same options)
-            request = {"operation": "put_item" if method == "PUT" else "get_item", "arguments": sent["last"]}
-            floor_samples = timed(partial(_floor_call, floor_client, request), iterations)
-            rows.append(
-                {
-                    "method": method,
-                    "clusters": clusters,
-                    "item_bytes": stored_item_size(record),
-                    "handler_p50": percentile(handler_samples, 0.5),
-                    "handler_p99": percentile(handler_samples, 0.99),
-                    "floor_p50": percentile(floor_samples, 0.5),
-                    "floor_p99": percentile(floor_samples, 0.99),
-                    "requests_per_call": requests_per_call,
-                    "capacity_units": _capacity(method, record, reported_capacity),
-                    "parts": _put_parts(event, parts)
-                    if method == "PUT"
-                    else _get_parts(record["operation_id"], parts),
-                }
-            )
-    return rows
+        store.dynamodb_client().meta.events.register("provide-client-params.dynamodb.*", capture)
+        store.dynamodb_client().meta.events.register("after-call.dynamodb.*", capacity)
+        rows = []
+        for clusters in CLUSTER_COUNTS:
+            record = record_with(clusters)
+            for method in ("PUT", "GET"):
+                event = event_for(method, record)
+                sent.update(count=0, capacity=None)
+                handler = timed(
+                    partial(handlers[method].lambda_handler, event, FakeLambdaContext()), iterations
+                )
+                # the floor sends exactly the request the service sent (same condition, same options)
+                floor = timed(partial(_floor_call, floor_client, method, sent["last"]), iterations)
+                rows.append(
+                    {
+                        "method": method,
+                        "clusters": clusters,
+                        "item_bytes": stored_item_size(record),
+                        **{f"handler_p{n}": percentile(handler, n / 100) for n in (50, 99)},
+                        **{f"floor_p{n}": percentile(floor, n / 100) for n in (50, 99)},
+                        "requests_per_call": sent["count"] / iterations,
+                        "capacity_units": _capacity(method, record, sent["capacity"]),
+                        "parts": _put_parts(event, parts) if method == "PUT" else _get_parts(record, parts),
+                    }
+                )
+        return {"backend": backend, "iterations": iterations, "rows": rows}
 
 
-def _floor_call(client: Any, request: dict[str, Any]) -> str:
+def _floor_call(client: Any, method: str, arguments: dict[str, Any]) -> str:
     from boto3.dynamodb.types import TypeDeserializer
 
-    answer = getattr(client, request["operation"])(**request["arguments"])
-    item = answer.get("Item", {})
+    item = getattr(client, "put_item" if method == "PUT" else "get_item")(**arguments).get("Item", {})
     return json.dumps(
         {name: TypeDeserializer().deserialize(value) for name, value in item.items()}, default=str
     )
@@ -131,15 +103,15 @@ def median_ms(call: Callable[[], Any], runs: int) -> float:
 def _put_parts(event: dict[str, Any], runs: int) -> dict[str, float]:
     """A PUT's three steps, each timed alone: the body into a validated record, the record into DynamoDB
     attributes and its version, the PutItem."""
-    from operations_api import jsonbody, service, store
+    from operations_api import jsonbody, service, settings, store
     from operations_api.record import validation as record
 
     body = event["body"]
     document = record.validate(jsonbody.loads_object(body))
     version = service.version_of(document)
 
-    def serialise() -> object:
-        return {k: store._to_attribute(v) for k, v in document.items()}, service.version_of(document)
+    def serialise() -> object:  # as store.put_operation makes its item
+        return store.item_of(document, service.version_of(document), settings.get_settings().list_shards, 0)
 
     return {
         "parse_and_validate": median_ms(lambda: record.validate(jsonbody.loads_object(body)), runs),
@@ -148,11 +120,11 @@ def _put_parts(event: dict[str, Any], runs: int) -> dict[str, float]:
     }
 
 
-def _get_parts(operation_id: str, runs: int) -> dict[str, float]:
+def _get_parts(record: dict[str, Any], runs: int) -> dict[str, float]:
     """A GET's three steps, each timed alone: the GetItem, the attributes into a record, the JSON body."""
     from operations_api import store
 
-    request = {"TableName": TABLE, "Key": {"operation_id": {"S": operation_id}}, "ConsistentRead": True}
+    request = floor_request("GET", record)["arguments"]
     item = store.dynamodb_client().get_item(**request)["Item"]
     document = store.from_item(item).document
     return {

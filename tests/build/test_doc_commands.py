@@ -24,7 +24,7 @@ from typing import Final, TypeVar
 import pytest
 
 from devtools.invoke import EXTENSION_TAG, MACHINES
-from devtools.processes import LoggedProcess
+from devtools.processes import LoggedProcess, group_alive
 from devtools.template import ROOT, load_template
 from tests.http.test_doc_examples import DOCUMENTS as EXAMPLE_DOCUMENTS
 from tests.http.test_doc_examples import FENCE, Example, examples
@@ -361,14 +361,6 @@ def test_make_run_as_written_serves_until_stopped(
 def port_taken(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def poll_until(condition: Callable[[], T], seconds: float, running: LoggedProcess) -> T:

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 
 from devtools import local_events
-from devtools.bench import anatomy, cold, events, first_run, listing, metrics, warm
-from devtools.bench.fresh import Environment, interleaved, probe
+from devtools.bench import cold, events, listing, metrics, warm
+from devtools.bench.fresh import Environment, compiling_instructions, interleaved, probe
 from devtools.template import ROOT
 from operations_api import store
 from operations_api.listing import index as list_index
-from operations_api.record.summary import summarize
+from operations_api.service import version_of
 from tests.support.change_events import use_bus
 from tests.support.environment import closed_store_environment
 
@@ -69,8 +69,8 @@ CALLGRIND_ANNOTATED = """
 
 
 def test_the_instructions_spent_compiling_are_the_parser_and_the_compiler_counted_once() -> None:
-    assert anatomy.compiling_instructions(CALLGRIND_ANNOTATED) == 121_102_053 + 93_064_801
-    assert anatomy.compiling_instructions("") == 0
+    assert compiling_instructions(CALLGRIND_ANNOTATED) == 121_102_053 + 93_064_801
+    assert compiling_instructions("") == 0
 
 
 def test_interleaved_pairs_give_medians_and_the_quartiles_of_their_ratios() -> None:
@@ -101,11 +101,8 @@ def test_the_layer_size_counts_every_file_unzipped_and_the_archive(tmp_path: Pat
 def test_the_list_writes_items_exactly_as_the_put_does() -> None:
     record = listing.operation(7, random.Random(1))  # noqa: S311 (test data)
     item = listing.item_of(record, shards=4)
-    assert store.from_attribute(item[list_index.SUMMARY_ATTRIBUTE]) == summarize(record)
-    assert item[list_index.ORDER_ATTRIBUTE] == {
-        "S": list_index.order_key(record["last_update_time"], record["operation_id"])
-    }
-    assert item[store.VERSION_ATTRIBUTE]["S"]
+    assert item == store.item_of(record, version_of(record), shard_count=4, retention_days=0)
+    assert item[list_index.SUMMARY_ATTRIBUTE]["M"]["status"] == {"S": record["status"]}
 
 
 def test_moto_measures_the_smallest_table_only() -> None:
@@ -129,7 +126,7 @@ def test_the_event_batch_is_of_distinct_operations_each_once(bench_bus: None) ->
 
 def test_the_stand_ins_replace_the_metrics_and_hooks_in_a_copy_and_count_nothing(tmp_path: Path) -> None:
     source = Environment("development", sys.executable, [ROOT / "layers" / "operations"], tmp_path)
-    layer = metrics.without_metrics(source, tmp_path).layer_paths[0]
+    layer = metrics.without_metrics(source, "http://127.0.0.1:9", tmp_path).environment.layer_paths[0]
     assert layer != ROOT / "layers" / "operations"
     assert (ROOT / "layers" / "operations" / "operations_api" / "metrics.py").read_text().count(
         "def count"
@@ -149,11 +146,9 @@ def test_the_stand_ins_replace_the_metrics_and_hooks_in_a_copy_and_count_nothing
     assert json.loads(answer.stdout) == ["REFUSED_WRITES", False], "no EMF line printed, no hook registered"
 
 
-def cold_row(
-    environment: str, method: str, ratio: float, modules: int, counted: int | None
-) -> dict[str, Any]:
+def cold_row(method: str, ratio: float, modules: int, counted: int | None) -> dict[str, Any]:
     return {
-        "environment": environment,
+        "environment": "built",
         "method": method,
         "ratio": ratio,
         "modules": modules,
@@ -162,29 +157,21 @@ def cold_row(
     }
 
 
-def test_each_metrics_run_is_paired_with_its_stand_in_run() -> None:
-    rows = metrics.rows_of(
-        [
-            cold_row("built", "PUT", 1.2, 500, 1100),
-            cold_row("built, metrics stood in", "PUT", 1.1, 498, 1000),
-            cold_row("built", "GET", 1.1, 490, None),
-            cold_row("built, metrics stood in", "GET", 1.0, 490, None),
-            cold_row("development", "GET", 1.1, 490, 1050),
-        ]
+def test_each_metrics_run_is_set_against_its_stand_in_run() -> None:
+    put = metrics.compared(cold_row("PUT", 1.2, 500, 1100), cold_row("PUT", 1.1, 498, 1000))
+    assert (put["environment"], put["method"], put["ratio"], put["ratio_without"], put["modules"]) == (
+        "built",
+        "PUT",
+        1.2,
+        1.1,
+        2,
     )
-    assert [(row["method"], row["ratio"], row["ratio_without"], row["modules"]) for row in rows] == [
-        ("PUT", 1.2, 1.1, 2),
-        ("GET", 1.1, 1.0, 0),
-    ]
-    assert rows[0]["instructions_added"] == pytest.approx(0.1)
-    assert rows[0]["ratio_instructions"] == 1.1
-    assert rows[1]["instructions_added"] is None, "no count without valgrind"
-
-
-def test_the_first_run_ends_at_the_banner_that_names_the_address() -> None:
-    found = first_run.BANNER.search("Operations API on http://127.0.0.1:40123  (ready in 1.2 s)")
-    assert found is not None
-    assert found[1] == "http://127.0.0.1:40123"
+    assert put["instructions_added"] == pytest.approx(0.1)
+    assert put["ratio_instructions"] == 1.1
+    get = metrics.compared(cold_row("GET", 1.1, 490, None), cold_row("GET", 1.0, 490, None))
+    assert (get["modules"], get["instructions_added"], get["ratio_instructions"]) == (0, None, None), (
+        "no count without valgrind"
+    )
 
 
 def test_the_events_suite_publishes_to_its_own_bus_whatever_an_earlier_suite_configured() -> None:

@@ -1,9 +1,10 @@
 """A function's cold start: import its handler, serve its first request, then REPEATS more (an API
 function's request, or the stream consumer's batch).
 
-Usage: first_request.py FUNCTION_DIR EVENT_FILE REPEATS [collector-on] [count-compiled]
+Usage: first_request.py FUNCTION_DIR EVENT_FILE REPEATS [collector-on] [count-compiled] [boto3-cost]
 - collector-on: the garbage collector's pause made to do nothing (the optimisation's before);
-- count-compiled: count the source text compiled at run time, by who made it (probes/counting.py).
+- count-compiled: count the source text compiled at run time, by who made it (probes/counting.py);
+- boto3-cost: time importing boto3's attribute converters after the handler's own imports.
 """
 
 import io
@@ -47,6 +48,10 @@ def main() -> None:
     before_import = collections()
     app = __import__("app")
     collections_while_importing = collections() - before_import
+    importing_boto3 = time.perf_counter()
+    if "boto3-cost" in options:
+        import boto3.dynamodb.types  # noqa: F401
+    boto3_ms = (time.perf_counter() - importing_boto3) * 1000
     with open(event_file, encoding="utf-8") as event:
         request = json.load(event)
     result = app.lambda_handler(request, Context())
@@ -61,6 +66,7 @@ def main() -> None:
         "collections_while_importing": collections_while_importing,
         "powertools": sorted(name for name in sys.modules if name.startswith("aws_lambda_powertools")),
         "max_rss_kb": peak_rss_kb(),
+        "boto3_ms": boto3_ms,
     }
     if made is not None:
         facts["made"] = made
