@@ -24,6 +24,7 @@ from operations_api.fleet import counts
 from operations_api.listing import query as listing
 from operations_api.record.models import RECORD
 from operations_api.record.rules import (
+    CLUSTER_ID_MAX_LENGTH,
     OPERATION_ID_MAX_LENGTH,
     OPERATION_ID_PATTERN,
     STATUSES,
@@ -176,6 +177,7 @@ def _list_parameters() -> list[dict[str, Any]]:
             "maximum": listing.MAX_PAGE_SIZE,
             "default": listing.DEFAULT_PAGE_SIZE,
         },
+        "cluster": {"type": "string", "minLength": 1, "maxLength": CLUSTER_ID_MAX_LENGTH},
         # base64url text: a pattern also keeps generated tokens short once percent-encoded in a URL
         "page_token": {
             "type": "string",

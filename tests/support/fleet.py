@@ -128,7 +128,7 @@ def cluster_items(record: dict[str, Any], shard_count: int, retention_days: int 
     items = []
     for cluster_id in dict.fromkeys(names):
         attributes = {
-            layout.SORT_KEY: order_key(record["last_update_time"], record["operation_id"]),
+            layout.SORT_KEY: {"S": order_key(record["last_update_time"], record["operation_id"])},
             "_summary": SERIALIZER.serialize(summarize(record)),
             "cluster": SERIALIZER.serialize(cluster_of(record, cluster_id)),
         }

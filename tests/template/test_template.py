@@ -145,8 +145,9 @@ def test_a_sandbox_may_turn_authentication_off() -> None:
     assert set(security.values()) == {None}
 
 
-def test_the_list_function_may_only_query_the_two_list_indexes() -> None:
+def test_the_list_function_may_only_query_the_two_list_indexes_and_the_fleet_table() -> None:
     properties = RESOURCES["ListOperationsFunction"]["Properties"]
+    assert properties["Environment"]["Variables"] == {"FLEET_TABLE_NAME": {"Ref": "FleetTable"}}
     assert properties["Role"] == {"Fn::GetAtt": ["ListOperationsRole", "Arn"]}
     assert "Policies" not in properties
     query, logs = statements_of("ListOperationsRole")
@@ -154,6 +155,7 @@ def test_the_list_function_may_only_query_the_two_list_indexes() -> None:
     assert query["Resource"] == [
         {"Fn::Sub": "${OperationsTable.Arn}/index/by-status-and-update"},
         {"Fn::Sub": "${OperationsTable.Arn}/index/by-update"},
+        {"Fn::GetAtt": ["FleetTable", "Arn"]},
     ]
     assert logs["Resource"] == {"Fn::GetAtt": ["ListOperationsLogGroup", "Arn"]}
     assert "*" not in json.dumps(RESOURCES["ListOperationsRole"])

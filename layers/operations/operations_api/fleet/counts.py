@@ -79,9 +79,7 @@ def count_operations(raw_query_string: str) -> Counts:
 def parse_hours(raw_query_string: str, retention_days: int) -> int:
     """The window the query asks for; a 400 problem naming each parameter at fault."""
     faults: list[dict[str, str]] = []
-    values = read_parameters(
-        raw_query_string, PARAMETERS, faults, what="the counts", once="may be given once"
-    )
+    values = read_parameters(raw_query_string, PARAMETERS, faults, what="the counts")
     given = values.get(HOURS)
     hours = DEFAULT_HOURS
     if given is not None and len(given) == 1:

@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from operations_api import store
+from operations_api.fleet import layout as fleet_layout
 from operations_api.listing.index import (
     EXPIRES_ATTRIBUTE,
     ORDER_ATTRIBUTE,
@@ -46,6 +47,26 @@ class TimeBounds:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a partition of a list lives: a table, maybe one of its indexes, and the partition's and the
+    order's attributes. The list's partitions are the records' table's indexes; the list of one cluster's
+    are the fleet table's (`fleet.layout.cluster_partition`), which holds the same order keys."""
+
+    table_name: str
+    index_name: str | None
+    partition_attribute: str
+    order_attribute: str
+
+
+def source_of(key: str) -> Source:
+    settings = get_settings()
+    if fleet_layout.is_cluster_partition(key):
+        return Source(settings.fleet_table_name, None, fleet_layout.PARTITION_KEY, fleet_layout.SORT_KEY)
+    index_name, partition_attribute = index_of(key)
+    return Source(settings.table_name, index_name, partition_attribute, ORDER_ATTRIBUTE)
+
+
+@dataclass(frozen=True)
 class Page:
     summaries: list[dict[str, Any]]
     positions: dict[str, Position]  # each shard's position for the next page
@@ -60,6 +81,7 @@ class _Shard:
 
     def __init__(self, key: str, start: str | None) -> None:
         self.key = key
+        self.source = source_of(key)
         self.start = start
         self.resume = start  # the next Query starts after this order key (None: from the newest)
         self.more = True  # DynamoDB may hold more after `resume`
@@ -72,7 +94,7 @@ class _Shard:
         return self.resume if self.more else DONE
 
     def head_key(self) -> str:
-        key: str = self.waiting[0][ORDER_ATTRIBUTE]["S"]
+        key: str = self.waiting[0][self.source.order_attribute]["S"]
         return key
 
 
@@ -108,9 +130,8 @@ def query_page(starts: dict[str, str | None], bounds: TimeBounds, page_size: int
         if not ready:
             break
         newest = max(ready, key=_Shard.head_key)
-        item = newest.waiting.popleft()
-        newest.last_taken = item[ORDER_ATTRIBUTE]["S"]
-        summaries.append(store.from_attribute(item[SUMMARY_ATTRIBUTE]))
+        newest.last_taken = newest.head_key()
+        summaries.append(summary_of(newest.waiting.popleft()))
     while not any(shard.waiting for shard in shards) and (dry := [s for s in shards if s.more]):
         _read(dry, 1, bounds, now, cost)  # does anything follow? (a Query may stop on a filtered item)
     return Page(
@@ -121,6 +142,14 @@ def query_page(starts: dict[str, str | None], bounds: TimeBounds, page_size: int
         items_read=cost.items_read,
         capacity_units=cost.capacity_units,
     )
+
+
+def summary_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The summary an item holds; an item of one cluster's list adds that cluster's state to it."""
+    summary: dict[str, Any] = store.from_attribute(item[SUMMARY_ATTRIBUTE])
+    if fleet_layout.CLUSTER_ATTRIBUTE in item:
+        summary["cluster"] = store.from_attribute(item[fleet_layout.CLUSTER_ATTRIBUTE])
+    return summary
 
 
 def first_limit(page_size: int, shards: int) -> int:
@@ -147,15 +176,15 @@ def _read(shards: Sequence[_Shard], limit: int, bounds: TimeBounds, now: float, 
         last = response.get("LastEvaluatedKey")
         shard.more = last is not None
         if last is not None:
-            shard.resume = last[ORDER_ATTRIBUTE]["S"]
+            shard.resume = last[shard.source.order_attribute]["S"]
         cost.requests += 1
         cost.items_read += int(response.get("ScannedCount", len(items)))
         cost.capacity_units += float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
 
 
 def _request(shard: _Shard, limit: int, bounds: TimeBounds, now: float) -> dict[str, Any]:
-    index_name, shard_attribute = index_of(shard.key)
-    names = {"#shard": shard_attribute, "#expires": EXPIRES_ATTRIBUTE}
+    source = shard.source
+    names = {"#shard": source.partition_attribute, "#expires": EXPIRES_ATTRIBUTE}
     values: dict[str, Any] = {":shard": {"S": shard.key}, ":now": {"N": str(int(now))}}
     condition = "#shard = :shard"
     # An order key starts with its time, so `since` <= key for a time at or after `since`, and key <
@@ -171,10 +200,9 @@ def _request(shard: _Shard, limit: int, bounds: TimeBounds, now: float) -> dict[
     elif bounds.before is not None:
         condition += " AND #order < :before"
     if "#order" in condition:
-        names["#order"] = ORDER_ATTRIBUTE
+        names["#order"] = source.order_attribute
     request: dict[str, Any] = {
-        "TableName": get_settings().table_name,
-        "IndexName": index_name,
+        "TableName": source.table_name,
         "KeyConditionExpression": condition,
         "FilterExpression": "attribute_not_exists(#expires) OR #expires > :now",
         "ExpressionAttributeNames": names,
@@ -183,10 +211,13 @@ def _request(shard: _Shard, limit: int, bounds: TimeBounds, now: float) -> dict[
         "Limit": limit,
         "ReturnConsumedCapacity": "TOTAL",
     }
+    if source.index_name is not None:
+        request["IndexName"] = source.index_name
     if shard.resume is not None:
         request["ExclusiveStartKey"] = {
-            "operation_id": {"S": operation_id_of(shard.resume)},
-            shard_attribute: {"S": shard.key},
-            ORDER_ATTRIBUTE: {"S": shard.resume},
+            source.partition_attribute: {"S": shard.key},
+            source.order_attribute: {"S": shard.resume},
         }
+        if source.index_name is not None:  # an index's key holds the table's too
+            request["ExclusiveStartKey"]["operation_id"] = {"S": operation_id_of(shard.resume)}
     return request
