@@ -5,7 +5,7 @@ and write, as DynamoDB does, and refuses items over DynamoDB's own 400 KiB. The 
 tests run against it. `make unit` installs it into .tools/dynalite (git-ignored); where npm or node is
 missing, `missing_reason()` says so and the tests that need it skip.
 
-    python -m devtools.dynalite      # serve on a free port until Ctrl-C, with the template's table
+    python -m devtools.dynalite      # serve on a free port until Ctrl-C, with the template's tables
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from devtools.lambda_runtime import ensure_tables, local_table_names
 from devtools.processes import LoggedProcess
-from devtools.template import load_template
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 INSTALL_DIR: Final = ROOT / ".tools" / "dynalite"
@@ -78,12 +78,9 @@ class Dynalite(LoggedProcess):
         )
 
     def create_table(self, table_name: str) -> None:
-        """The template's own table (key schema, billing mode), waited for until it is ACTIVE."""
-        client = self.client()
-        client.create_table(**load_template().create_table_request(table_name))
-        client.get_waiter("table_exists").wait(
-            TableName=table_name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200}
-        )
+        """The template's tables (key schemas, billing modes), the records' named `table_name` and the
+        others after it (devtools.lambda_runtime.local_table_names), waited for until they are ACTIVE."""
+        ensure_tables(self.client(), table_name)
 
 
 def start(*, max_item_size_kb: int | None = None) -> Dynalite:
@@ -122,7 +119,7 @@ def _wait_until_answering(dynalite: Dynalite) -> None:
 
 @contextmanager
 def running(table_name: str | None = None) -> Iterator[Dynalite]:
-    """A dynalite for the duration of the block (with the template's table, if named); always stopped."""
+    """A dynalite for the duration of the block (with the template's tables, if named); always stopped."""
     dynalite = start()
     try:
         if table_name is not None:
@@ -137,7 +134,8 @@ def main() -> None:
     # `kill PID` stops it as Ctrl-C does: the exit unwinds `running`, which stops node too
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with running(table_name) as dynalite:
-        print(f"dynalite at {dynalite.endpoint_url} (pid {dynalite.process.pid}), table {table_name!r}")
+        tables = ", ".join(repr(name) for name in local_table_names(table_name).values())
+        print(f"dynalite at {dynalite.endpoint_url} (pid {dynalite.process.pid}), tables {tables}")
         print(f"DYNAMODB_ENDPOINT_URL={dynalite.endpoint_url} TABLE_NAME={table_name}; Ctrl-C stops it")
         with suppress(KeyboardInterrupt):
             dynalite.process.wait()

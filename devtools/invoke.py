@@ -6,7 +6,7 @@ boto3 is the runtime's own (devtools.runtime_packages). The process is a Python 
 version when the machine has one (python3.X on PATH, or pyenv's), else this one, and it says which; a layer
 whose compiled extensions are for another Python, machine or OS cannot run here, and it says so instead
 of failing on an ImportError. DynamoDB is DYNAMODB_ENDPOINT_URL if set, else moto's server for the
-duration, with the template's table (and EventBridge, for the stream consumer: the events it published are
+duration, with the template's tables (and EventBridge, for the stream consumer: the events it published are
 printed afterwards). The handler's result is printed on stdout as JSON; logs go to stderr.
 """
 

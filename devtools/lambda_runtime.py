@@ -1,11 +1,12 @@
 """What the local server and `make invoke` both stand in for: Lambda's context, a function's environment
-as the template gives it, credentials for local use, and a local DynamoDB with the template's table.
+as the template gives it, credentials for local use, and a local DynamoDB with the template's tables.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -50,24 +51,54 @@ def local_event_bus_name() -> str:
     return os.environ.get("EVENT_BUS_NAME") or DEFAULT_EVENT_BUS_NAME
 
 
+def local_table_names(table_name: str) -> dict[str, str]:
+    """Each table of the template by its logical id, as named locally: the records' table `table_name`,
+    every other one after it (HistoryTable: `<table_name>-history`), so that TABLE_NAME names them all."""
+    template = load_template()
+    return {
+        logical_id: table_name
+        if logical_id == template.table_logical_id
+        else f"{table_name}-{_kebab(logical_id.removesuffix('Table'))}"
+        for logical_id in template.table_ids
+    }
+
+
+def _kebab(camel_case: str) -> str:
+    return "-".join(word.lower() for word in re.findall(r"[A-Z][a-z0-9]*", camel_case))
+
+
+def table_variables(table_name: str) -> dict[str, str]:
+    """The variables that the template sets to a table, in any function (TABLE_NAME, HISTORY_TABLE_NAME...),
+    each with its local table's name."""
+    names = local_table_names(table_name)
+    return {
+        key: names[value["Ref"]]
+        for function in load_template().functions.values()
+        for key, value in function.environment.items()
+        if isinstance(value, dict) and value.get("Ref") in names
+    }
+
+
 def function_environment(function: Function, table_name: str) -> dict[str, str]:
-    """The function's variables from the template: a !Ref to the table is the local table's name, to the
-    event bus the local bus's name, to a parameter the parameter's default."""
-    return {key: _resolve(value, table_name) for key, value in function.environment.items()}
+    """The function's variables from the template: a !Ref to a table is that local table's name (named
+    after `table_name`, the records' table), to the event bus the local bus's name, to a parameter the
+    parameter's default."""
+    tables = local_table_names(table_name)
+    return {key: _resolve(value, tables) for key, value in function.environment.items()}
 
 
-def _resolve(value: Any, table_name: str) -> str:
+def _resolve(value: Any, tables: dict[str, str]) -> str:
     if not (isinstance(value, dict) and "Ref" in value):
         return str(value)
     template = load_template()
     target = value["Ref"]
-    if target == template.table_logical_id:
-        return table_name
+    if target in tables:
+        return tables[target]
     if template.resources.get(target, {}).get("Type") == "AWS::Events::EventBus":
         return local_event_bus_name()
     default = template.parameter_default(target)
     if default is None:
-        raise ValueError(f"cannot resolve !Ref {target} locally: it is neither the table nor a parameter")
+        raise ValueError(f"cannot resolve !Ref {target} locally: it is neither a table nor a parameter")
     return str(default)
 
 
@@ -93,13 +124,14 @@ class LocalDynamoDB:
 
 
 def start_dynamodb(table_name: str) -> LocalDynamoDB:
-    """DYNAMODB_ENDPOINT_URL if set (creating the table there only if missing), else moto's server in this
-    process on a free port, whose endpoint is then put in DYNAMODB_ENDPOINT_URL for the handlers."""
+    """DYNAMODB_ENDPOINT_URL if set (creating the template's tables there only where missing), else moto's
+    server in this process on a free port, whose endpoint is then put in DYNAMODB_ENDPOINT_URL for the
+    handlers. `table_name` is the records' table; the others are named after it (local_table_names)."""
     use_local_region()
     external = os.environ.get("DYNAMODB_ENDPOINT_URL")
     if external:
         use_dummy_credentials_for(external)
-        _ensure_table(external, table_name)
+        ensure_tables(_dynamodb_client(external), table_name)
         return LocalDynamoDB(external, table_name, embedded=False, stop=lambda: None)
     from moto.server import ThreadedMotoServer
 
@@ -110,28 +142,43 @@ def start_dynamodb(table_name: str) -> LocalDynamoDB:
     endpoint = f"http://{host}:{port}"
     os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint
     use_dummy_credentials_for(endpoint)
-    _ensure_table(endpoint, table_name)
+    ensure_tables(_dynamodb_client(endpoint), table_name)
     return LocalDynamoDB(endpoint, table_name, embedded=True, stop=server.stop)
 
 
-def _ensure_table(endpoint: str, table_name: str) -> None:
+def _dynamodb_client(endpoint: str) -> Any:
     import botocore.session
 
-    client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
+    return botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
+
+
+def ensure_tables(client: Any, table_name: str) -> dict[str, str]:
+    """Every table of the template on this DynamoDB, each made where missing (its key schema, indexes,
+    stream and TTL from the template) and waited for until it is active; their names by logical id."""
+    names = local_table_names(table_name)
+    missing = {logical_id: name for logical_id, name in names.items() if not _exists(client, name)}
+    template = load_template()
+    for logical_id, name in missing.items():
+        client.create_table(**template.create_table_request(name, logical_id))
+    for logical_id, name in missing.items():
+        waiter = client.get_waiter("table_exists")
+        waiter.wait(TableName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 600})
+        enable_time_to_live(client, name, logical_id)
+    return names
+
+
+def _exists(client: Any, table_name: str) -> bool:
     try:
         client.describe_table(TableName=table_name)
-        return
     except client.exceptions.ResourceNotFoundException:
-        pass
-    client.create_table(**load_template().create_table_request(table_name))
-    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2})
-    enable_time_to_live(client, table_name)
+        return False
+    return True
 
 
-def enable_time_to_live(client: Any, table_name: str) -> None:
+def enable_time_to_live(client: Any, table_name: str, logical_id: str | None = None) -> None:
     """The template's TTL on a local table, where that DynamoDB knows TTL (dynalite does not; the service
     checks expiry on every read, so nothing depends on it locally)."""
-    request = load_template().time_to_live_request(table_name)
+    request = load_template().time_to_live_request(table_name, logical_id)
     if request is None:
         return
     try:

@@ -163,26 +163,43 @@ class LocalEvents:
     events: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=KEPT_EVENTS))
     stopping: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    held_back: list[dict[str, Any]] = field(default_factory=list)  # handed to the consumer again, first
+    said_held: str | None = None  # the stream sequence number of the record last said to be held back
 
     def catch_up(self) -> None:
         with self.lock:
-            records = self.reader.read()
-            if records:
-                self._consume(records)
+            records = [*self.held_back, *self.reader.read()]
+            self.held_back = self._consume(records) if records else []
             for event in self.bus.received():
                 self.events.append(event)
                 print(describe(event), file=sys.stderr, flush=True)
 
-    def _consume(self, records: list[dict[str, Any]]) -> None:
-        """Run the consumer once on the records. Unlike Lambda, nothing is retried here: what failed is
-        said, and the follower goes on."""
+    def _consume(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Run the consumer once on the records; what it must be handed again, before any later record.
+        As Lambda's event source mapping: the first record it reported failed and every one after it, or
+        the whole batch when the invocation failed; never skipped."""
         try:
             result = self.invoke(self.consumer_id, {"Records": records})
         except Exception as error:  # the whole batch failed (the consumer raises then)
-            print(f"events: {len(records)} records not published: {type(error).__name__}", file=sys.stderr)
-            return
-        if failures := (result or {}).get("batchItemFailures"):
-            print(f"events: {len(failures)} records not published (Lambda would retry them)", file=sys.stderr)
+            return self._held_back(records, type(error).__name__)
+        failed = {failure["itemIdentifier"] for failure in (result or {}).get("batchItemFailures") or []}
+        if not failed:
+            self.said_held = None
+            return []
+        first = next((i for i, record in enumerate(records) if sequence_number(record) in failed), 0)
+        return self._held_back(records[first:], f"{len(failed)} reported failed")
+
+    def _held_back(self, records: list[dict[str, Any]], why: str) -> list[dict[str, Any]]:
+        """Said once per record that holds the others back, not at every poll."""
+        if sequence_number(records[0]) != self.said_held:
+            self.said_held = sequence_number(records[0])
+            print(
+                f"events: {len(records)} records held back ({why}); handed to {self.consumer_id} again "
+                "until it takes them, as Lambda retries them",
+                file=sys.stderr,
+                flush=True,
+            )
+        return records
 
     def follow(self) -> None:
         while not self.stopping.wait(POLL_SECONDS):
@@ -199,6 +216,11 @@ class LocalEvents:
             return 405, {"message": "Method Not Allowed"}
         self.catch_up()
         return 200, {"events": list(self.events)}
+
+
+def sequence_number(record: dict[str, Any]) -> str:
+    """A stream record's own position in its shard: Lambda's `itemIdentifier` of a record reported failed."""
+    return str(record.get("dynamodb", {}).get("SequenceNumber", ""))
 
 
 def describe(event: dict[str, Any]) -> str:

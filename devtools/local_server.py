@@ -4,8 +4,9 @@ Routes, handlers, environment variables and layers come from template.yaml (devt
 a second list. Each HTTP request becomes the payload 2.0 event API Gateway's HTTP API sends
 (devtools/gateway.py), the real handler answers it (devtools/local_api.py, which says where this differs
 from Lambda), and its result becomes the HTTP response as API Gateway would map it. DynamoDB is moto's
-server, started in this process with the template's table; with DYNAMODB_ENDPOINT_URL (and TABLE_NAME)
-set, that DynamoDB is used instead (DynamoDB Local, dynalite, or a real table). The table's change events
+server, started in this process with the template's tables (the records' and, named after it, the
+history's...); with DYNAMODB_ENDPOINT_URL (and TABLE_NAME) set, that DynamoDB is used instead (DynamoDB
+Local, dynalite, or a real table), and the tables missing there are made. The table's change events
 are published too, and listed at GET /_local/events (devtools.local_events).
 """
 
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 
 from devtools import local_events
 from devtools.gateway import BAD_REQUEST, TOO_LARGE, HttpAnswer, HttpRequest, json_answer, new_request_id
-from devtools.lambda_runtime import local_table_name, start_dynamodb
+from devtools.lambda_runtime import local_table_name, local_table_names, start_dynamodb
 from devtools.local_api import LocalApi, answer
 from devtools.template import ROOT, load_template
 
@@ -168,10 +169,12 @@ def functions_logging(log_level: str | None) -> dict[str, str]:
 def banner(running: RunningApi, seconds: float) -> str:
     routes = "\n".join(f"  {route.route_key:<40} -> {route.function_id}" for route in load_template().routes)
     kept = "in memory: its records are gone when this stops" if running.dynamodb_in_memory else "yours: kept"
+    others = [name for name in local_table_names(running.table_name).values() if name != running.table_name]
     return (
         f"Operations API on {running.url}  (ready in {seconds:.1f} s)\n"
         f"DynamoDB {running.dynamodb_endpoint}, table {running.table_name!r}, {kept} (`make invoke` uses "
-        f"it with DYNAMODB_ENDPOINT_URL={running.dynamodb_endpoint})\n"
+        f"it with DYNAMODB_ENDPOINT_URL={running.dynamodb_endpoint}); tables beside it: "
+        f"{', '.join(repr(name) for name in others)}\n"
         f"{routes}\n  change events: GET {local_events.EVENTS_PATH} (and this log)\n"
         "One line per request: method, path, status, milliseconds (LOG_LEVEL=INFO make run adds the "
         "functions' own logs).\nCtrl-C stops it."

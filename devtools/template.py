@@ -1,4 +1,4 @@
-"""Reads template.yaml: the one list of routes, functions, layers and the table.
+"""Reads template.yaml: the one list of routes, functions, layers and tables.
 
 The local server, `make invoke`, the tests and the benchmark all take their facts from here, so the
 template can never drift from what is run and tested locally.
@@ -88,6 +88,12 @@ class Template:
         return self.document.get("Parameters", {}).get(name, {}).get("Default")
 
     @property
+    def table_ids(self) -> list[str]:
+        """Every DynamoDB table of the template, the records' table first."""
+        others = [name for name in self._of_type("AWS::DynamoDB::Table") if name != self.table_logical_id]
+        return [self.table_logical_id, *others]
+
+    @property
     def table_logical_id(self) -> str:
         """The records' table: the one whose stream feeds the change events and the history."""
         tables = self._of_type("AWS::DynamoDB::Table").items()
@@ -96,13 +102,16 @@ class Template:
 
     @property
     def table_properties(self) -> dict[str, Any]:
-        properties: dict[str, Any] = self.resources[self.table_logical_id]["Properties"]
+        return self.properties_of_table(self.table_logical_id)
+
+    def properties_of_table(self, logical_id: str) -> dict[str, Any]:
+        properties: dict[str, Any] = self.resources[logical_id]["Properties"]
         return properties
 
-    def create_table_request(self, table_name: str) -> dict[str, Any]:
-        """The CreateTable request for the template's table: its own key schema, indexes, billing mode and
-        stream."""
-        props = self.table_properties
+    def create_table_request(self, table_name: str, logical_id: str | None = None) -> dict[str, Any]:
+        """The CreateTable request for a table of the template (the records' table unless `logical_id`
+        names another): its own key schema, indexes, billing mode and stream."""
+        props = self.properties_of_table(logical_id or self.table_logical_id)
         request = {
             "TableName": table_name,
             "KeySchema": props["KeySchema"],
@@ -115,9 +124,10 @@ class Template:
             request["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
         return request
 
-    def time_to_live_request(self, table_name: str) -> dict[str, Any] | None:
+    def time_to_live_request(self, table_name: str, logical_id: str | None = None) -> dict[str, Any] | None:
         """The UpdateTimeToLive request that gives a created table the template's TTL, if it has one."""
-        specification = self.table_properties.get("TimeToLiveSpecification")
+        props = self.properties_of_table(logical_id or self.table_logical_id)
+        specification = props.get("TimeToLiveSpecification")
         if specification is None:
             return None
         return {"TableName": table_name, "TimeToLiveSpecification": specification}

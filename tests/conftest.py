@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from devtools.template import load_template
+from devtools.lambda_runtime import ensure_tables
 from tests.support.environment import TABLE_NAME, TEST_ENVIRONMENT
 from tests.support.handlers import Invoke, JsonLogs, invoker, load_function
 
@@ -45,7 +45,8 @@ def get_handler() -> ModuleType:
 
 @pytest.fixture
 def table() -> Iterator[Any]:
-    """A fresh moto DynamoDB table, made from template.yaml's own definition, and fresh cached clients."""
+    """Fresh moto DynamoDB tables, made from template.yaml's own definitions (the records' TABLE_NAME, the
+    history's HISTORY_TABLE_NAME...), and fresh cached clients; the client."""
     from moto import mock_aws
 
     from operations_api import clients, settings, store
@@ -57,7 +58,7 @@ def table() -> Iterator[Any]:
         import boto3
 
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(**load_template().create_table_request(TABLE_NAME))
+        ensure_tables(client, TABLE_NAME)
         yield client
     store.dynamodb_client.cache_clear()
 

@@ -25,6 +25,7 @@ import boto3
 from boto3.dynamodb.types import TypeSerializer
 
 from devtools import dynalite
+from devtools.lambda_runtime import ensure_tables, table_variables
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
 from devtools.template import ROOT, load_template
@@ -261,14 +262,20 @@ def use_services(**variables: str) -> None:
 
 
 def dynamodb_service(endpoint: str) -> dict[str, str]:
-    """How a process finds the bench's table: the handlers' settings and the boto3 floor's endpoint."""
-    return {"TABLE_NAME": TABLE, "DYNAMODB_ENDPOINT_URL": endpoint, "AWS_ENDPOINT_URL_DYNAMODB": endpoint}
+    """How a process finds the bench's tables: the handlers' settings (the records' TABLE_NAME, the
+    history's HISTORY_TABLE_NAME...) and the boto3 floor's endpoint."""
+    return {
+        **table_variables(TABLE),
+        "DYNAMODB_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+    }
 
 
 @contextmanager
 def local_dynamodb(server: str = "dynalite") -> Iterator[tuple[str, str]]:
     """dynalite when asked for and installed (an independent implementation), else moto's threaded
-    server (it answers requests concurrently); with the table, and this process configured for it."""
+    server (it answers requests concurrently); with the template's tables, and this process configured for
+    them."""
     if server == "dynalite" and dynalite.missing_reason() is None:
         with dynalite.running(TABLE) as running:
             use_services(**dynamodb_service(running.endpoint_url))
@@ -276,9 +283,7 @@ def local_dynamodb(server: str = "dynalite") -> Iterator[tuple[str, str]]:
         return
     with moto_server() as endpoint:
         use_services(**dynamodb_service(endpoint))
-        boto3.client("dynamodb", endpoint_url=endpoint).create_table(
-            **load_template().create_table_request(TABLE)
-        )
+        ensure_tables(boto3.client("dynamodb", endpoint_url=endpoint), TABLE)
         yield endpoint, "moto's threaded server"
 
 

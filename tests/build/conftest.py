@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.lambda_runtime import ensure_tables
 from devtools.precompile import find_python
-from devtools.template import ROOT, load_template
+from devtools.template import ROOT
 from tests.support.build import BUILD_SECONDS, INVOKE_BUILD, RUNTIME_VERSION, as_a_user_runs_make
 
 
@@ -45,6 +46,6 @@ def dynamodb_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
-    client.create_table(**load_template().create_table_request("smoke-operations"))
+    ensure_tables(client, "smoke-operations")
     yield endpoint
     server.stop()

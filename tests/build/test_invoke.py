@@ -12,9 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
+import boto3
 import pytest
 
+from devtools.bench.fresh import moto_server
 from devtools.invoke import MACHINES
+from devtools.lambda_runtime import local_table_names
 from devtools.template import ROOT, load_template
 from tests.support.build import as_a_user_runs_make, handler_result
 from tests.support.events import INVALID_EVENT_POINTERS
@@ -114,6 +117,28 @@ def test_make_invoke_runs_the_stream_consumer_and_shows_what_it_published(
     assert [line for line in answer.stderr.splitlines() if '"detail-type"' in line] == [
         f'  "detail-type": "{detail_type}",' for detail_type in published
     ]
+
+
+@pytest.fixture
+def empty_dynamodb() -> Iterator[str]:
+    """A DynamoDB with no table yet (moto's server, here): its endpoint."""
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+def test_make_invoke_of_the_stream_loop_makes_the_history_table_beside_the_records(
+    native_build: Path, empty_dynamodb: str
+) -> None:
+    """Given a DynamoDB, `make invoke` makes there every table the template has that is missing, the
+    history's with its own keys: the loop it runs is given their names (devtools/lambda_runtime.py)."""
+    answer = make_invoke(
+        "PublishEventsFunction", "dynamodb_stream_insert.json", f"DYNAMODB_ENDPOINT_URL={empty_dynamodb}"
+    )
+    assert handler_result(answer) == {"batchItemFailures": []}
+    client = boto3.client("dynamodb", endpoint_url=empty_dynamodb, region_name="us-east-1")
+    assert sorted(client.list_tables()["TableNames"]) == sorted(local_table_names("operations").values())
+    history = client.describe_table(TableName="operations-history")["Table"]
+    assert history["KeySchema"] == load_template().resources["HistoryTable"]["Properties"]["KeySchema"]
 
 
 def test_the_invoke_build_is_for_this_machine(native_build: Path) -> None:

@@ -4,6 +4,7 @@ local bus received, listed at GET /_local/events (README, "Following operations"
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, cast
 
 import pytest
@@ -58,18 +59,98 @@ def test_a_dynamodb_without_streams_is_said_once_and_the_server_goes_on(
     assert "gives no stream of 'operations'" in capsys.readouterr().err
 
 
-def test_a_consumer_that_fails_a_batch_is_said_and_the_follower_goes_on(
+class ScriptedStream:
+    """A stream whose reads return the given batches of records, then nothing; and a bus that got nothing."""
+
+    def __init__(self, *batches: list[dict[str, Any]]) -> None:
+        self.batches = list(batches)
+
+    def read(self) -> list[dict[str, Any]]:
+        return self.batches.pop(0) if self.batches else []
+
+    def received(self) -> list[dict[str, Any]]:
+        return []
+
+
+def stream_record(sequence_number: str) -> dict[str, Any]:
+    return {"eventName": "MODIFY", "dynamodb": {"SequenceNumber": sequence_number}}
+
+
+def test_a_consumer_that_fails_a_batch_is_handed_it_again_and_it_is_said_once(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from types import SimpleNamespace
-
     from devtools import local_events
 
-    def failing(function_id: str, event: dict[str, Any]) -> Any:
-        raise RuntimeError("the whole batch failed")
+    handed: list[list[str]] = []
 
-    reader = SimpleNamespace(read=lambda: [{"eventName": "INSERT"}])
-    bus = SimpleNamespace(received=lambda: [])
-    follower = local_events.LocalEvents(cast(Any, reader), cast(Any, bus), failing, "PublishEventsFunction")
-    assert follower.answer("GET", local_events.EVENTS_PATH) == (200, {"events": []})
-    assert "events: 1 records not published: RuntimeError" in capsys.readouterr().err
+    def failing_twice(function_id: str, event: dict[str, Any]) -> Any:
+        handed.append([local_events.sequence_number(record) for record in event["Records"]])
+        if len(handed) <= 2:
+            raise RuntimeError("the whole batch failed")
+        return {"batchItemFailures": []}
+
+    stream = ScriptedStream([stream_record("1")], [stream_record("2")])
+    follower = local_events.LocalEvents(
+        cast(Any, stream), cast(Any, stream), failing_twice, "PublishEventsFunction"
+    )
+    for _ in range(4):
+        assert follower.answer("GET", local_events.EVENTS_PATH) == (200, {"events": []})
+    assert handed == [["1"], ["1", "2"], ["1", "2"]], "held back, then handed again before what came after"
+    said = [line for line in capsys.readouterr().err.splitlines() if "held back" in line]
+    assert said[0] == (
+        "events: 1 records held back (RuntimeError); handed to PublishEventsFunction again until it takes "
+        "them, as Lambda retries them"
+    )
+    assert len(said) == 1, "once for the record that holds the rest back, not at every poll"
+
+
+def test_records_reported_failed_are_handed_again_from_the_first_with_every_later_one() -> None:
+    """As Lambda's event source mapping: it resumes at the first record reported failed, so a change the
+    loop could not record holds back the ones behind it, and none is skipped."""
+    from devtools import local_events
+
+    handed: list[list[str]] = []
+
+    def fails_2_once(function_id: str, event: dict[str, Any]) -> Any:
+        handed.append([local_events.sequence_number(record) for record in event["Records"]])
+        failed = ["2", "3"] if len(handed) == 1 else []
+        return {"batchItemFailures": [{"itemIdentifier": number} for number in failed]}
+
+    stream = ScriptedStream([stream_record(n) for n in ("1", "2", "3")], [stream_record("4")])
+    follower = local_events.LocalEvents(
+        cast(Any, stream), cast(Any, stream), fails_2_once, "PublishEventsFunction"
+    )
+    follower.catch_up()
+    follower.catch_up()
+    follower.catch_up()
+    assert handed == [["1", "2", "3"], ["2", "3", "4"]]
+    assert follower.held_back == []
+
+
+def test_the_stream_loop_make_run_feeds_is_given_the_history_table_made_beside_the_records() -> None:
+    """The loop runs in the server's process on the follower's records: what it reads of its environment
+    names the history table, made on the server's DynamoDB with the template's keys."""
+    import boto3
+
+    from devtools import local_server
+    from devtools.local_api import forget_cached_configuration
+    from operations_api import settings
+
+    saved = dict(os.environ)
+    for name in ("DYNAMODB_ENDPOINT_URL", "HISTORY_TABLE_NAME"):
+        os.environ.pop(name, None)
+    os.environ["TABLE_NAME"] = "ops-follower"
+    try:
+        running = local_server.start(port=0)
+        try:
+            history = settings.get_settings().history_table_name
+            client = boto3.client("dynamodb", endpoint_url=running.dynamodb_endpoint, region_name="us-east-1")
+            keys = client.describe_table(TableName=history)["Table"]["KeySchema"]
+        finally:
+            running.stop()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        forget_cached_configuration()
+    assert history == "ops-follower-history"
+    assert [key["AttributeName"] for key in keys] == ["operation_id", "position"]

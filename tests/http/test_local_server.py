@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from typing import IO, Any, Final
 from urllib.parse import urlsplit
 
+import boto3
 import pytest
 
 from devtools import local_server
+from devtools.lambda_runtime import local_table_names
 from devtools.template import ROOT, load_template
 from operations_api.record import rules
 from tests.support.events import event_body
@@ -323,6 +325,22 @@ def test_make_run_logs_one_line_per_request_and_says_its_dynamodb_is_in_memory(m
     assert [line for line in others if not line.startswith("event ")] == [], "nothing but requests and events"
 
 
+BANNER_ENDPOINT: Final = re.compile(r"DYNAMODB_ENDPOINT_URL=(http://[^\s)]+)")
+
+
+def test_make_run_makes_every_table_of_the_template_the_history_beside_the_records(make_run: MakeRun) -> None:
+    banner = make_run.wait_for("banner", lambda output: "Ctrl-C stops it." in output)
+    endpoint = BANNER_ENDPOINT.search(banner)
+    assert endpoint is not None, banner
+    client = boto3.client("dynamodb", endpoint_url=endpoint.group(1), region_name="us-east-1")
+    names = local_table_names("operations")  # `make run`'s default TABLE_NAME
+    assert sorted(client.list_tables()["TableNames"]) == sorted(names.values())
+    history = client.describe_table(TableName="operations-history")["Table"]
+    assert history["KeySchema"] == load_template().resources["HistoryTable"]["Properties"]["KeySchema"]
+    assert "table 'operations', in memory" in banner
+    assert "tables beside it: 'operations-history'" in banner
+
+
 def test_the_banner_says_a_dynamodb_of_ones_own_is_kept() -> None:
     """DYNAMODB_ENDPOINT_URL set: not moto's in memory, and nothing of it goes when the server stops."""
     running = local_server.RunningApi(
@@ -330,6 +348,7 @@ def test_the_banner_says_a_dynamodb_of_ones_own_is_kept() -> None:
     )
     text = local_server.banner(running, 1.0)
     assert "table 't', yours: kept" in text
+    assert "tables beside it: 't-history'" in text
     assert "in memory" not in text
 
 

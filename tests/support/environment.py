@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from devtools.lambda_runtime import table_variables
+
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 TABLE_NAME = "operations-test"
@@ -14,7 +16,7 @@ TABLE_NAME = "operations-test"
 CALLER_ENVIRONMENT = dict(os.environ)
 
 TEST_ENVIRONMENT = {
-    "TABLE_NAME": TABLE_NAME,
+    **table_variables(TABLE_NAME),  # TABLE_NAME, HISTORY_TABLE_NAME...: the tables the `table` fixture makes
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",

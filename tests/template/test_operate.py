@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from devtools.template import load_template
+from devtools.template import ROOT, load_template
 from operations_api import metrics
 from tests.template.cloudformation import Deploy, fill_sub
 from tests.template.test_template import statements_of, transformed
 
 TEMPLATE = load_template()
+OPERATE = ROOT / "docs" / "operate.md"
 ALARM = "AWS::CloudWatch::Alarm"
 EMAIL = "oncall@example.com"
 TEAM_TOPIC = "arn:aws:sns:us-east-1:123456789012:team-pager"
@@ -213,6 +214,71 @@ def test_each_stream_consumer_alarms_when_it_falls_behind_and_when_records_are_d
             alarm_on(deploy, "AWS/SQS", "ApproximateNumberOfMessagesVisible", **depth)
 
 
+def test_every_alarm_on_the_services_own_metrics_reads_one_that_metrics_py_declares() -> None:
+    """By its name and exactly its dimensions: a name or a dimension the code does not emit would leave the
+    alarm without data, and `notBreaching` would keep it quiet forever."""
+    ours = [
+        (name, metric, dimensions)
+        for name, alarm in alarms(Deploy({"Stage": "prod"})).items()
+        for namespace, metric, dimensions in watched(alarm)
+        if namespace == metrics.NAMESPACE
+    ]
+    assert {metric for _, metric, _ in ours} >= {metrics.HISTORY_CHANGES_HELD_BACK}
+    for name, metric, dimensions in ours:
+        assert metric in metrics.METRICS, name
+        assert metrics.METRICS[metric] is None, f"{name}: a metric with a breakdown is published per value"
+        assert dimensions == {metrics.STAGE_DIMENSION: "prod"}, name
+
+
+def test_a_change_held_back_pages_and_points_to_the_log_line_that_names_its_operation() -> None:
+    deploy = Deploy({})
+    alarm = declared(alarm_on(deploy, metrics.NAMESPACE, metrics.HISTORY_CHANGES_HELD_BACK, stage="dev"))
+    assert (alarm["Statistic"], alarm["Period"], alarm["DatapointsToAlarm"], alarm["EvaluationPeriods"]) == (
+        "Sum",
+        60,
+        3,
+        5,
+    ), "held back 3 minutes of 5: a retry that succeeds at once pages no one"
+    loop = {"FunctionName": {"Ref": "PublishEventsFunction"}}
+    for name in (
+        alarm_on(deploy, metrics.NAMESPACE, metrics.HISTORY_CHANGES_HELD_BACK, stage="dev"),
+        alarm_on(deploy, "AWS/Lambda", "IteratorAge", **loop),
+        alarm_on(deploy, "AWS/Lambda", "Errors", **loop),
+    ):
+        description = declared(name)["AlarmDescription"]
+        assert '"held back"' in description, name
+        assert 'docs/operate.md, "A change held' in description, name
+    assert "\n## A change held back\n" in OPERATE.read_text(encoding="utf-8")
+
+
+def test_the_dashboard_lists_the_operations_held_back_with_the_runbooks_own_query() -> None:
+    (widget,) = [widget for widget in dashboard()["widgets"] if widget["type"] == "log"]
+    source, _, query = widget["properties"]["query"].partition(" | ")
+    log_group = TEMPLATE.resources["PublishEventsLogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
+    assert source == f"SOURCE '{fill_sub(log_group, {'Stage'})}'"
+    assert query == " ".join(runbook_query().split()), "docs/operate.md's query, as the dashboard runs it"
+    assert "by operation_id" in query
+
+
+def runbook_query() -> str:
+    """The Logs Insights query of docs/operate.md's "A change held back"."""
+    section = OPERATE.read_text(encoding="utf-8").split("\n## A change held back\n")[1].split("\n## ")[0]
+    (query,) = re.findall(r"```text\n(.*?)```", section, re.DOTALL)
+    return str(query)
+
+
+def test_the_iterator_age_alarm_pages_long_before_the_stream_forgets_a_change() -> None:
+    """The stream keeps a record 24 hours; a change held back is lost once it is trimmed."""
+    parameter = TEMPLATE.document["Parameters"]["StreamIteratorAgeMilliseconds"]
+    day = 24 * 3600 * 1000
+    assert parameter["Default"] <= 5 * 60 * 1000, "a healthy loop reads within seconds"
+    assert parameter["MaxValue"] <= day // 2, "whatever the setting, half the day is left to act"
+    alarm = declared(
+        alarm_on(Deploy({}), "AWS/Lambda", "IteratorAge", FunctionName={"Ref": "PublishEventsFunction"})
+    )
+    assert alarm["Period"] * alarm["EvaluationPeriods"] <= 600, "it pages within minutes of the threshold"
+
+
 def test_every_threshold_is_a_numeric_parameter_with_a_default() -> None:
     parameters = TEMPLATE.document["Parameters"]
     for name in alarms(Deploy({})):
@@ -255,7 +321,7 @@ def test_the_dashboard_is_valid_json_naming_only_what_it_may() -> None:
     body = dashboard()
     for widget in body["widgets"]:
         assert widget["x"] + widget["width"] <= 24
-        assert widget["type"] in {"metric", "alarm", "text"}
+        assert widget["type"] in {"metric", "alarm", "text", "log"}
     namespaces = {namespace for namespace, _, _ in dashboard_metrics()}
     assert all(ns == metrics.NAMESPACE or ns.startswith("AWS/") for ns in namespaces), namespaces
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from devtools.template import load_template
+from operations_api.history import layout as history_layout
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
@@ -47,15 +48,23 @@ def test_each_function_may_do_only_what_its_route_needs(
     assert "*" not in json.dumps(RESOURCES[role]), "no wildcard anywhere in the role"
 
 
-def test_the_table_survives_mistakes() -> None:
-    table = RESOURCES["OperationsTable"]
+# The keys an upgrade must never change: a new key schema makes CloudFormation replace the table.
+KEYS = {
+    "OperationsTable": [("operation_id", "HASH")],
+    "HistoryTable": [(history_layout.PARTITION_KEY, "HASH"), (history_layout.SORT_KEY, "RANGE")],
+}
+
+
+@pytest.mark.parametrize("table_id", sorted(KEYS))
+def test_the_records_and_the_history_survive_mistakes_and_upgrades(table_id: str) -> None:
+    table = RESOURCES[table_id]
     assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
     properties = table["Properties"]
     assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert properties["SSESpecification"] == {"SSEEnabled": True}
     assert properties["DeletionProtectionEnabled"] is True
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
-    assert properties["KeySchema"] == [{"AttributeName": "operation_id", "KeyType": "HASH"}]
+    assert [(key["AttributeName"], key["KeyType"]) for key in properties["KeySchema"]] == KEYS[table_id]
 
 
 def test_every_log_group_is_declared_with_a_retention_period() -> None:

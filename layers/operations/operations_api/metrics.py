@@ -29,6 +29,8 @@ STORE_UNAVAILABLE: Final = "StoreUnavailable"
 LIST_PAGES: Final = "ListPagesServed"
 EVENTS_PUBLISHED: Final = "EventsPublished"
 EVENTS_NOT_PUBLISHED: Final = "EventsNotPublished"
+HISTORY_ENTRIES_WRITTEN: Final = "HistoryEntriesWritten"
+HISTORY_CHANGES_HELD_BACK: Final = "HistoryChangesHeldBack"
 
 # Each metric, and the dimension that breaks it down beside `stage` (None: the stage only).
 METRICS: Final[dict[str, str | None]] = {
@@ -40,6 +42,10 @@ METRICS: Final[dict[str, str | None]] = {
     # stream records of a batch reported failed (unreadable, or their event not taken): Lambda retries them,
     # and after its retries sends them to the dead-letter queue
     EVENTS_NOT_PUBLISHED: None,
+    HISTORY_ENTRIES_WRITTEN: None,  # history entries the stream loop wrote (a redelivered change writes none)
+    # stream records the loop could not record, and every later record of their batch: reported failed, they
+    # hold back their stream shard until recorded (the loop logs `held back` with the operation_id)
+    HISTORY_CHANGES_HELD_BACK: None,
 }
 
 
