@@ -1,4 +1,4 @@
-"""Fixtures of the stream consumer's tests: the consumer's module, and the pipeline on moto."""
+"""Fixtures of the handlers' tests: the stream consumer's module, the pipeline on moto, the fleet table."""
 
 from __future__ import annotations
 
@@ -6,11 +6,23 @@ import os
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
+from unittest import mock
 
 import pytest
 
 from tests.support.change_events import Pipeline, use_bus
+from tests.support.fleet import FLEET_NOW
 from tests.support.handlers import load_function
+
+
+@pytest.fixture
+def fleet(table: Any) -> Iterator[Any]:
+    """The tables (the fleet table among them) at a fixed moment, FLEET_NOW: the counts' window and the
+    lists' expiry are read against it."""
+    from operations_api import store
+
+    with mock.patch.object(store, "now_seconds", return_value=float(FLEET_NOW)):
+        yield table
 
 
 @pytest.fixture(scope="session")

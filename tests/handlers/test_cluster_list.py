@@ -4,37 +4,24 @@ fleet table seeded with the items the stream loop keeps for each record and clus
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
-from unittest import mock
 from urllib.parse import quote
 
 import pytest
 
-from operations_api import settings, store
-from operations_api.listing.index import epoch_seconds
 from operations_api.record.rules import STATUSES
-from tests.support.fleet import cluster_items, cluster_of, ensure_fleet_table, put_items, with_cluster
+from tests.support.fleet import cluster_items, cluster_of, put_items, with_cluster
 from tests.support.handlers import invoker, load_function
 from tests.support.listing import ListCall, answer_of, expected, list_event, query_string, walk
 from tests.support.records import cluster, record_for
 
-NOW = epoch_seconds("20261122_064514")
 SHARDS = 4  # the template's ListShards default, which the tests' environment leaves as it is
 
 
 @pytest.fixture(scope="session")
 def list_handler() -> ModuleType:
     return load_function("list_operations")
-
-
-@pytest.fixture
-def fleet(table: Any) -> Iterator[Any]:
-    ensure_fleet_table(table)
-    settings.get_settings.cache_clear()
-    with mock.patch.object(store, "now_seconds", return_value=float(NOW)):
-        yield table
 
 
 @pytest.fixture

@@ -4,23 +4,21 @@ operations"), on moto's fleet table seeded with the counters the stream loop kee
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 from unittest import mock
 
 import pytest
 
-from operations_api import settings, store
-from operations_api.listing.index import epoch_seconds
+from operations_api import store
 from operations_api.record.rules import STATUSES
 from tests.support.events import load_event
-from tests.support.fleet import counter_items, ensure_fleet_table, put_items, recount
+from tests.support.fleet import FLEET_NOW, counter_items, put_items, recount
 from tests.support.handlers import invoker, load_function
 from tests.support.listing import answer_of, query_event, service_settings
 from tests.support.records import record_for
 
-NOW = epoch_seconds("20261122_064514")  # 06:45:14: the window's last hour is 2026112206
 CountCall = Callable[[str], tuple[int, dict[str, Any]]]
 ZERO = {
     "in_progress": {"unexecuted": 0, "executing": 0},
@@ -31,14 +29,6 @@ ZERO = {
 @pytest.fixture(scope="session")
 def count_handler() -> ModuleType:
     return load_function("count_operations")
-
-
-@pytest.fixture
-def fleet(table: Any) -> Iterator[Any]:
-    ensure_fleet_table(table)
-    settings.get_settings.cache_clear()
-    with mock.patch.object(store, "now_seconds", return_value=float(NOW)):
-        yield table
 
 
 @pytest.fixture
@@ -86,16 +76,16 @@ def test_a_thousand_operations_over_hours_and_shards_count_as_a_recount(
 ) -> None:
     draw = random.Random(29)  # noqa: S311 (a reproducible workload, not a secret)
     records = [
-        at(f"op-{n}", draw.choice(STATUSES), _time(NOW + draw.randint(-60 * 3_600, 3 * 3_600)))
+        at(f"op-{n}", draw.choice(STATUSES), _time(FLEET_NOW + draw.randint(-60 * 3_600, 3 * 3_600)))
         for n in range(1_000)
     ]
     put_items(fleet, counter_items(records))
     for hours in (1, 24, 48, 720):
         requests_sent.clear()
-        assert counts(f"hours={hours}") == (200, recount(records, NOW, hours))
+        assert counts(f"hours={hours}") == (200, recount(records, FLEET_NOW, hours))
         assert requests_sent == ["Query"] * 8, "one Query per counts shard, whatever the operations"
-    assert sum(recount(records, NOW, 720)["finished"].values()) > sum(
-        recount(records, NOW, 1)["finished"].values()
+    assert sum(recount(records, FLEET_NOW, 720)["finished"].values()) > sum(
+        recount(records, FLEET_NOW, 1)["finished"].values()
     )
 
 

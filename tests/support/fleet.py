@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -11,31 +10,20 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
-from devtools.template import load_template
+from devtools.lambda_runtime import local_table_names
 from operations_api.fleet import layout
-from operations_api.listing.index import expires_at, order_key
+from operations_api.listing.index import epoch_seconds, expires_at, order_key
 from operations_api.record.rules import TERMINAL_STATUSES
 from operations_api.record.summary import SUCCESS_BELOW, summarize
 from tests.support.environment import TABLE_NAME
 
-FLEET_TABLE_NAME = f"{TABLE_NAME}-fleet"  # as make run names the template's FleetTable
+FLEET_TABLE_NAME = local_table_names(TABLE_NAME)["FleetTable"]  # the `table` fixture makes it
+FLEET_NOW = epoch_seconds(
+    "20261122_064514"
+)  # the tests' moment: the counts' window ends with hour 2026112206
 BATCH = 25  # a BatchWriteItem's most
 WORST_FIRST = ("failed", "pending", "succeeded")
 SERIALIZER = TypeSerializer()
-
-
-def ensure_fleet_table(client: Any) -> str:
-    """The template's FleetTable on this DynamoDB (made where missing), named in FLEET_TABLE_NAME."""
-    os.environ["FLEET_TABLE_NAME"] = FLEET_TABLE_NAME
-    if FLEET_TABLE_NAME not in client.list_tables()["TableNames"]:
-        properties = load_template().resources["FleetTable"]["Properties"]
-        client.create_table(
-            TableName=FLEET_TABLE_NAME,
-            KeySchema=properties["KeySchema"],
-            AttributeDefinitions=properties["AttributeDefinitions"],
-            BillingMode=properties["BillingMode"],
-        )
-    return FLEET_TABLE_NAME
 
 
 def put_items(client: Any, items: Iterable[dict[str, Any]]) -> None:
