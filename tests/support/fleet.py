@@ -26,13 +26,13 @@ WORST_FIRST = ("failed", "pending", "succeeded")
 SERIALIZER = TypeSerializer()
 
 
-def put_items(client: Any, items: Iterable[dict[str, Any]]) -> None:
+def put_items(client: Any, items: Iterable[dict[str, Any]], table_name: str = FLEET_TABLE_NAME) -> None:
     pending = [{"PutRequest": {"Item": item}} for item in items]
     for start in range(0, len(pending), BATCH):
         requests = pending[start : start + BATCH]
         while requests:
-            response = client.batch_write_item(RequestItems={FLEET_TABLE_NAME: requests})
-            requests = response.get("UnprocessedItems", {}).get(FLEET_TABLE_NAME, [])
+            response = client.batch_write_item(RequestItems={table_name: requests})
+            requests = response.get("UnprocessedItems", {}).get(table_name, [])
 
 
 # --- counts ------------------------------------------------------------------------------------------
