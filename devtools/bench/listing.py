@@ -27,6 +27,7 @@ DEEP_PAGE: Final = 10
 STATUS_MIX: Final = {"completed": 50, "failed": 15, "canceled": 5, "executing": 20, "unexecuted": 10}
 SECONDS_SPREAD: Final = 30 * 86_400
 BATCH: Final = 25
+WEEK: Final = "updated_since=20261201_000000&updated_before=20261208_000000"  # within the spread of times
 
 
 def operation(index: int, chance: random.Random) -> dict[str, Any]:
@@ -111,12 +112,12 @@ def measure_case(
     token = token_for_page(raw_query, page)
     query = raw_query + (f"&page_token={token}" if token else "")
     listing.list_operations(query)  # warm: threads, connections
-    pages = []
-    one_page = clocked(lambda: pages.append(listing.list_operations(query).page))
+    listed = []
+    one_page = clocked(lambda: listed.append(listing.list_operations(query)))
     timed = interleaved(repeats, one_page, lambda: floor_query(client, "completed#0")[0])
     _, floor_capacity, floor_items = floor_query(client, "completed#0")
     assert floor_items == PAGE_SIZE, "the floor returns a full page"
-    page_read = pages[-1]
+    page_read = listed[-1].page
     return {
         "size": size,
         "case": case,
@@ -127,10 +128,29 @@ def measure_case(
         "floor_capacity": floor_capacity,
         "capacity_ratio": page_read.capacity_units / floor_capacity if floor_capacity else None,
         "requests": page_read.requests,
+        "rounds": page_read.rounds,
         "shards": len(listing.shards_of(listing.parse_query(raw_query), shards)),
         "beyond_page": page_read.items_read - len(page_read.summaries),
         "returned": len(page_read.summaries),
+        "token_length": len(listed[-1].answer.get("next_page_token", "")),
     }
+
+
+def second_rounds(size: int, pages: int) -> dict[str, Any]:
+    """Walking the first `pages` pages of each filter: how many pages asked some shard twice, and the
+    longest token."""
+    walked = asked_again = longest = 0
+    for raw_query in WALKS:
+        token = None
+        for _ in range(pages):
+            listed = listing.list_operations(raw_query + (f"&page_token={token}" if token else ""))
+            walked += 1
+            asked_again += listed.page.rounds > 1
+            token = listed.answer.get("next_page_token")
+            longest = max(longest, len(token or ""))
+            if token is None:
+                break
+    return {"size": size, "pages": walked, "second_rounds": asked_again, "longest_token": longest}
 
 
 CASES: Final = (
@@ -138,7 +158,16 @@ CASES: Final = (
     (f"every status, page {DEEP_PAGE}", "page_size=25", DEEP_PAGE),
     ("status=executing, page 1", "status=executing&page_size=25", 1),
     (f"status=executing, page {DEEP_PAGE}", "status=executing&page_size=25", DEEP_PAGE),
+    ("status=canceled, page 1", "status=canceled&page_size=25", 1),
+    ("a week (updated_since, updated_before), page 1", f"{WEEK}&page_size=25", 1),
+    ("status=executing,failed, page 1", "status=executing,failed&page_size=25", 1),
 )
+WALKS: Final = (
+    "page_size=25",
+    *(f"status={status}&page_size=25" for status in STATUS_MIX),
+    f"{WEEK}&page_size=25",
+)
+WALKED_PAGES: Final = 40
 
 
 def measure(quick: bool) -> dict[str, Any]:
@@ -149,7 +178,7 @@ def measure(quick: bool) -> dict[str, Any]:
 
 def run(sizes: Sequence[int], repeats: int, server: str) -> dict[str, Any]:
     """Each case on each table size, on one local DynamoDB server."""
-    figures = []
+    figures, walks = [], []
     with local_dynamodb(server) as (endpoint, dynamodb_name):
         shards = settings.get_settings().list_shards
         client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
@@ -161,7 +190,8 @@ def run(sizes: Sequence[int], repeats: int, server: str) -> dict[str, Any]:
             written = size
             for case, raw_query, page in CASES:
                 figures.append(measure_case(client, size, case, raw_query, page, repeats, shards))
-    return {"server": dynamodb_name, "figures": figures}
+            walks.append(second_rounds(size, WALKED_PAGES if repeats > 2 else 3))
+    return {"server": dynamodb_name, "figures": figures, "walks": walks}
 
 
 def sizes_on(server: str, sizes: Sequence[int]) -> list[int]:

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from devtools.template import load_template
 from operations_api import problems, store
 from operations_api.listing import query as listing
-from operations_api.listing.index import epoch_seconds
-from operations_api.record.rules import STATUSES, TERMINAL_STATUSES
+from operations_api.listing.index import ID_ALPHABET, epoch_seconds
+from operations_api.listing.query import MAX_PAGE_SIZE, MAX_TOKEN_LENGTH
+from operations_api.record.rules import OPERATION_ID_MAX_LENGTH, STATUSES, TERMINAL_STATUSES
 from operations_api.store import VersionGuard
 from tests.support.listing import ListCall, expected, query_string, service_settings, walk
 from tests.support.records import minimal_record
@@ -43,13 +44,17 @@ def call_listing(raw_query: str) -> tuple[int, dict[str, Any]]:
         return int(problem.status), problem.document(instance="/v1/operations", request_id=None)
 
 
+short_or_longest_ids = st.one_of(
+    st.text("abAB-_~.9", min_size=1, max_size=4),
+    st.text(ID_ALPHABET, min_size=OPERATION_ID_MAX_LENGTH - 2, max_size=OPERATION_ID_MAX_LENGTH),
+)
 operations = st.lists(
     st.tuples(
-        st.text("abAB-_~.9", min_size=1, max_size=4),
+        short_or_longest_ids,
         st.sampled_from(STATUSES),
         st.sampled_from(TIMES),
     ),
-    max_size=40,
+    max_size=80,
     unique_by=lambda operation: operation[0],
 )
 status_filters = st.one_of(
@@ -66,13 +71,13 @@ times_or_none: st.SearchStrategy[str | None] = st.sampled_from([None, *TIMES])
 bounds = st.tuples(times_or_none, times_or_none).filter(_ordered)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     operations=operations,
     status=status_filters,
     bounds=bounds,
-    page_size=st.integers(1, 7),
-    shards=st.integers(1, 5),
+    page_size=st.one_of(st.integers(1, 7), st.integers(1, MAX_PAGE_SIZE)),
+    shards=st.integers(1, 12),
     retention_days=st.sampled_from([0, 1]),
 )
 def test_walking_every_page_gives_the_filtered_operations_newest_first_once_each(
@@ -84,14 +89,24 @@ def test_walking_every_page_gives_the_filtered_operations_newest_first_once_each
     shards: int,
     retention_days: int,
 ) -> None:
+    """Down to the last page, with the longest ids too, 1 to 12 shards, pages of 1 to 100: each page's
+    token within 512 characters."""
     records = [record_of(*operation) for operation in operations]
     since, before = bounds
+    tokens: list[str] = []
+
+    def call_noting_tokens(raw_query: str) -> tuple[int, dict[str, Any]]:
+        status_code, answer = call_listing(raw_query)
+        tokens.extend([answer["next_page_token"]] if "next_page_token" in answer else [])
+        return status_code, answer
+
     with fresh_table(table, shards, retention_days):
         for record in records:
             store.put_operation(record, "v", VersionGuard())
         summaries = walk(
-            call_listing, status=status, updated_since=since, updated_before=before, page_size=page_size
+            call_noting_tokens, status=status, updated_since=since, updated_before=before, page_size=page_size
         )
+    assert all(len(token) <= MAX_TOKEN_LENGTH == 512 for token in tokens)
     ids = [summary["operation_id"] for summary in summaries]
     want = expected(
         records,
@@ -182,7 +197,8 @@ def test_a_page_with_a_status_asks_only_that_statuses_shards(table: Any) -> None
     assert shards == {f"failed#{number}" for number in range(4)}
     assert all(request["IndexName"] == "by-status-and-update" for request in sent)
     assert len(sent) == 4, "one Query a shard when every shard's share fits its first read"
-    assert {request["Limit"] for request in sent} == {25 // 4 + 1}, "a share of the page and one more"
+    # a quarter of the page and its look-ahead (6.5), and 1.5 standard deviations of a hash's share (2.2)
+    assert {request["Limit"] for request in sent} == {10}
 
 
 @pytest.mark.parametrize("status", [None, ",".join(reversed(STATUSES))])

@@ -85,6 +85,13 @@ def operation_id_of(key: str) -> str | None:
         return None
 
 
+def highest_key_below(key: str) -> str:
+    """The highest order key there can be below `key` (an order key): an inclusive bound that takes every
+    item after `key` in the list. It is `key`'s id followed by the smallest id character (inverted: "}"),
+    the item right after `key`'s; no order key lies between it and `key`."""
+    return key[: -len(TERMINATOR)] + _INVERTED[ID_ALPHABET[0]] + TERMINATOR
+
+
 def time_of(key: str) -> str:
     return key[:TIME_LENGTH]
 

@@ -4,20 +4,16 @@ The parameters are read from the raw query string, so that a repeated one is see
 `queryStringParameters` joins repeats with commas). Every fault of the query is told at once, each naming
 its parameter; the token is read only once the filters it must be bound to are valid.
 
-A page token is base64url JSON: each shard's position (`listing.shards`) and a digest over those positions,
-the filters and the shard count. It is opaque and bound: a token altered by one character, cut short,
-made by another query, or made before the shard count changed fails the digest or the check of its
-positions, and is a 400 naming page_token. The digest is not a secret (no HMAC): a client that forges a
-token with a matching digest gains nothing, since every position is checked to be a real one for these
-filters before DynamoDB sees it.
+A page token (`listing.token`) holds the order key of the page's last summary, bound by a digest to the
+filters and the shard count: a token altered, cut short, made by another query or before the shard count
+changed is a 400 naming page_token. The digest is not a secret (no HMAC, so no secret to provision and
+rotate): a client that forges a token with a matching digest gains nothing, since its position is checked
+to be an order key within the query's time bounds before DynamoDB sees it, and it reads only what these
+filters list anyway.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -26,23 +22,16 @@ from urllib.parse import parse_qsl
 from operations_api import problems, store
 from operations_api.fleet.layout import cluster_partition
 from operations_api.listing import shards as list_store
-from operations_api.listing.index import (
-    EVERY_STATUS,
-    operation_id_of,
-    shard_key,
-    shard_keys,
-    shard_number,
-    time_of,
-)
-from operations_api.listing.shards import DONE, Page, Position, TimeBounds
+from operations_api.listing import token as page_token
+from operations_api.listing.index import EVERY_STATUS, operation_id_of, shard_keys, time_of
+from operations_api.listing.shards import Page, TimeBounds
 from operations_api.record.rules import CLUSTER_ID_MAX_LENGTH, STATUSES, timestamp_fault
 from operations_api.settings import get_settings
 
 DEFAULT_PAGE_SIZE: Final = 25
 MAX_PAGE_SIZE: Final = 100
-MAX_TOKEN_LENGTH: Final = 16_384
+MAX_TOKEN_LENGTH: Final = page_token.MAX_TOKEN_LENGTH
 MAX_NAME_SHOWN: Final = 100  # an unknown parameter's name is clipped in the problem
-TOKEN_VERSION: Final = 2  # 2: a list of every status reads the index of every status
 PARAMETERS: Final = {
     "status": "one status, or several separated by commas (status=executing,failed); absent: every status",
     "updated_since": "YYYYMMDD_hhmmss (UTC): only operations whose last_update_time is at or after it",
@@ -83,18 +72,17 @@ def list_operations(raw_query_string: str) -> Listing:
     """One page of the list, as the query asks: {"operations": [...], "next_page_token": ...}."""
     query = parse_query(raw_query_string)
     shard_count = get_settings().list_shards
-    shards = shards_of(query, shard_count)
-    starts = read_token(query, shard_count) if query.page_token is not None else dict.fromkeys(shards)
+    after = read_token(query, shard_count) if query.page_token is not None else None
+    bounds = TimeBounds(query.since, query.before)
     try:
         page = list_store.query_page(
-            starts, TimeBounds(query.since, query.before), query.page_size, store.now_seconds()
+            shards_of(query, shard_count), after, bounds, query.page_size, store.now_seconds()
         )
     except store.StoreUnavailable:
         raise problems.store_unavailable(write=False) from None
     answer: dict[str, Any] = {"operations": page.summaries}
-    if page.has_more:
-        positions = [page.positions.get(shard, DONE) for shard in shards]
-        answer["next_page_token"] = make_token(query, shard_count, positions)
+    if page.has_more and page.last_key is not None:
+        answer["next_page_token"] = make_token(query, shard_count, page.last_key)
     return Listing(answer, page)
 
 
@@ -197,65 +185,29 @@ def _page_size(given: list[str] | None, faults: list[dict[str, str]]) -> int:
 # --- the page token --------------------------------------------------------------------------------
 
 
-def make_token(query: ListQuery, shard_count: int, positions: list[Position]) -> str:
-    payload = {"v": TOKEN_VERSION, "p": positions, "d": _digest(query, shard_count, positions)}
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=True)
-    return base64.urlsafe_b64encode(text.encode("ascii")).rstrip(b"=").decode("ascii")
+def make_token(query: ListQuery, shard_count: int, last_key: str) -> str:
+    """The token of the page after the one whose last summary has this order key."""
+    return page_token.make_token(last_key, _binding(query, shard_count))
 
 
-def read_token(query: ListQuery, shard_count: int) -> dict[str, str | None]:
-    """Where each shard that is not done starts, from a token this query made; else a 400 problem."""
-    token = query.page_token or ""
-    positions = _positions(token)
-    if make_token(query, shard_count, positions) != token:
-        raise problems.invalid_page_token("it was altered, or made for other filters")
-    shards = shards_of(query, shard_count)
-    if len(positions) != len(shards):
-        raise problems.invalid_page_token("it was made for other filters")
-    starts: dict[str, str | None] = {}
-    for shard, position in zip(shards, positions, strict=True):
-        if position is DONE:
-            continue
-        if isinstance(position, str) and not _is_position_of(shard, position, query, shard_count):
-            raise problems.invalid_page_token("it holds a position that is not one of this list")
-        starts[shard] = position if isinstance(position, str) else None
-    return starts
+def read_token(query: ListQuery, shard_count: int) -> str:
+    """The order key a token this query made resumes after; else a 400 problem naming page_token."""
+    position = page_token.read_token(query.page_token or "", _binding(query, shard_count))
+    if not _is_position_of(position, query):
+        raise problems.invalid_page_token("it holds a position that is not one of this list")
+    return position
 
 
-def _positions(token: str) -> list[Position]:
-    """The positions a token holds, if it is shaped as ours; its digest is checked by the caller."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise problems.invalid_page_token("it is empty or far too long")
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error, RecursionError):  # RecursionError: deep nesting
-        raise problems.invalid_page_token("it is not a token of this API") from None
-    positions = payload.get("p") if isinstance(payload, dict) else None
-    if not isinstance(positions, list) or not all(
-        position is None or position is DONE or isinstance(position, str) for position in positions
-    ):
-        raise problems.invalid_page_token("it is not a token of this API")
-    return positions
-
-
-def _is_position_of(shard: str, position: str, query: ListQuery, shard_count: int) -> bool:
-    """A real order key of an operation that lives in this shard, within the query's time bounds."""
-    operation_id = operation_id_of(position)
-    if operation_id is None:
+def _is_position_of(position: str, query: ListQuery) -> bool:
+    """An order key (a time and an id) within the query's time bounds."""
+    if operation_id_of(position) is None:
         return False
-    group = shard.rpartition("#")[0]  # a status, or EVERY_STATUS
-    in_shard = shard_key(group, shard_number(operation_id, shard_count)) == shard
     time = time_of(position)
-    after_since = query.since is None or time >= query.since
-    before_before = query.before is None or time < query.before
-    return in_shard and after_since and before_before
+    return (query.since is None or time >= query.since) and (query.before is None or time < query.before)
 
 
-def _digest(query: ListQuery, shard_count: int, positions: list[Position]) -> str:
-    bound = {"filters": query.filters(), "shards": shard_count, "positions": positions}
-    canonical = json.dumps(bound, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:32]
+def _binding(query: ListQuery, shard_count: int) -> dict[str, Any]:
+    return {"list": "operations", "filters": query.filters(), "shards": shard_count}
 
 
 # --- what `make openapi` says of the route ---------------------------------------------------------

@@ -1,16 +1,17 @@
-"""The list's reads (docs/api.md, "Listing operations"): parallel Queries on the sharded index, merged.
+"""The list's reads (docs/api.md, "Listing operations"): one Query per shard, at once, merged.
 
-A page asks each shard (`<status>#<n>`) of the statuses wanted for its newest items, from where the page
-token says that shard stands, all at once in threads. The shards' answers are merged in the index's order
-(its sort key is the list's order, `list_index.order_key`); an item is taken only while every shard that
-may hold more has an item waiting, so the merge is exact. A shard that runs dry before the page is full is
-asked again, for its share of what is missing (plus one: the look-ahead), as if the shards still
-open held it evenly. Once the page is full, one more item must be known
-to exist before a next page is promised, so that no page with a next_page_token is ever empty.
+A page asks each shard (`<status>#<n>`) of the statuses wanted for its newest items after the page token's
+position (an order key: every shard reads below it, so one position serves them all), in threads. Ids
+hash evenly over the shards, so each is asked for its share of the page and the look-ahead item, with a
+margin of 1.5 standard deviations of the share a hash gives it (`first_limit`; docs/design.md, "The list
+at one Query per shard"). The answers are merged in the index's order (its sort key is the list's order,
+`index.order_key`); an item is taken only while every shard that may hold more has an item waiting, so
+the merge is exact. Only a shard that runs dry before the page is complete is asked again (a second
+round), for its share of what is missing. Once the page is full, one more item must be known to exist
+before a next page is promised, so that no page with a next_page_token is ever empty.
 
-Where each shard stands after the page: after its last item taken; where nothing was taken from it, where
-it stood; where it ran out, nowhere (done). Items read but not taken are read again by the next page.
-Never a Scan, never a record: the index projects only the summary and the expiry.
+The next page resumes after the last item taken; items read but not taken are read again by it. Never a
+Scan, never a record: the index projects only the summary and the expiry.
 """
 
 from __future__ import annotations
@@ -29,13 +30,12 @@ from operations_api.listing.index import (
     EXPIRES_ATTRIBUTE,
     ORDER_ATTRIBUTE,
     SUMMARY_ATTRIBUTE,
+    highest_key_below,
     index_of,
-    operation_id_of,
 )
 from operations_api.settings import get_settings
 
-DONE: Final = False  # a shard's position once it has nothing more to give
-Position = str | None | bool  # after this order key | from the newest (None) | DONE
+SPREADS: Final = 1.5  # the margin of a shard's read, in standard deviations of its share
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,10 @@ def source_of(key: str) -> Source:
 @dataclass(frozen=True)
 class Page:
     summaries: list[dict[str, Any]]
-    positions: dict[str, Position]  # each shard's position for the next page
+    last_key: str | None  # the order key of the last summary: where the next page resumes
     has_more: bool
     requests: int
+    rounds: int  # how many times shards were asked: 1 is one Query per shard
     items_read: int
     capacity_units: float
 
@@ -79,19 +80,12 @@ class Page:
 class _Shard:
     """One shard's reading during one page."""
 
-    def __init__(self, key: str, start: str | None) -> None:
+    def __init__(self, key: str) -> None:
         self.key = key
         self.source = source_of(key)
-        self.start = start
-        self.resume = start  # the next Query starts after this order key (None: from the newest)
+        self.resume: dict[str, Any] | None = None  # the LastEvaluatedKey the next Query starts after
         self.more = True  # DynamoDB may hold more after `resume`
         self.waiting: deque[dict[str, Any]] = deque()  # read, live, not taken yet
-        self.last_taken: str | None = None
-
-    def position(self) -> Position:
-        if self.waiting:
-            return self.last_taken if self.last_taken is not None else self.start
-        return self.resume if self.more else DONE
 
     def head_key(self) -> str:
         key: str = self.waiting[0][self.source.order_attribute]["S"]
@@ -101,8 +95,17 @@ class _Shard:
 @dataclass
 class _Cost:
     requests: int = 0
+    rounds: int = 0
     items_read: int = 0
     capacity_units: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Range:
+    """The order keys a page may read: at or after `since`, at or below `top` (either open)."""
+
+    since: str | None
+    top: str | None
 
 
 @lru_cache(maxsize=1)
@@ -112,33 +115,38 @@ def query_executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=store.MAX_POOL_CONNECTIONS, thread_name_prefix="list-query")
 
 
-def query_page(starts: dict[str, str | None], bounds: TimeBounds, page_size: int, now: float) -> Page:
-    """A page of summaries from these shards (each from its start: after an order key, or the newest),
-    newest first, of operations live at `now` and updated within `bounds`."""
-    shards = [_Shard(key, start) for key, start in starts.items()]
+def query_page(
+    keys: Sequence[str], after: str | None, bounds: TimeBounds, page_size: int, now: float
+) -> Page:
+    """A page of summaries from these shards, newest first, of operations live at `now`, updated within
+    `bounds`, and after the order key `after` in the list (None: from the newest)."""
+    shards = [_Shard(key) for key in keys]
+    span = _range(after, bounds)
     store.dynamodb_client()  # made here, once: the query threads below must not each make one at once
     cost = _Cost()
     summaries: list[dict[str, Any]] = []
-    _read(shards, first_limit(page_size, len(shards)), bounds, now, cost)
+    last_key: str | None = None
+    _read(shards, first_limit(page_size, len(shards)), span, now, cost)
     while len(summaries) < page_size:
         dry = [shard for shard in shards if shard.more and not shard.waiting]
         if dry:
             live = sum(1 for shard in shards if shard.more or shard.waiting)
-            _read(dry, refill_limit(page_size - len(summaries), live), bounds, now, cost)
+            _read(dry, first_limit(page_size - len(summaries), live), span, now, cost)
             continue
         ready = [shard for shard in shards if shard.waiting]
         if not ready:
             break
         newest = max(ready, key=_Shard.head_key)
-        newest.last_taken = newest.head_key()
+        last_key = newest.head_key()
         summaries.append(summary_of(newest.waiting.popleft()))
     while not any(shard.waiting for shard in shards) and (dry := [s for s in shards if s.more]):
-        _read(dry, 1, bounds, now, cost)  # does anything follow? (a Query may stop on a filtered item)
+        _read(dry, 1, span, now, cost)  # does anything follow? (a Query may stop on a filtered item)
     return Page(
         summaries=summaries,
-        positions={shard.key: shard.position() for shard in shards},
+        last_key=last_key,
         has_more=any(shard.waiting for shard in shards),
         requests=cost.requests,
+        rounds=cost.rounds,
         items_read=cost.items_read,
         capacity_units=cost.capacity_units,
     )
@@ -152,53 +160,55 @@ def summary_of(item: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def first_limit(page_size: int, shards: int) -> int:
-    """Each shard's first read: its even share of the page, and one look-ahead."""
-    return page_size // max(shards, 1) + 1
+def first_limit(wanted: int, shards: int) -> int:
+    """A shard's read for `wanted` items and the look-ahead among `shards`: its even share, and a margin
+    of `SPREADS` standard deviations of the binomial count a hash gives one shard (none for one shard)."""
+    shards = max(shards, 1)
+    share = (wanted + 1) / shards
+    spread = math.sqrt(wanted / shards * (1 - 1 / shards))
+    return math.ceil(share + SPREADS * spread)
 
 
-def refill_limit(missing: int, live: int) -> int:
-    """A dry shard's next read: its even share of what the page still misses, among the shards that may
-    still give (no look-ahead again: the first read gave it)."""
-    return math.ceil(missing / max(live, 1))
+def _range(after: str | None, bounds: TimeBounds) -> _Range:
+    # An order key starts with its time and is longer than a bare time: `since` <= key exactly for a time
+    # at or after `since`, and key <= `before` exactly for a time before it.
+    top = highest_key_below(after) if after is not None else bounds.before
+    return _Range(bounds.since, top)
 
 
-def _read(shards: Sequence[_Shard], limit: int, bounds: TimeBounds, now: float, cost: _Cost) -> None:
+def _read(shards: Sequence[_Shard], limit: int, span: _Range, now: float, cost: _Cost) -> None:
     """One Query per shard, at once; each shard's items join its queue."""
     if not shards:
         return
     responses = list(
-        query_executor().map(lambda shard: store.query(_request(shard, limit, bounds, now)), shards)
+        query_executor().map(lambda shard: store.query(_request(shard, limit, span, now)), shards)
     )
+    cost.rounds += 1
     for shard, response in zip(shards, responses, strict=True):
         items = response.get("Items", [])
         shard.waiting.extend(items)
-        last = response.get("LastEvaluatedKey")
-        shard.more = last is not None
-        if last is not None:
-            shard.resume = last[shard.source.order_attribute]["S"]
+        shard.resume = response.get("LastEvaluatedKey")
+        shard.more = shard.resume is not None
         cost.requests += 1
         cost.items_read += int(response.get("ScannedCount", len(items)))
         cost.capacity_units += float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
 
 
-def _request(shard: _Shard, limit: int, bounds: TimeBounds, now: float) -> dict[str, Any]:
+def _request(shard: _Shard, limit: int, span: _Range, now: float) -> dict[str, Any]:
     source = shard.source
     names = {"#shard": source.partition_attribute, "#expires": EXPIRES_ATTRIBUTE}
     values: dict[str, Any] = {":shard": {"S": shard.key}, ":now": {"N": str(int(now))}}
     condition = "#shard = :shard"
-    # An order key starts with its time, so `since` <= key for a time at or after `since`, and key <
-    # `before` for a time before it (no key equals a bare time): BETWEEN's inclusive top is exact too.
-    if bounds.since is not None:
-        values[":since"] = {"S": bounds.since}
-    if bounds.before is not None:
-        values[":before"] = {"S": bounds.before}
-    if bounds.since is not None and bounds.before is not None:
-        condition += " AND #order BETWEEN :since AND :before"
-    elif bounds.since is not None:
+    if span.since is not None:
+        values[":since"] = {"S": span.since}
+    if span.top is not None:
+        values[":top"] = {"S": span.top}
+    if span.since is not None and span.top is not None:
+        condition += " AND #order BETWEEN :since AND :top"
+    elif span.since is not None:
         condition += " AND #order >= :since"
-    elif bounds.before is not None:
-        condition += " AND #order < :before"
+    elif span.top is not None:
+        condition += " AND #order <= :top"
     if "#order" in condition:
         names["#order"] = source.order_attribute
     request: dict[str, Any] = {
@@ -214,10 +224,5 @@ def _request(shard: _Shard, limit: int, bounds: TimeBounds, now: float) -> dict[
     if source.index_name is not None:
         request["IndexName"] = source.index_name
     if shard.resume is not None:
-        request["ExclusiveStartKey"] = {
-            source.partition_attribute: {"S": shard.key},
-            source.order_attribute: {"S": shard.resume},
-        }
-        if source.index_name is not None:  # an index's key holds the table's too
-            request["ExclusiveStartKey"]["operation_id"] = {"S": operation_id_of(shard.resume)}
+        request["ExclusiveStartKey"] = shard.resume
     return request
