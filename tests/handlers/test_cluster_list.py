@@ -203,3 +203,16 @@ def test_a_token_of_the_whole_list_is_refused_with_a_cluster(
     token = list_call("page_size=1")[1]["next_page_token"]
     status, problem = list_call(query_string(cluster="a", page_size=1, page_token=token))
     assert (status, problem["errors"][0]["parameter"]) == (400, "page_token")
+
+
+def test_the_longest_cluster_token_stays_within_512_characters(fleet: Any, list_call: ListCall) -> None:
+    """The longest ids (128 characters) and the longest non-ASCII cluster id: the token holds a position,
+    and the cluster only in its digest."""
+    cluster_id = "東" * 512
+    ids = ["~" * 128, "z" * 128, "-" * 128]
+    records = [naming(operation_id, "20261122_060000", [cluster(cluster_id, None)]) for operation_id in ids]
+    seed(fleet, records)
+    _, first = list_call(query_string(cluster=cluster_id, page_size=1, status="executing"))
+    token = first["next_page_token"]
+    assert len(token) <= 512
+    assert walk(list_call, cluster=cluster_id, page_size=1, status="executing") == listed(records, cluster_id)
