@@ -1,8 +1,8 @@
 """GET /v1/operation-counts: how many operations are in progress, and finished lately, by status.
 
-Its one input, `hours`, is checked by `fleet.counts`, which reads the counters the stream loop keeps in the
-fleet table: one Query per counts shard, never the records, never the list's index (docs/api.md, "Counting
-operations"). Read-only: its role may only Query the fleet table.
+Its one input, `hours`, is checked by `fleet.counts`, which reads the counters the stream loop keeps in
+the fleet table: one Query per counts shard, never the records, never the list's index
+(docs/api.md, "Counting operations"). Read-only: its role may only Query the fleet table.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""GET /v1/operations?cluster=ID through the list's handler (docs/api.md, "Operations by cluster"), on moto's
+"""GET /v1/operations?cluster=ID through the list's handler (docs/api.md, "Listing operations"), on moto's
 fleet table seeded with the items the stream loop keeps for each record and cluster."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""GET /v1/operation-counts through its handler, with events/count_operations.json (docs/api.md, "Counting
-operations"), on moto's fleet table seeded with the counters the stream loop keeps."""
+"""GET /v1/operation-counts through its handler, with events/count_operations.json
+(docs/api.md, "Counting operations"), on moto's fleet table seeded with the counters the loop keeps."""
 
 from __future__ import annotations
 

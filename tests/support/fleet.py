@@ -81,7 +81,7 @@ def recount(records: Iterable[dict[str, Any]], now: float, hours: int) -> dict[s
 
 
 def cluster_of(record: dict[str, Any], cluster_id: str) -> dict[str, str] | None:
-    """The summary's `cluster` for this record and cluster (decision 16), or None when it names it not."""
+    """The summary's `cluster` for this record and cluster, or None when the record does not name it."""
     requests = [c for c in record.get("target_clusters") or () if c["cluster_id"] == cluster_id]
     rollbacks = [
         c
