@@ -91,6 +91,17 @@ def test_list_reads_every_case_a_page_at_a_time(tmp_path: Path) -> None:
     assert "pages needed a second round" in page
 
 
+def test_fleet_reads_the_counts_at_each_size_and_a_cluster_page(tmp_path: Path) -> None:
+    fleet, page = quick_run("fleet", tmp_path)
+    assert [case["size"] for case in fleet["counts"]] == [300, 3_000]
+    for case in fleet["counts"]:  # each read was checked against a recount before it was timed
+        assert case["hours_24"]["requests"] == case["hours_720"]["requests"] == fleet["count_shards"]
+    assert fleet["cluster"]["returned"] == 25
+    assert fleet["cluster"]["requests"] >= fleet["shards"]
+    assert 0 < fleet["longest_token"] <= 512
+    assert "## The fleet" in page
+
+
 def test_events_publish_a_batch_in_one_put_events_call(tmp_path: Path) -> None:
     found, page = quick_run("events", tmp_path)
     (row,) = found["cold"]
