@@ -21,7 +21,10 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from devtools.template import load_template
 from operations_api import api, problems, store
 from operations_api.fleet import counts
+from operations_api.history import query as history
+from operations_api.history.layout import SEQUENCE_DIGITS
 from operations_api.listing import query as listing
+from operations_api.listing import token as page_token
 from operations_api.record.models import RECORD
 from operations_api.record.rules import (
     CLUSTER_ID_MAX_LENGTH,
@@ -140,7 +143,11 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
             if "{operation_id}" not in path:
                 operation["parameters"] = _list_parameters()
                 continue
-            operation["parameters"] = [path_id, *(headers if method == "put" else [])]
+            operation["parameters"] = [
+                path_id,
+                *(headers if method == "put" else []),
+                *_history_parameters(path),
+            ]
             if method == "put":
                 operation["requestBody"] = {
                     "description": "the whole record of the operation, stored as one DynamoDB item of at "
@@ -160,6 +167,8 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
             "OperationSummary": listing.SUMMARY_SCHEMA,
             "OperationPage": listing.PAGE_SCHEMA,
             "OperationCounts": counts.COUNTS_SCHEMA,
+            "HistoryEntry": history.ENTRY_SCHEMA,
+            "HistoryPage": history.PAGE_SCHEMA,
         }
     )
     return schema
@@ -186,9 +195,28 @@ def _list_parameters() -> list[dict[str, Any]]:
             "pattern": "^[A-Za-z0-9_-]+$",
         },
     }
+    return _query_parameters(listing.PARAMETERS, schemas)
+
+
+def _history_parameters(path: str) -> list[dict[str, Any]]:
+    """A history page's query parameters, or a version's sequence (`history.query`)."""
+    if path.endswith("/{sequence}"):
+        sequence = {"type": "integer", "minimum": 1, "maximum": 10**SEQUENCE_DIGITS - 1}
+        rule = f"the change's sequence in the history: {history.SEQUENCE_RULE}"
+        return [{"name": "sequence", "in": "path", "required": True, "description": rule, "schema": sequence}]
+    if not path.endswith("/history"):
+        return []
+    page_size = {"minimum": 1, "maximum": history.MAX_PAGE_SIZE, "default": history.DEFAULT_PAGE_SIZE}
+    token = {"minLength": 1, "maxLength": page_token.MAX_TOKEN_LENGTH, "pattern": "^[A-Za-z0-9_-]+$"}
+    schemas = {"page_size": {"type": "integer", **page_size}, "page_token": {"type": "string", **token}}
+    return _query_parameters(history.PARAMETERS, schemas)
+
+
+def _query_parameters(described: dict[str, str], schemas: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A route's query parameters, all optional, each with its description and schema."""
     return [
         {"name": name, "in": "query", "required": False, "description": description, "schema": schemas[name]}
-        for name, description in listing.PARAMETERS.items()
+        for name, description in described.items()
     ]
 
 

@@ -34,6 +34,7 @@ SECTIONS: Final = [
     "Counting operations",
     "Summaries",
     "Retention",
+    "History",
     "Change events",
 ]
 CITATION: Final = re.compile(r'docs/api\.md,\s+((?:"[^"]+"(?:\s*(?:,|and)\s*)?)+)')

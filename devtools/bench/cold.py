@@ -2,8 +2,11 @@
 are made of (the garbage collector's pause, the Powertools modules, the source text compiled at run time,
 what the libraries cost alone, boto3's converters, bytecode), their memory, and the built layer's size.
 
-The floor is what the contract cannot do without: a bare boto3 process making the same single DynamoDB
-call, against the same local DynamoDB (dynalite where npm has installed it, else moto's server).
+The floor is what the contract cannot do without: a fresh process that imports botocore alone and makes the
+same single DynamoDB call, against the same local DynamoDB (dynalite where npm has installed it, else moto's
+server), with the cyclic garbage collector paused while it imports and what it imported frozen, as each
+handler does (operations_api/coldstart.py); beside it, a bare boto3 process collecting as Python does by
+default.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from devtools.bench.fresh import (
     Environment,
     Fresh,
     against,
-    against_floor,
+    against_floors,
     dynamodb_service,
     environments,
     event_for,
@@ -37,16 +40,15 @@ from devtools.bench.fresh import (
 )
 from devtools.template import ROOT, load_template
 
-FUNCTIONS = {"PUT": "PutOperationFunction", "GET": "GetOperationFunction"}
+# Every function on a request's path, by route, measured against the floors (PUT first: it stores what
+# the GET reads); a new one is a line here, its event in fresh.event_for and its call in fresh.floor_request.
+FUNCTIONS = {"PUT": "PutOperationFunction", "GET": "GetOperationFunction", "LIST": "ListOperationsFunction"}
+FLOORS = {"botocore": ["botocore"], "boto3": []}  # probes/floor.py's ways: the first is the target's
 POWERTOOLS_HTTP = ["aws_lambda_powertools.logging", "aws_lambda_powertools.event_handler.api_gateway"]
 LIBRARIES_ALONE: tuple[tuple[str, list[str]], ...] = (
     ("no library: the call alone, through botocore", []),
     (
-        "pydantic-core alone, the validator pydantic is built on (its schema types, its compiled core)",
-        ["pydantic_core"],
-    ),
-    (
-        "the record's validator: pydantic-core with the schema generated from the models"
+        "the record's validator: the schema generated from the models, compiled into plain Python"
         " (what validating a PUT body needs)",
         ["operations_api.record.validation"],
     ),
@@ -86,8 +88,9 @@ class Processes:
 
 
 def cold_start(processes: Processes, method: str, pairs: int, count: bool) -> dict[str, Any]:
-    """A route's first request in fresh processes against the floor's."""
-    measured = against_floor(processes.handler(method), processes.floor(method), pairs, count)
+    """A route's first request in fresh processes against the floors' (interleaved)."""
+    floors = {name: processes.floor(method, *way) for name, way in FLOORS.items()}
+    measured = against_floors(processes.handler(method), floors, pairs, count)
     return {"environment": processes.environment.name, "method": method, **measured}
 
 
@@ -100,10 +103,7 @@ def measure(quick: bool) -> dict[str, Any]:
         envs = environments(quick)
         each = [Processes(env, endpoint, Path(scratch)) for env in envs]
         artifact = each[1] if len(each) > 1 else each[0]
-        # PUT first: it stores what the GET reads
-        rows = [
-            cold_start(processes, method, pairs, count) for processes in each for method in ("PUT", "GET")
-        ]
+        rows = [cold_start(processes, method, pairs, count) for processes in each for method in FUNCTIONS]
         return {
             "pairs": pairs,
             "runtime": RUNTIME,

@@ -29,7 +29,7 @@ from devtools.lambda_runtime import ensure_tables, table_variables
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
 from devtools.template import ROOT, load_template
-from tests.support.events import get_event, put_event
+from tests.support.events import get_event, load_event, put_event
 from tests.support.records import full_record
 
 PROBES = Path(__file__).resolve().parent / "probes"
@@ -173,17 +173,29 @@ def compiling_instructions(annotated: str) -> int:
 def interleaved(pairs: int, first: Callable[[], float], second: Callable[[], float]) -> dict[str, Any]:
     """`pairs` rounds of two measures taken one after the other, so that the machine's moods fall on both
     alike: their medians, and the median and quartiles of the per-pair ratios."""
-    firsts, seconds = [], []
-    for _ in range(pairs):
-        firsts.append(first())
-        seconds.append(second())
-    ratios = [one / other for one, other in zip(firsts, seconds, strict=True)]
+    (firsts, seconds), (ratios,) = rounds(pairs, [first, second])
     return {
         "first": statistics.median(firsts),
         "second": statistics.median(seconds),
         "ratio": statistics.median(ratios),
-        "ratio_quartiles": statistics.quantiles(ratios, n=4)[::2] if pairs > 1 else [ratios[0]] * 2,
+        "ratio_quartiles": quartiles(ratios),
     }
+
+
+def rounds(count: int, measures: list[Callable[[], float]]) -> tuple[list[list[float]], list[list[float]]]:
+    """`count` rounds of the measures taken one after the other: each measure's values, and the ratios of
+    the first to each other one, round by round."""
+    values: list[list[float]] = [[] for _ in measures]
+    for _ in range(count):
+        for measured, measure in zip(values, measures, strict=True):
+            measured.append(measure())
+    ratios = [[one / other for one, other in zip(values[0], them, strict=True)] for them in values[1:]]
+    return values, ratios
+
+
+def quartiles(values: list[float]) -> list[float]:
+    """The lower and the upper quartile (both the value itself when there is one)."""
+    return statistics.quantiles(values, n=4)[::2] if len(values) > 1 else [values[0]] * 2
 
 
 def clocked(call: Callable[[], object]) -> Callable[[], float]:
@@ -206,21 +218,35 @@ def against(first: Fresh, second: Fresh, pairs: int) -> dict[str, Any]:
 def against_floor(handler: Fresh, floor: Fresh, pairs: int, count: bool) -> dict[str, Any]:
     """Interleaved pairs of fresh processes, the handler's first request then the floor's one call; the
     instructions each executes, counted once (the count does not vary from run to run)."""
+    return against_floors(handler, {"floor": floor}, pairs, count)
+
+
+def against_floors(handler: Fresh, floors: dict[str, Fresh], pairs: int, count: bool) -> dict[str, Any]:
+    """Interleaved rounds of fresh processes, the handler's first request then each floor's one call: the
+    first floor's figures at the top (`floor_ms`, `ratio` and its quartiles, `floor_instructions`), every
+    floor's under `floors`."""
     served: dict[str, Any] = {}
 
     def handler_wall() -> float:
         elapsed, served["facts"] = handler.facts()
         return elapsed
 
-    timed = interleaved(pairs, handler_wall, floor.wall)
+    (handled, *floored), ratios = rounds(pairs, [handler_wall, *(floor.wall for floor in floors.values())])
+    each = {
+        name: {
+            "floor_ms": statistics.median(walls),
+            "ratio": statistics.median(ratio),
+            "ratio_quartiles": quartiles(ratio),
+            "floor_instructions": floor.instructions(count),
+        }
+        for (name, floor), walls, ratio in zip(floors.items(), floored, ratios, strict=True)
+    }
     return {
-        "handler_ms": timed["first"],
-        "floor_ms": timed["second"],
-        "ratio": timed["ratio"],
-        "ratio_quartiles": timed["ratio_quartiles"],
+        "handler_ms": statistics.median(handled),
+        **next(iter(each.values())),
+        "floors": each,
         "modules": served["facts"]["modules"],
         "handler_instructions": handler.instructions(count),
-        "floor_instructions": floor.instructions(count),
     }
 
 
@@ -236,17 +262,41 @@ def record_with(clusters: int) -> dict[str, Any]:
 
 
 def event_for(method: str, record: dict[str, Any]) -> dict[str, Any]:
+    if method == "LIST":
+        return load_event("list_operations")
     return put_event(record) if method == "PUT" else get_event(record["operation_id"])
 
 
 def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
-    """The one DynamoDB call the floor makes for a route, as probes/floor.py reads it."""
+    """The one DynamoDB call the floor makes for a route, as probes/floor.py reads it: the list's is one
+    Query of one shard of its index, for the page the list's event asks for."""
     key = {"operation_id": {"S": record["operation_id"]}}
     if method == "GET":
         arguments: dict[str, Any] = {"TableName": TABLE, "Key": key, "ConsistentRead": True}
         return {"service": "dynamodb", "operation": "get_item", "arguments": arguments}
+    if method == "LIST":
+        return {"service": "dynamodb", "operation": "query", "arguments": list_query()}
     item = {name: TypeSerializer().serialize(value) for name, value in record.items()}
     return {"service": "dynamodb", "operation": "put_item", "arguments": {"TableName": TABLE, "Item": item}}
+
+
+def list_query() -> dict[str, Any]:
+    """One Query of the list's index: the first shard of the list event's first status, newest first."""
+    from operations_api.listing import index
+
+    query = load_event("list_operations")["queryStringParameters"]
+    return {
+        "TableName": TABLE,
+        "IndexName": index.INDEX_NAME,
+        "KeyConditionExpression": "#shard = :shard AND #order >= :since",
+        "ExpressionAttributeNames": {"#shard": index.SHARD_ATTRIBUTE, "#order": index.ORDER_ATTRIBUTE},
+        "ExpressionAttributeValues": {
+            ":shard": {"S": index.shard_key(query["status"].split(",")[0], 0)},
+            ":since": {"S": query["updated_since"]},
+        },
+        "ScanIndexForward": False,
+        "Limit": int(query["page_size"]),
+    }
 
 
 def use_services(**variables: str) -> None:

@@ -25,6 +25,7 @@ SUITES = {
     "warm": "devtools.bench.warm",
     "list": "devtools.bench.listing",
     "fleet": "devtools.bench.fleet",
+    "history": "devtools.bench.history",
     "events": "devtools.bench.events",
     "metrics": "devtools.bench.metrics",
     "client": "devtools.bench.client",

@@ -1,8 +1,8 @@
 """PUT /v1/operations/{operation_id}: create or replace the whole record of one operation.
 
-Its body is validated by `record`, with pydantic-core and the schema pydantic builds from the models,
-never importing pydantic or Powertools' validation (docs/design.md, "Validation without pydantic at
-run time").
+Its body is validated by `record`: the schema pydantic builds from the models, compiled into plain
+Python, never importing pydantic, pydantic-core or Powertools' validation (docs/design.md, "Validation
+without pydantic at run time").
 `make openapi` documents the body and headers from the models and `api.PRECONDITION_HEADERS`.
 """
 

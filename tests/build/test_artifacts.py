@@ -34,9 +34,8 @@ def test_the_layer_holds_the_package_and_its_dependencies_under_python() -> None
     layer = built("OperationsLayer/python")
     for package in (
         "operations_api",
-        "operations_api/record/schema.py",
+        "operations_api/record/compiled.py",
         "aws_lambda_powertools",
-        "pydantic_core",
         "typing_extensions.py",
     ):
         assert (layer / package).exists(), package
@@ -46,7 +45,9 @@ def test_the_layer_holds_the_package_and_its_dependencies_under_python() -> None
 def test_the_layer_ships_neither_pydantic_nor_the_models_no_function_imports_them() -> None:
     layer = built("OperationsLayer/python")
     assert not (layer / "pydantic").exists()
-    assert not (layer / "operations_api" / "models.py").exists()
+    assert not (layer / "pydantic_core").exists()
+    for development_only in ("models.py", "schema.py", "schema_checks.py"):  # they import pydantic(-core)
+        assert not (layer / "operations_api" / "record" / development_only).exists(), development_only
 
 
 def test_the_layer_ships_no_boto3_the_runtime_has_it() -> None:
@@ -55,10 +56,8 @@ def test_the_layer_ships_no_boto3_the_runtime_has_it() -> None:
     assert not (layer / "botocore").exists()
 
 
-def test_the_compiled_extension_matches_the_runtime_and_architecture() -> None:
-    architecture = load_template().parameter_default("Architecture")
-    (extension,) = built("OperationsLayer/python/pydantic_core").glob("_pydantic_core.*.so")
-    assert f"{CPYTHON_TAG}-{MACHINE[architecture]}-linux-gnu" in extension.name
+def test_the_layer_is_pure_python_one_build_serves_either_architecture() -> None:
+    assert sorted(built("OperationsLayer/python").rglob("*.so")) == []
 
 
 def test_each_function_holds_its_handler() -> None:
@@ -70,9 +69,9 @@ def test_bytecode_for_the_runtime_is_shipped_where_its_python_exists() -> None:
     if find_python(RUNTIME_VERSION) is None:
         pytest.skip(f"no Python {RUNTIME_VERSION} on this machine: the build ships no bytecode")
     compiled = built("OperationsLayer/python/operations_api/record/__pycache__")
-    assert (compiled / f"schema.{CPYTHON_TAG}.pyc").is_file()
-    core = built("OperationsLayer/python/pydantic_core/__pycache__")
-    assert (core / f"core_schema.{CPYTHON_TAG}.pyc").is_file()
+    assert (compiled / f"compiled.{CPYTHON_TAG}.pyc").is_file()
+    powertools = built("OperationsLayer/python/aws_lambda_powertools/__pycache__")
+    assert (powertools / f"__init__.{CPYTHON_TAG}.pyc").is_file()
 
 
 # --- the built artifact, run by the runtime's Python --------------------------------------------
@@ -134,7 +133,8 @@ def test_the_built_artifact_serves_a_put_and_a_get_under_the_runtimes_python(
 def test_the_built_artifact_refuses_an_invalid_record_as_the_source_does(
     native_build: Path, dynamodb_endpoint: str
 ) -> None:
-    """The refusal path too runs without pydantic: pydantic-core's errors become the same problem."""
+    """The refusal path too runs without pydantic or pydantic-core: the compiled validator's faults become
+    the same problem."""
     refused = run_built(native_build, "PutOperationFunction", "put_operation_invalid.json", dynamodb_endpoint)
     body = refused["body"]
     assert refused["status"] == 400

@@ -23,9 +23,8 @@ from typing import Final, TypeVar
 
 import pytest
 
-from devtools.invoke import EXTENSION_TAG, MACHINES
 from devtools.processes import LoggedProcess, group_alive
-from devtools.template import ROOT, load_template
+from devtools.template import ROOT
 from tests.http.test_doc_examples import DOCUMENTS as EXAMPLE_DOCUMENTS
 from tests.http.test_doc_examples import FENCE, Example, examples
 from tests.support.build import as_a_user_runs_make, handler_result
@@ -96,8 +95,7 @@ def passed_tests(answer: Answer) -> None:
 
 def deploy_build_made(answer: Answer) -> None:
     succeeds(answer)
-    architecture = load_template().parameter_default("Architecture")
-    assert built_machine(ROOT / ".aws-sam" / "build") == MACHINES[architecture]
+    assert_pure_python(ROOT / ".aws-sam" / "build")
 
 
 def get_on_a_fresh_table_is_404(answer: Answer) -> None:
@@ -215,11 +213,9 @@ def run_as_written(command: str, **environment: str) -> Answer:
     )
 
 
-def built_machine(build_dir: Path) -> str:
-    (extension,) = (build_dir / "OperationsLayer" / "python" / "pydantic_core").glob("_pydantic_core.*.so")
-    tag = EXTENSION_TAG.search(extension.name)
-    assert tag is not None, extension.name
-    return tag["machine"]
+def assert_pure_python(build_dir: Path) -> None:
+    """A build for either architecture: the layer holds no extension module, so it runs on both."""
+    assert sorted((build_dir / "OperationsLayer" / "python").rglob("*.so")) == []
 
 
 def test_every_command_the_docs_show_is_run_or_says_why() -> None:
@@ -270,7 +266,7 @@ def test_the_stream_consumers_block_is_one_of_them() -> None:
 def test_make_build_for_x86_64_then_for_the_deploy() -> None:
     """docs/deploy.md's other architecture, then `make build` again: the deploy's build is left as it was."""
     succeeds(run_as_written("make build ARCH=x86_64"))
-    assert built_machine(ROOT / ".aws-sam" / "build") == "x86_64"
+    assert_pure_python(ROOT / ".aws-sam" / "build")
     deploy_build_made(run_as_written("make build"))
 
 

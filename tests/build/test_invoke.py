@@ -4,7 +4,6 @@ events/, on the real build for this machine: the handler's answer on stdout, its
 from __future__ import annotations
 
 import json
-import platform
 import re
 import subprocess
 import time
@@ -16,11 +15,13 @@ import boto3
 import pytest
 
 from devtools.bench.fresh import moto_server
-from devtools.invoke import MACHINES
-from devtools.lambda_runtime import local_table_names
+from devtools.lambda_runtime import DEFAULT_TABLE_NAME, local_table_names
 from devtools.template import ROOT, load_template
+from operations_api.service import version_of
+from operations_api.store import item_of
 from tests.support.build import as_a_user_runs_make, handler_result
 from tests.support.events import INVALID_EVENT_POINTERS
+from tests.support.history import history_recorded, versions_of
 from tests.support.http import call
 from tests.support.records import full_record
 from tests.support.servers import ServerProcess, start_server_process, wait_until_answering
@@ -44,6 +45,11 @@ API_ANSWERS: Final = {
     "list_operations_cluster.json": (200, None),
     "count_operations.json": (200, None),
     "count_operations_invalid_hours.json": (400, "VALIDATION_ERROR"),
+    # a fresh table has no history: test_invokes_read_a_history_in_make_runs_dynamodb reads one
+    "get_history.json": (404, "OPERATION_NOT_FOUND"),
+    "get_history_version.json": (404, "OPERATION_NOT_FOUND"),
+    "get_history_not_found.json": (404, "OPERATION_NOT_FOUND"),
+    "get_history_invalid.json": (400, "VALIDATION_ERROR"),
 }
 # Each stream event: the detail-types of the change events the consumer published.
 STREAM_PUBLISHED: Final = {
@@ -127,6 +133,11 @@ def test_make_invoke_runs_the_stream_consumer_and_shows_what_it_published(
     ]
 
 
+def test_the_invoke_build_runs_on_this_machine(native_build: Path) -> None:
+    """Its layer is pure Python (no extension for another machine), its bytecode for the runtime."""
+    assert sorted((native_build / "OperationsLayer" / "python").rglob("*.so")) == []
+
+
 @pytest.fixture
 def empty_dynamodb() -> Iterator[str]:
     """A DynamoDB with no table yet (moto's server, here): its endpoint."""
@@ -147,11 +158,6 @@ def test_make_invoke_of_the_stream_loop_makes_the_history_table_beside_the_recor
     assert sorted(client.list_tables()["TableNames"]) == sorted(local_table_names("operations").values())
     history = client.describe_table(TableName="operations-history")["Table"]
     assert history["KeySchema"] == load_template().resources["HistoryTable"]["Properties"]["KeySchema"]
-
-
-def test_the_invoke_build_is_for_this_machine(native_build: Path) -> None:
-    (extension,) = (native_build / "OperationsLayer" / "python" / "pydantic_core").glob("_pydantic_core.*.so")
-    assert f"-{MACHINES[platform.machine().lower()]}-linux" in extension.name
 
 
 # --- invokes sharing the DynamoDB of a running `make run`, as docs/development.md shows ---------------
@@ -190,3 +196,34 @@ def test_invokes_given_make_runs_dynamodb_see_each_others_records_and_the_server
     assert (got["statusCode"], json.loads(got["body"])) == (200, full_record())
     served = call(f"{server.url}/v1/operations/{full_record()['operation_id']}")
     assert (served.status, served.json()) == (200, full_record()), served.body
+
+
+def test_invokes_read_a_history_in_make_runs_dynamodb(
+    native_build: Path, make_run_dynamodb: tuple[ServerProcess, str]
+) -> None:
+    """The history fixtures, given the DynamoDB `make run` prints, where the fixture's operation has three
+    versions and their history: the first page of two entries with a token, the second version, 404 and
+    400 problems."""
+    _, endpoint = make_run_dynamodb
+    operation_id = json.loads((EVENTS / "get_history.json").read_text(encoding="utf-8"))["pathParameters"]
+    versions = versions_of(operation_id["operation_id"], 3)
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+    tables = local_table_names(DEFAULT_TABLE_NAME)
+    for record in versions:
+        client.put_item(TableName=tables["OperationsTable"], Item=item_of(record, version_of(record), 1, 0))
+    history_recorded(client, tables["HistoryTable"], operation_id["operation_id"], versions)
+    shared = f"DYNAMODB_ENDPOINT_URL={endpoint}"
+    page = handler_result(make_invoke("GetHistoryFunction", "get_history.json", shared))
+    assert page["statusCode"] == 200
+    assert [entry["version"] for entry in json.loads(page["body"])["entries"]] == [
+        version_of(record) for record in versions[:2]
+    ]
+    assert "next_page_token" in json.loads(page["body"])
+    version = handler_result(make_invoke("GetHistoryFunction", "get_history_version.json", shared))
+    assert (version["statusCode"], json.loads(version["body"])) == (200, versions[1])
+    for event_file, (status, code) in [
+        ("get_history_not_found.json", (404, "OPERATION_NOT_FOUND")),
+        ("get_history_invalid.json", (400, "VALIDATION_ERROR")),
+    ]:
+        problem = handler_result(make_invoke("GetHistoryFunction", event_file, shared))
+        assert (problem["statusCode"], json.loads(problem["body"])["code"]) == (status, code)

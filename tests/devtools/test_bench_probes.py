@@ -16,7 +16,7 @@ import pytest
 
 from devtools import local_events
 from devtools.bench import cold, events, listing, metrics, warm
-from devtools.bench.fresh import Environment, compiling_instructions, interleaved, probe
+from devtools.bench.fresh import Environment, against_floors, compiling_instructions, interleaved, probe
 from devtools.template import ROOT
 from operations_api import store
 from operations_api.listing import index as list_index
@@ -51,7 +51,8 @@ def test_the_collector_pause_is_compared_with_a_handler_that_really_collects() -
 
 def test_the_source_a_cold_start_compiles_is_told_apart_by_kind_and_by_the_module_it_was_made_for() -> None:
     put = first_request("put_operation", "put_operation.json", "count-compiled")["made"]
-    assert put["forward references"]["pydantic_core.core_schema"] > 100
+    assert sum(put["forward references"].values()) > 0
+    assert not [module for made in put.values() for module in made if module.startswith("pydantic")]
     # the store's two dataclasses: one text each on Python 3.13, one per generated method before
     assert put["dataclasses"]["operations_api.store"] >= 2
     assert sum(put["namedtuples"].values()) > 0
@@ -80,6 +81,37 @@ def test_interleaved_pairs_give_medians_and_the_quartiles_of_their_ratios() -> N
     assert found["ratio_quartiles"] == [1.25, 3.0]
     once = interleaved(1, lambda: 3.0, lambda: 2.0)
     assert (once["ratio"], once["ratio_quartiles"]) == (1.5, [1.5, 1.5])
+
+
+class Timed:
+    """A stand-in for a fresh process: its wall times in turn, and its instruction count."""
+
+    def __init__(self, walls: list[float], counted: int) -> None:
+        self.walls, self.counted = iter(walls), counted
+
+    def wall(self) -> float:
+        return next(self.walls)
+
+    def facts(self) -> tuple[float, dict[str, Any]]:
+        return self.wall(), {"modules": 7}
+
+    def instructions(self, count: bool = True) -> int | None:
+        return self.counted if count else None
+
+
+def test_a_handler_is_set_against_each_floor_in_the_same_rounds() -> None:
+    handler = Timed([2.0, 3.0, 6.0, 4.0], 1200)
+    floors = {"botocore": Timed([1.0, 1.0, 2.0, 4.0], 1000), "boto3": Timed([2.0, 2.0, 2.0, 2.0], 1500)}
+    found = against_floors(handler, floors, 4, True)  # type: ignore[arg-type]
+    assert (found["handler_ms"], found["floor_ms"], found["ratio"]) == (3.5, 1.5, 2.5), "the first floor's"
+    assert found["ratio_quartiles"] == [1.25, 3.0]
+    assert (found["handler_instructions"], found["floor_instructions"], found["modules"]) == (1200, 1000, 7)
+    assert found["floors"]["boto3"] == {
+        "floor_ms": 2.0,
+        "ratio": 1.75,
+        "ratio_quartiles": [1.125, 2.75],
+        "floor_instructions": 1500,
+    }
 
 
 def test_percentiles_are_taken_from_the_samples() -> None:

@@ -76,6 +76,7 @@ def test_every_log_group_is_declared_with_a_retention_period() -> None:
         "ListOperationsLogGroup",
         "CountOperationsLogGroup",
         "PublishEventsLogGroup",
+        "GetHistoryLogGroup",
     }
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionInDays"}
@@ -85,6 +86,7 @@ def test_every_log_group_is_declared_with_a_retention_period() -> None:
         "ListOperationsFunction",
         "CountOperationsFunction",
         "PublishEventsFunction",
+        "GetHistoryFunction",
     )
     for function in functions:
         assert RESOURCES[function]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] in groups
@@ -146,12 +148,29 @@ def test_every_route_requires_a_sigv4_signature_by_default() -> None:
         "GET /v1/operations/{operation_id}": [{"AWS_IAM": []}],
         "GET /v1/operations": [{"AWS_IAM": []}],
         "GET /v1/operation-counts": [{"AWS_IAM": []}],
+        "GET /v1/operations/{operation_id}/history": [{"AWS_IAM": []}],
+        "GET /v1/operations/{operation_id}/history/{sequence}": [{"AWS_IAM": []}],
     }
 
 
 def test_a_sandbox_may_turn_authentication_off() -> None:
     security = route_security(transformed(Stage="sandbox", AuthMode="NONE"))
     assert set(security.values()) == {None}
+
+
+def test_the_history_function_may_only_read_the_history_and_whether_a_record_exists() -> None:
+    records, history, logs = statements_of("GetHistoryRole")
+    assert (records["Action"], records["Resource"]) == (
+        "dynamodb:GetItem",
+        {"Fn::GetAtt": ["OperationsTable", "Arn"]},
+    )
+    assert (history["Action"], history["Resource"]) == (
+        ["dynamodb:GetItem", "dynamodb:Query"],
+        {"Fn::GetAtt": ["HistoryTable", "Arn"]},
+    )
+    assert logs["Resource"] == {"Fn::GetAtt": ["GetHistoryLogGroup", "Arn"]}
+    environment = RESOURCES["GetHistoryFunction"]["Properties"]["Environment"]["Variables"]
+    assert environment == {"HISTORY_TABLE_NAME": {"Ref": "HistoryTable"}}
 
 
 def test_the_list_function_may_only_query_the_two_list_indexes_and_the_fleet_table() -> None:

@@ -1,6 +1,6 @@
-"""Every field rule of the contract, accepted and refused, by the validator the PUT runs (pydantic-core
-with the generated schema, `record.validation`) and by pydantic with the models it is generated from: both
-alike."""
+"""Every field rule of the contract, accepted and refused, by the validator the PUT runs (the schema compiled
+into plain Python, `record.validation`), by pydantic-core with the schema it is compiled from, and by
+pydantic with the models that schema is generated from: all alike."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from devtools.record_schema import validate_with_core
 from operations_api import problems
 from operations_api.problems import Problem
 from operations_api.record import validation as record
@@ -30,7 +31,8 @@ def with_the_models(body: Any) -> dict[str, Any]:
 
 
 VALIDATORS = {
-    "generated schema, as the PUT runs it": record.validate,
+    "compiled schema, as the PUT runs it": record.validate,
+    "pydantic-core and the schema": validate_with_core,
     "pydantic and the models": with_the_models,
 }
 

@@ -176,14 +176,15 @@ def schema_error_types(node: Any) -> set[str]:
 
 
 def custom_error_types() -> set[str]:
-    """The types `validators` raises as PydanticCustomError("<type>", ...)."""
+    """The types of the `Fault("<type>", ...)`s of `validators` (`schema_checks` raises them as
+    pydantic-core's errors of the same types; `record.compiled` reports them)."""
     tree = ast.parse(inspect.getsource(validators))
     return {
         str(call.args[0].value)
         for call in ast.walk(tree)
         if isinstance(call, ast.Call)
-        and getattr(call.func, "id", None) == "PydanticCustomError"
-        and isinstance(call.args[0], ast.Constant)  # the other re-raises a fault of the schema as it was
+        and getattr(call.func, "id", None) == "Fault"
+        and isinstance(call.args[0], ast.Constant)
     }
 
 

@@ -1,17 +1,17 @@
-"""The PUT's validator: the schema pydantic builds from the models, committed as Python and run by
-pydantic-core alone (the field rules themselves are in test_models.py, run by both)."""
+"""The PUT's validator: the schema pydantic builds from the models, committed as Python, and compiled from it
+into plain Python (the field rules themselves are in test_models.py, run by each; the compiled validator
+against pydantic-core in test_compiled_record.py)."""
 
 from __future__ import annotations
 
 import re
-from importlib.metadata import version
 from typing import Any
 
 import pytest
 
-from devtools import record_schema
+from devtools import record_compiler, record_schema
 from devtools.template import ROOT
-from operations_api.record import validators
+from operations_api.record import schema_checks
 from operations_api.record.schema import RECORD_SCHEMA
 from operations_api.record.validation import validate
 from tests.support.records import full_record
@@ -22,19 +22,22 @@ def test_the_committed_schema_is_what_the_models_give() -> None:
     assert committed == record_schema.render(), "record_schema.py is stale: run `make record-schema`"
 
 
-def test_the_layer_ships_the_pydantic_core_that_pydantic_built_the_schema_for() -> None:
+def test_the_committed_compiled_validator_is_what_the_schema_gives() -> None:
+    committed = record_compiler.TARGET.read_text(encoding="utf-8")
+    assert committed == record_schema.render_compiled(), "compiled.py is stale: run `make record-schema`"
+
+
+def test_the_layer_ships_neither_pydantic_nor_pydantic_core() -> None:
     lock = (ROOT / "layers" / "operations" / "requirements.lock").read_text(encoding="utf-8")
-    shipped = re.search(r"^pydantic-core==(\S+)$", lock, re.MULTILINE)
-    assert shipped is not None, "the layer's lock pins pydantic-core"
-    assert shipped.group(1) == version("pydantic-core")
+    assert re.search(r"^pydantic", lock, re.MULTILINE) is None, "the PUT runs record.compiled"
 
 
-def test_a_check_outside_the_validators_module_cannot_be_generated() -> None:
+def test_a_check_outside_the_schema_checks_module_cannot_be_generated() -> None:
     def elsewhere(value: str) -> str:
         return value
 
     schema = {"type": "function-after", "function": {"type": "no-info", "function": elsewhere}}
-    with pytest.raises(ValueError, match=r"not a function of operations_api\.record\.validators"):
+    with pytest.raises(ValueError, match=r"not a function of operations_api\.record\.schema_checks"):
         record_schema.portable(schema, {})
 
 
@@ -46,12 +49,12 @@ def test_a_value_the_module_cannot_hold_is_refused() -> None:
 def test_checks_are_named_and_json_schema_metadata_is_dropped() -> None:
     schema: dict[str, Any] = {
         "type": "function-after",
-        "function": {"type": "no-info", "function": validators.check_timestamp},
+        "function": {"type": "no-info", "function": schema_checks.check_timestamp},
         "metadata": {"pydantic_js_extra": {"pattern": "x"}},
         "schema": {"type": "str", "ref": "operations_api.record.models.Thing:140234"},
     }
     portable = record_schema.portable(schema, {})
-    assert repr(portable["function"]["function"]) == "validators.check_timestamp"
+    assert repr(portable["function"]["function"]) == "schema_checks.check_timestamp"
     assert "metadata" not in portable
     assert portable["schema"] == {"type": "str", "ref": "Thing"}
 

@@ -2,11 +2,12 @@
 (DynamoDB's for the API functions, EventBridge's PutEvents for the stream consumer).
 
 Usage: floor.py REQUEST_FILE [boto3 | count-compiled | botocore MODULE...]
-- boto3 (the default): import boto3, make a client, send the request;
+- boto3 (the default): import boto3, make a client, send the request, collecting as Python does;
 - count-compiled: the same, counting the source text compiled at run time (probes/counting.py);
-- botocore: the call made as the store makes it, through botocore without boto3, after importing MODULEs:
-  what the handlers' libraries cost by themselves. Like a handler, it collects no garbage while it
-  imports, then freezes what the imports made.
+- botocore: the call made as the store makes it, through botocore without boto3 (the cold-start target's
+  floor), after importing MODULEs if any: what the handlers' libraries cost by themselves. Like a handler
+  (operations_api/coldstart.py), it collects no garbage while it imports, then freezes what the imports
+  made.
 """
 
 import json

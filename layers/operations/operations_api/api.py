@@ -29,6 +29,8 @@ JSON_CONTENT_TYPE: Final = "application/json"
 OPERATION_PATH: Final = "/v1/operations/<operation_id>"
 OPERATIONS_PATH: Final = "/v1/operations"
 COUNTS_PATH: Final = "/v1/operation-counts"
+HISTORY_PATH: Final = f"{OPERATION_PATH}/history"
+VERSION_PATH: Final = f"{HISTORY_PATH}/<sequence>"
 # The PUT's optional headers (RFC 9110 preconditions, `service.parse_entity_tags`), and what `make openapi`
 # says of them.
 IF_MATCH: Final = "if-match"
@@ -90,7 +92,7 @@ def problem_responses(
 def create_app() -> APIGatewayHttpResolver:
     """The resolver with our problem answers. Without Powertools' validation, which would import pydantic:
     the GET checks its path id with `rules`, the PUT validates its body with `record.validation`
-    (pydantic-core)."""
+    (the schema compiled into plain Python)."""
     app = APIGatewayHttpResolver()
 
     def on_problem(problem: Problem) -> Response[str]:

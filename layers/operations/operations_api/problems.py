@@ -173,6 +173,15 @@ def operation_not_found(operation_id: str) -> Problem:
     return Problem(HTTPStatus.NOT_FOUND, "OPERATION_NOT_FOUND", f"No operation has the id {operation_id!r}.")
 
 
+def sequence_not_found(operation_id: str, sequence: int) -> Problem:
+    return Problem(
+        HTTPStatus.NOT_FOUND,
+        "SEQUENCE_NOT_FOUND",
+        f"The operation {operation_id!r} has no change #{sequence} in its history (not yet, or not since its "
+        "id was created anew).",
+    )
+
+
 def stale_update(stored_last_update_time: str) -> Problem:
     return Problem(
         HTTPStatus.CONFLICT,
@@ -269,7 +278,8 @@ UNWORDED_FAULT: Final = "is not valid"
 
 
 def invalid_record(errors: Iterable[Mapping[str, Any]]) -> Problem:
-    """A PUT body's faults, as pydantic-core reports them (`record.validation`), each at its JSON pointer.
+    """A PUT body's faults, as pydantic-core reports them (and `record.compiled` alike), each at its JSON
+    pointer.
 
     Input values are never echoed: they can be large or secret. A pointer and our wording are enough.
     """

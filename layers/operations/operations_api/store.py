@@ -95,17 +95,28 @@ def dynamodb_client() -> BaseClient:
 
 def get_operation(operation_id: str) -> StoredOperation | None:
     """A strongly consistent read of one record, or None."""
-    response = _call(
-        "get_item",
-        TableName=get_settings().table_name,
-        Key={"operation_id": {"S": operation_id}},
-        ConsistentRead=True,
-        ReturnConsumedCapacity="TOTAL",
-    )
+    response = _read_live(operation_id, ReturnConsumedCapacity="TOTAL")
     item = response.get("Item")
-    if item is None or item_expired(item, now_seconds()):
-        return None
-    return from_item(item, _capacity(response))
+    return None if item is None else from_item(item, _capacity(response))
+
+
+def operation_exists(operation_id: str) -> bool:
+    """Whether a record is stored under this id and has not expired: a strongly consistent read of its key
+    and expiry alone (the history's routes show a history only while its record exists)."""
+    projection = {"#id": "operation_id", "#expires": EXPIRES_ATTRIBUTE}
+    response = _read_live(
+        operation_id, ProjectionExpression="#id, #expires", ExpressionAttributeNames=projection
+    )
+    return "Item" in response
+
+
+def _read_live(operation_id: str, **request: Any) -> dict[str, Any]:
+    """GetItem of one record, strongly consistent; an expired item is dropped from the answer."""
+    key = {"operation_id": {"S": operation_id}}
+    response = _call("get_item", TableName=get_settings().table_name, Key=key, ConsistentRead=True, **request)
+    if "Item" in response and item_expired(response["Item"], now_seconds()):
+        del response["Item"]
+    return response
 
 
 def now_seconds() -> float:
@@ -317,5 +328,10 @@ def from_attribute(attribute: dict[str, Any]) -> Any:
 
 
 def query(request: dict[str, Any]) -> dict[str, Any]:
-    """One Query request (the list's, `listing.shards`), with this module's fault mapping."""
+    """One Query request (the list's, `listing.shards`; the history's), with this module's fault mapping."""
     return _call("query", **request)
+
+
+def get_item(request: dict[str, Any]) -> dict[str, Any]:
+    """One GetItem request of another table (the history's head), with this module's fault mapping."""
+    return _call("get_item", **request)

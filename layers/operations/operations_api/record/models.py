@@ -1,9 +1,9 @@
 """The operation record of the contract (docs/api.md, "The record"), as pydantic v2 models.
 
 The record's one definition. Pydantic builds from it the OpenAPI document (`make openapi`) and the
-validation schema that the PUT function runs with pydantic-core alone (`record.schema`, written by
-`make record-schema`; a test fails when the two differ). No function imports this module, nor pydantic:
-importing pydantic is a large part of a cold start (docs/performance.md, "Cold start").
+validation schema (`record.schema`, written by `make record-schema`, which also compiles it into the plain
+Python the PUT runs, `record.compiled`; a test fails when either differs). No function imports this
+module, nor pydantic: importing pydantic is a large part of a cold start (docs/performance.md, "Cold start").
 
 The models are TypedDicts: a record is a JSON object exactly as given, so a key that was absent stays
 absent and `null` stays `null` with no bookkeeping. Types are strict and unknown keys are refused at
@@ -28,7 +28,7 @@ from operations_api.record.rules import (
     TIMESTAMP_SCHEMA_PATTERN,
     UNREADABLE_OPERATION_IDS,
 )
-from operations_api.record.validators import (
+from operations_api.record.schema_checks import (
     check_operation_id,
     check_timestamp,
     not_before_occurrence,

@@ -1,0 +1,133 @@
+"""Suite "history": an operation with 1,000 versions; a page of its history and a version read through
+`history.reading`, each against the floor of one DynamoDB Query returning the same items; and the longest
+page token. docs/performance.md, "The history", says what is measured and why.
+
+The history is written straight to the table as the stream loop stores it (tests/support/history.py:
+chunks from `layout.encode_blob`, a snapshot every CHECKPOINT_EVERY entries), its record by the PUT's own
+`store.put_operation`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Final
+
+import botocore.session
+
+from devtools.bench.fresh import TABLE, clocked, interleaved, local_dynamodb
+from devtools.lambda_runtime import ensure_tables
+from operations_api import settings, store
+from operations_api.history import layout, query, reading
+from tests.support.history import versions_of, write_history
+
+OPERATION: Final = "bench-history"
+LONGEST_ID: Final = "i" * 128
+LIFE: Final = "100000000000000000001"  # as write_history names it
+VERSIONS: Final = 1000
+# (case, what is read): a page of 25 at the start and deep in, and a version at its checkpoint and at
+# the most patches after one
+CASES: Final = (
+    ("page 1 of 25", "page", 1),
+    ("page 20 of 25", "page", 20),
+    ("version 497 (a checkpoint)", "version", 497),
+    (f"version 496 ({layout.CHECKPOINT_EVERY - 1} patches after its checkpoint)", "version", 496),
+)
+
+
+class Capacity:
+    """DynamoDB's reported capacity and the requests of what runs while it listens (botocore's hook)."""
+
+    def __init__(self, client: Any) -> None:
+        self.units, self.requests = 0.0, 0
+        client.meta.events.register("after-call.dynamodb.*", self._add)
+
+    def _add(self, parsed: dict[str, Any], **_: Any) -> None:
+        self.units += float(parsed.get("ConsumedCapacity", {}).get("CapacityUnits", 0))
+        self.requests += 1
+
+    def reset(self) -> None:
+        self.units, self.requests = 0.0, 0
+
+
+def read(case: str, at: int) -> int:
+    """The history read of a case; the entries it returned (1 for a version)."""
+    if case == "version":
+        reading.version_at(OPERATION, str(at))
+        return 1
+    first = (at - 1) * 25 + 1
+    token = query.make_token(OPERATION, LIFE, first) if first > 1 else None
+    raw_query = "page_size=25" + (f"&page_token={token}" if token else "")
+    return len(reading.history_page(OPERATION, raw_query)["entries"])
+
+
+def floor_items(case: str, at: int) -> tuple[int, int]:
+    """The sequences one Query returns to answer the case: a page's 25, a version's from its checkpoint."""
+    if case == "version":
+        return layout.checkpoint_at_or_before(at), at
+    first = (at - 1) * 25 + 1
+    return first, first + 24
+
+
+def floor_query(client: Any, first: int, last: int) -> tuple[float, int]:
+    """One Query of the history table returning entries first..last: (capacity, items)."""
+    response = client.query(
+        TableName=settings.get_settings().history_table_name,
+        KeyConditionExpression="#id = :id AND #position BETWEEN :first AND :last",
+        ExpressionAttributeNames={"#id": layout.PARTITION_KEY, "#position": layout.SORT_KEY},
+        ExpressionAttributeValues={
+            ":id": {"S": OPERATION},
+            ":first": {"S": layout.chunk_position(LIFE, first, 0)},
+            ":last": {"S": layout.chunk_position(LIFE, last, reading.LAST_CHUNK)},
+        },
+        ConsistentRead=True,
+        ReturnConsumedCapacity="TOTAL",
+    )
+    return float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
+
+
+def measure_case(
+    client: Any, capacity: Capacity, name: str, case: str, at: int, repeats: int
+) -> dict[str, Any]:
+    first, last = floor_items(case, at)
+    read(case, at)  # warm: connections
+    timed = interleaved(
+        repeats, clocked(lambda: read(case, at)), clocked(lambda: floor_query(client, first, last))
+    )
+    capacity.reset()
+    returned = read(case, at)
+    floor_capacity, floor_items_read = floor_query(client, first, last)
+    return {
+        "case": name,
+        "history_ms": timed["first"],
+        "floor_ms": timed["second"],
+        "latency_ratio": timed["ratio"],
+        "history_capacity": capacity.units,
+        "floor_capacity": floor_capacity,
+        "capacity_ratio": capacity.units / floor_capacity if floor_capacity else None,
+        "requests": capacity.requests,
+        "floor_items": floor_items_read,
+        "returned": returned,
+    }
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    versions, repeats = (500, 2) if quick else (VERSIONS, 30)
+    cases = [(name, case, at) for name, case, at in CASES if (at * 25 if case == "page" else at) <= versions]
+    with local_dynamodb("moto") as (endpoint, server):
+        client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
+        names = ensure_tables(client, TABLE)
+        os.environ["HISTORY_TABLE_NAME"] = names["HistoryTable"]
+        settings.get_settings.cache_clear()
+        records = versions_of(OPERATION, versions)
+        store.put_operation(records[-1], "bench", store.VersionGuard())
+        write_history(client, names["HistoryTable"], OPERATION, records, life=LIFE)
+        capacity = Capacity(store.dynamodb_client())
+        figures = [measure_case(client, capacity, *case, repeats) for case in cases]
+    longest = query.make_token(LONGEST_ID, "9" * 40, 10**layout.SEQUENCE_DIGITS - 1)
+    return {
+        "server": server,
+        "versions": versions,
+        "repeats": repeats,
+        "figures": figures,
+        "token": len(longest),
+    }

@@ -1,0 +1,155 @@
+"""The history's routes through their function, with the events of events/ on moto (docs/api.md, "History").
+The history is written straight into its table (tests/support/history.py), apart from the stream loop."""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from operations_api import service
+from tests.support.events import load_event, put_event
+from tests.support.handlers import Invoke, invoker, load_function
+from tests.support.history import HISTORY_TABLE_NAME, history_event, versions_of, write_history
+
+FIXTURE_ID = load_event("get_history")["pathParameters"]["operation_id"]
+
+
+@pytest.fixture(scope="session")
+def history_handler() -> ModuleType:
+    return load_function("get_history")
+
+
+@pytest.fixture
+def read(table: Any, history_handler: ModuleType) -> Invoke:
+    return invoker(history_handler)
+
+
+def stored(put: Invoke, table: Any, operation_id: str, count: int, **head: Any) -> list[dict[str, Any]]:
+    """`count` versions PUT through the service, and their history written as the loop would."""
+    versions = versions_of(operation_id, count)
+    for record in versions:
+        assert put(put_event(record))["statusCode"] == 200
+    return write_history(table, HISTORY_TABLE_NAME, operation_id, versions, **head)
+
+
+def answer(result: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    return result["statusCode"], json.loads(result["body"])
+
+
+def test_the_page_fixture_gives_the_first_two_entries_and_a_token_to_the_rest(
+    put: Invoke, read: Invoke, table: Any
+) -> None:
+    entries = stored(put, table, FIXTURE_ID, 3)
+    status, page = answer(read(load_event("get_history")))
+    assert status == 200
+    assert page["entries"] == entries[:2]
+    status, rest = answer(read(history_event(FIXTURE_ID, raw_query=f"page_token={page['next_page_token']}")))
+    assert (status, rest) == (200, {"entries": entries[2:]})
+
+
+def test_empty_one_and_many_entries_are_walked_oldest_first(put: Invoke, read: Invoke, table: Any) -> None:
+    assert answer(read(history_event("never-written")))[0] == 404
+    one = stored(put, table, "one", 1)
+    assert answer(read(history_event("one"))) == (200, {"entries": one})
+    many = stored(put, table, "many", 60)
+    walked, query = [], "page_size=7"
+    while True:
+        status, page = answer(read(history_event("many", raw_query=query)))
+        assert status == 200
+        assert 1 <= len(page["entries"]) <= 7
+        walked += page["entries"]
+        if "next_page_token" not in page:
+            break
+        query = f"page_size=7&page_token={page['next_page_token']}"
+    assert walked == many
+    assert [entry["sequence"] for entry in walked] == list(range(1, 61))
+
+
+def test_the_version_fixture_is_the_record_as_it_was_with_its_etag(
+    put: Invoke, read: Invoke, table: Any
+) -> None:
+    stored(put, table, FIXTURE_ID, 3)
+    result = read(load_event("get_history_version"))
+    second = versions_of(FIXTURE_ID, 3)[1]
+    assert result["statusCode"] == 200
+    assert json.loads(result["body"]) == second
+    assert result["headers"]["ETag"] == service.etag(service.version_of(second))
+
+
+def test_every_version_of_a_long_history_is_rebuilt_past_its_checkpoints(
+    put: Invoke, read: Invoke, table: Any
+) -> None:
+    stored(put, table, "long", 40)
+    versions = versions_of("long", 40)
+    for sequence in (1, 2, 16, 17, 18, 33, 40):
+        result = read(history_event("long", str(sequence)))
+        assert result["statusCode"] == 200
+        assert json.loads(result["body"]) == versions[sequence - 1]
+        assert result["headers"]["ETag"] == service.etag(service.version_of(versions[sequence - 1]))
+
+
+@pytest.mark.parametrize(
+    ("fixture", "status", "code"),
+    [
+        ("get_history_not_found", 404, "OPERATION_NOT_FOUND"),
+        ("get_history_invalid", 400, "VALIDATION_ERROR"),
+    ],
+)
+def test_the_problem_fixtures(read: Invoke, fixture: str, status: int, code: str) -> None:
+    result = read(load_event(fixture))
+    assert result["statusCode"] == status
+    assert json.loads(result["body"])["code"] == code
+
+
+def test_a_sequence_not_reached_is_404_and_a_bad_one_400_naming_sequence(
+    put: Invoke, read: Invoke, table: Any
+) -> None:
+    stored(put, table, "op-3", 3)
+    status, problem = answer(read(history_event("op-3", "4")))
+    assert (status, problem["code"]) == (404, "SEQUENCE_NOT_FOUND")
+    for bad in ("0", "-1", "1.0", "x", "٣", "99999999999"):
+        status, problem = answer(read(history_event("op-3", bad)))
+        assert (status, problem["errors"][0]["parameter"]) == (400, "sequence"), bad
+
+
+def test_an_ended_life_or_a_record_without_history_is_unknown(put: Invoke, read: Invoke, table: Any) -> None:
+    stored(put, table, "ended", 2, ended=3)
+    assert put(put_event(versions_of("unrecorded", 1)[0]))["statusCode"] == 200
+    for operation_id in ("ended", "unrecorded"):
+        assert answer(read(history_event(operation_id)))[1]["code"] == "OPERATION_NOT_FOUND"
+        assert answer(read(history_event(operation_id, "1")))[1]["code"] == "OPERATION_NOT_FOUND"
+
+
+def test_a_history_whose_record_is_gone_is_unknown(read: Invoke, table: Any) -> None:
+    write_history(table, HISTORY_TABLE_NAME, "orphan", versions_of("orphan", 2))
+    assert answer(read(history_event("orphan")))[1]["code"] == "OPERATION_NOT_FOUND"
+
+
+def test_bad_query_parameters_and_another_operations_token_are_400_naming_them(
+    put: Invoke, read: Invoke, table: Any
+) -> None:
+    stored(put, table, "first", 3)
+    stored(put, table, "second", 3)
+    token = answer(read(history_event("first", raw_query="page_size=1")))[1]["next_page_token"]
+    cases = {
+        f"page_token={token}": "page_token",
+        f"page_token={token[:-1]}": "page_token",
+        "page_token=": "page_token",
+        "page_size=0": "page_size",
+        "page_size=101": "page_size",
+        "page_size=ten": "page_size",
+        "page_size=1&page_size=2": "page_size",
+        "sort=newest": "sort",
+    }
+    for query, parameter in cases.items():
+        status, problem = answer(read(history_event("second", raw_query=query)))
+        assert status == 400, query
+        assert [fault["parameter"] for fault in problem["errors"]] == [parameter], query
+
+
+def test_a_bad_id_is_400_naming_operation_id(read: Invoke) -> None:
+    status, problem = answer(read(history_event("a" * 129)))
+    assert (status, problem["errors"][0]["parameter"]) == (400, "operation_id")

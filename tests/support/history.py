@@ -1,0 +1,156 @@
+"""An operation's history written straight into the history table (layout.py's items), as the stream loop
+would write it, so that the history's reads are tested apart from the loop."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import parse_qsl
+
+from operations_api.history import layout
+from operations_api.service import version_of
+from tests.support.environment import TEST_ENVIRONMENT
+from tests.support.events import load_event
+from tests.support.records import minimal_record
+
+HISTORY_TABLE_NAME = TEST_ENVIRONMENT["HISTORY_TABLE_NAME"]  # the `table` fixture makes it
+PRINCIPAL = "arn:aws:iam::123456789012:user/deployer"
+
+
+def history_entries(versions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The contract's entries for a record's successive versions: patches, sequences and the digest chain."""
+    import jsonpatch
+
+    entries: list[dict[str, Any]] = []
+    previous: dict[str, Any] | None = None
+    for sequence, record in enumerate(versions, start=1):
+        changes = (
+            [{"op": "add", "path": "", "value": record}]
+            if previous is None
+            else jsonpatch.make_patch(previous, record).patch
+        )
+        entry = {
+            "sequence": sequence,
+            "version": version_of(record),
+            "recorded_time": record["last_update_time"],
+            "principal": PRINCIPAL,
+            "status": record["status"],
+            "previous_status": None if previous is None else previous["status"],
+            "last_update_time": record["last_update_time"],
+            "changes": changes,
+        }
+        prior = entries[-1]["digest"] if entries else ""
+        chained = (prior + layout.canonical_json(entry)).encode("utf-8")
+        entries.append({**entry, "digest": "sha256:" + hashlib.sha256(chained).hexdigest()})
+        previous = record
+    return entries
+
+
+def write_history(
+    client: Any,
+    table_name: str,
+    operation_id: str,
+    versions: Sequence[dict[str, Any]],
+    *,
+    life: str = "100000000000000000001",
+    ended: int | None = None,
+) -> list[dict[str, Any]]:
+    """Each version's entry (snapshots at checkpoints) and the head, as items of the history table."""
+    entries = history_entries(versions)
+    for entry, record in zip(entries, versions, strict=True):
+        snapshot = record if layout.is_checkpoint(entry["sequence"]) else None
+        chunks = layout.encode_blob(entry, snapshot)
+        for number, chunk in enumerate(chunks):
+            item: dict[str, Any] = {
+                layout.PARTITION_KEY: {"S": operation_id},
+                layout.SORT_KEY: {"S": layout.chunk_position(life, entry["sequence"], number)},
+                "blob": {"B": chunk},
+            }
+            if number == 0:
+                item.update(
+                    sequence={"N": str(entry["sequence"])},
+                    version={"S": entry["version"]},
+                    recorded_time={"S": entry["recorded_time"]},
+                    status={"S": entry["status"]},
+                    chunks={"N": str(len(chunks))},
+                    size={"N": str(len(layout.canonical_json(entry).encode("utf-8")))},
+                )
+            client.put_item(TableName=table_name, Item=item)
+    head: dict[str, Any] = {
+        layout.PARTITION_KEY: {"S": operation_id},
+        layout.SORT_KEY: {"S": layout.HEAD},
+        "life": {"S": life},
+        "sequence": {"N": str(len(entries))},
+        "digest": {"S": entries[-1]["digest"]},
+        "version": {"S": entries[-1]["version"]},
+    }
+    if ended is not None:
+        head.update(ended={"N": str(ended)}, ended_time={"S": "20261123_000000"})
+    client.put_item(TableName=table_name, Item=head)
+    return entries
+
+
+def versions_of(operation_id: str, count: int, *, body_bytes: int = 0) -> list[dict[str, Any]]:
+    """`count` successive records of one operation, each a later report; with `body_bytes`, each carries a
+    body of that many fresh characters, so that every version rewrites all of it."""
+    versions = []
+    for number in range(1, count + 1):
+        record = minimal_record(
+            operation_id=operation_id,
+            last_update_time=f"20261122_{number // 3600 % 24:02d}{number // 60 % 60:02d}{number % 60:02d}",
+            occurred_time="20261122_000000",
+            sub_status=f"step {number}",
+        )
+        if body_bytes:
+            record["request"]["body"] = _text(number, body_bytes)
+        versions.append(record)
+    return versions
+
+
+def _text(seed: int, length: int) -> str:
+    """Text that zlib cannot shrink much: hex digits of a hash chain."""
+    blocks: list[str] = []
+    block = hashlib.sha256(str(seed).encode()).hexdigest()
+    while len(blocks) * 64 < length:
+        blocks.append(block)
+        block = hashlib.sha256(block.encode()).hexdigest()
+    return "".join(blocks)[:length]
+
+
+def history_event(operation_id: str, sequence: str | None = None, raw_query: str = "") -> dict[str, Any]:
+    """The history page's fixture event (or the version's, with `sequence`) for another id and query."""
+    event = load_event("get_history" if sequence is None else "get_history_version")
+    path = f"/v1/operations/{operation_id}/history" + ("" if sequence is None else f"/{sequence}")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = raw_query
+    event["queryStringParameters"] = dict(parse_qsl(raw_query, keep_blank_values=True)) or None
+    event["pathParameters"] = {"operation_id": operation_id}
+    if sequence is not None:
+        event["pathParameters"]["sequence"] = sequence
+    return event
+
+
+# The stream loop records the history once operations_api/history/recording.py exists (issue 28's loop);
+# until it does, a test that PUT these versions writes their history itself.
+LOOP_RECORDS_HISTORY = importlib.util.find_spec("operations_api.history.recording") is not None
+RECORDING_SECONDS = 120.0
+
+
+def history_recorded(
+    client: Any, table_name: str, operation_id: str, versions: Sequence[dict[str, Any]]
+) -> None:
+    """The history of these versions, already PUT in order: waited for from the loop, or written here."""
+    if not LOOP_RECORDS_HISTORY:
+        write_history(client, table_name, operation_id, versions)
+        return
+    key = {layout.PARTITION_KEY: {"S": operation_id}, layout.SORT_KEY: {"S": layout.HEAD}}
+    deadline = time.monotonic() + RECORDING_SECONDS
+    while time.monotonic() < deadline:
+        head = client.get_item(TableName=table_name, Key=key, ConsistentRead=True).get("Item")
+        if head is not None and int(head["sequence"]["N"]) >= len(versions):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the loop did not record {len(versions)} entries within {RECORDING_SECONDS} s")
