@@ -53,6 +53,7 @@ def test_cold_measures_each_route_against_the_floors_and_what_a_cold_start_is_ma
         ("development (.venv, source)", "PUT"),
         ("development (.venv, source)", "GET"),
         ("development (.venv, source)", "LIST"),
+        ("development (.venv, source)", "COUNTS"),
     ]
     assert all(row["handler_ms"] > 0 and row["floor_ms"] > 0 and row["modules"] > 100 for row in cold["rows"])
     for row in cold["rows"]:  # the botocore floor is the target's, at the top; the boto3 floor beside it
@@ -61,7 +62,12 @@ def test_cold_measures_each_route_against_the_floors_and_what_a_cold_start_is_ma
         assert all(
             floor["ratio"] > 0 and len(floor["ratio_quartiles"]) == 2 for floor in row["floors"].values()
         )
-    functions = {"PutOperationFunction", "GetOperationFunction", "ListOperationsFunction"}
+    functions = {
+        "PutOperationFunction",
+        "GetOperationFunction",
+        "ListOperationsFunction",
+        "CountOperationsFunction",
+    }
     assert {row["function"] for row in cold["memory"]} == functions
     assert all(0 < row["max_rss_mb"] < 128 for row in cold["memory"])
     assert cold["powertools_modules"]["GET"]["with_the_package"] <= cold["powertools_modules"]["package"]
