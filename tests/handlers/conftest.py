@@ -12,7 +12,8 @@ import pytest
 
 from tests.support.change_events import Pipeline, use_bus
 from tests.support.fleet import FLEET_NOW
-from tests.support.handlers import load_function
+from tests.support.handlers import invoker, load_function
+from tests.support.listing import ListCall, answer_of, list_event
 
 
 @pytest.fixture
@@ -23,6 +24,18 @@ def fleet(table: Any) -> Iterator[Any]:
 
     with mock.patch.object(store, "now_seconds", return_value=float(FLEET_NOW)):
         yield table
+
+
+@pytest.fixture(scope="session")
+def list_handler() -> ModuleType:
+    return load_function("list_operations")
+
+
+@pytest.fixture
+def list_call(table: Any, list_handler: ModuleType) -> ListCall:
+    """The list's handler called with a raw query string, as API Gateway's event carries it."""
+    invoke = invoker(list_handler)
+    return lambda raw_query: answer_of(invoke(list_event(raw_query)))
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ fleet table seeded with the items the stream loop keeps for each record and clus
 from __future__ import annotations
 
 import random
-from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
@@ -12,22 +11,10 @@ import pytest
 
 from operations_api.record.rules import STATUSES
 from tests.support.fleet import cluster_items, cluster_of, put_items, with_cluster
-from tests.support.handlers import invoker, load_function
-from tests.support.listing import ListCall, answer_of, expected, list_event, query_string, walk
+from tests.support.listing import ListCall, expected, query_string, walk
 from tests.support.records import cluster, record_for
 
 SHARDS = 4  # the template's ListShards default, which the tests' environment leaves as it is
-
-
-@pytest.fixture(scope="session")
-def list_handler() -> ModuleType:
-    return load_function("list_operations")
-
-
-@pytest.fixture
-def list_call(fleet: Any, list_handler: ModuleType) -> ListCall:
-    invoke = invoker(list_handler)
-    return lambda raw_query: answer_of(invoke(list_event(raw_query)))
 
 
 def naming(operation_id: str, time: str, clusters: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:

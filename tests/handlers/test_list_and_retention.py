@@ -14,20 +14,9 @@ import pytest
 from operations_api import store
 from operations_api.listing.index import epoch_seconds
 from tests.support.events import get_event, load_event, put_event
-from tests.support.handlers import Invoke, invoker, load_function
-from tests.support.listing import answer_of, list_event, service_settings, walk
+from tests.support.handlers import Invoke, invoker
+from tests.support.listing import service_settings, walk
 from tests.support.records import full_record, minimal_record
-
-
-@pytest.fixture(scope="session")
-def list_handler() -> ModuleType:
-    return load_function("list_operations")
-
-
-@pytest.fixture
-def list_call(table: Any, list_handler: ModuleType) -> Any:
-    invoke = invoker(list_handler)
-    return lambda raw_query: answer_of(invoke(list_event(raw_query)))
 
 
 def finished(operation_id: str, time: str, status: str = "completed") -> dict[str, Any]:
