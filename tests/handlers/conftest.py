@@ -13,6 +13,7 @@ import pytest
 from tests.support.change_events import Pipeline, use_bus
 from tests.support.fleet import FLEET_NOW
 from tests.support.handlers import invoker, load_function
+from tests.support.history_loop import DeadLetters
 from tests.support.listing import ListCall, answer_of, list_event
 
 
@@ -51,3 +52,11 @@ def pipeline(table: Any, publish_handler: ModuleType) -> Iterator[Pipeline]:
     yield Pipeline(publish_handler)
     os.environ.pop("EVENT_BUS_NAME", None)
     publisher.events_client.cache_clear()
+
+
+@pytest.fixture
+def dead_letters(table: Any) -> Iterator[DeadLetters]:
+    """The loop's dead-letter queue, on moto."""
+    queue = DeadLetters()
+    yield queue
+    queue.close()

@@ -130,6 +130,14 @@ def json_body(event: APIGatewayProxyEventV2) -> Any:
         raise problems.malformed_json(str(error)) from None
 
 
+def caller_principal(event: APIGatewayProxyEventV2) -> str | None:
+    """Who asks: the caller's IAM identity as API Gateway's IAM authorizer reports it (payload 2.0), or None
+    where no authorizer ran (the local server)."""
+    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    user_arn = (authorizer.get("iam") or {}).get("userArn")
+    return user_arn if isinstance(user_arn, str) and user_arn else None
+
+
 def is_json_content_type(content_type: str) -> bool:
     """application/json, with or without parameters, in any case: the one media type read as JSON."""
     return content_type.partition(";")[0].strip().lower() == JSON_CONTENT_TYPE
