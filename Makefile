@@ -72,6 +72,7 @@ help:
 	@echo "             .tools/uv/bin/uv lock && make layer-pins (docs/design.md, \"One lock for every pin\")"
 	@echo "make screenshots  photograph the console (opsctl console) in headless Chromium: docs/console-*.png"
 	@echo "make backfill ARGS=\"--table T --shards N --retention-days D [--dry-run]\"  re-index a deployed table (docs/operate.md)"
+	@echo "make backfill ARGS=\"--table T --history-table H [--dry-run]\"  give every operation its history's sequence 1 (docs/operate.md)"
 
 $(UV):
 	$(PYTHON) -m pip install $(PIP_QUIET) --target .tools/uv uv==$(UV_VERSION)

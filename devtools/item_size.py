@@ -2,8 +2,9 @@
 padded to a given size, for the size tests and the benchmarks.
 
 The store counts (`store.item_size`) the item it writes (`store.item_of`): the record, the list index's
-attributes, whose summary repeats `sub_status` and `request.uri`, and `_version`; here with the default
-shard count and no retention.
+attributes, whose summary repeats `sub_status` and `request.uri`, `_version` and its acceptance time; here
+with the default shard count, no retention and no principal (no authorizer runs locally; a signed PUT's
+item also holds the caller's ARN).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from operations_api.settings import DEFAULT_LIST_SHARDS
 
 LIMIT: Final = store.ITEM_SIZE_LIMIT_BYTES
 VERSION: Final = "0" * 32  # service.version_of: 32 hex digits
+ACCEPTED_AT: Final = "20260101_000000"  # store.recorded_time: always 15 characters
 
 
 def stored_item(record: dict[str, Any]) -> dict[str, Any]:
     """The item the store writes for this record, as DynamoDB attribute values."""
-    return store.item_of(record, VERSION, DEFAULT_LIST_SHARDS, retention_days=0)
+    return store.item_of(record, VERSION, DEFAULT_LIST_SHARDS, 0, ACCEPTED_AT)
 
 
 def stored_item_size(record: dict[str, Any]) -> int:

@@ -81,8 +81,8 @@ def table_variables(table_name: str) -> dict[str, str]:
 
 def function_environment(function: Function, table_name: str) -> dict[str, str]:
     """The function's variables from the template: a !Ref to a table is that local table's name (named
-    after `table_name`, the records' table), to the event bus the local bus's name, to a parameter the
-    parameter's default."""
+    after `table_name`, the records' table), to the event bus the local bus's name, to a queue nothing, to
+    a parameter the parameter's default."""
     tables = local_table_names(table_name)
     return {key: _resolve(value, tables) for key, value in function.environment.items()}
 
@@ -96,6 +96,8 @@ def _resolve(value: Any, tables: dict[str, str]) -> str:
         return tables[target]
     if template.resources.get(target, {}).get("Type") == "AWS::Events::EventBus":
         return local_event_bus_name()
+    if template.resources.get(target, {}).get("Type") == "AWS::SQS::Queue":
+        return ""  # no dead-letter queue locally: an event the bus refuses fails its record, said in the log
     default = template.parameter_default(target)
     if default is None:
         raise ValueError(f"cannot resolve !Ref {target} locally: it is neither a table nor a parameter")

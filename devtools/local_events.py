@@ -142,14 +142,17 @@ class LocalBus:
 
     def received(self) -> list[dict[str, Any]]:
         """The events delivered to the queue since the last call (each taken off the queue)."""
-        events: list[dict[str, Any]] = []
-        while messages := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
-            "Messages"
-        ):
-            for message in messages:
-                events.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return events
+        return drain(self.sqs, self.queue_url)
+
+
+def drain(sqs: BaseClient, queue_url: str) -> list[dict[str, Any]]:
+    """The JSON bodies of a queue's messages, each taken off the queue, in the order received."""
+    bodies: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
+        for message in messages:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
 
 
 @dataclass

@@ -1,7 +1,8 @@
-"""Give every item of a table the list index's attributes, as the PUT writes them today.
+"""Give every item of a table the list index's attributes, as the PUT writes them today; with
+`--history-table`, give every operation without a history its sequence 1 instead (`ops.history_backfill`).
 
 An operator's tool, run from the repository against a deployed table; it never ships to Lambda. When to
-run it, and the command: docs/operate.md, "Re-indexing the list".
+run it, and the command: docs/operate.md, "Re-indexing the list" and "Back-filling the history".
 
 It reads the table with a Scan (a one-off administrative pass; the API itself never scans), and for each
 item whose attributes differ, writes only those attributes with an UpdateItem conditioned on the item's
@@ -12,6 +13,7 @@ run again and to interrupt: it skips what is done.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,10 +24,11 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from devtools.template import load_template
-from operations_api import store
+from operations_api import settings, store
 from operations_api.listing import index as list_index
 from operations_api.listing.index import EXPIRES_ATTRIBUTE
 from operations_api.store import VERSION_ATTRIBUTE
+from ops.history_backfill import backfill_history, summary_line
 
 _SERIALIZER = TypeSerializer()  # a value as a DynamoDB attribute, as boto3 writes it
 
@@ -56,7 +59,7 @@ class Tally:
 
 def backfill(client: Any, table: str, shards: int, retention_days: int, *, dry_run: bool = False) -> Tally:
     tally = Tally()
-    for item in _items(client, table):
+    for item in scan_items(client, table):
         tally.scanned += 1
         if store.item_expired(item, store.now_seconds()):
             tally.expired += 1
@@ -122,7 +125,7 @@ def apply_update(client: Any, table: str, item: dict[str, Any], update: dict[str
     return True
 
 
-def _items(client: Any, table: str) -> Iterator[dict[str, Any]]:
+def scan_items(client: Any, table: str) -> Iterator[dict[str, Any]]:
     for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
         yield from page.get("Items", [])
 
@@ -146,16 +149,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--endpoint-url", help="a local DynamoDB (dynalite, DynamoDB Local, moto)")
     parser.add_argument("--region", help="the table's region (default: your AWS configuration's)")
     parser.add_argument("--dry-run", action="store_true", help="count what would change; write nothing")
+    parser.add_argument(
+        "--history-table",
+        help="back-fill the history instead: this table (the stack's HistoryTableName output)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.shards < 1 or arguments.retention_days < 0:
         parser.error("--shards must be at least 1 and --retention-days at least 0")
     client = botocore.session.get_session().create_client(
         "dynamodb", region_name=arguments.region, endpoint_url=arguments.endpoint_url
     )
+    if arguments.history_table:
+        return _backfill_history(client, arguments)
     tally = backfill(
         client, arguments.table, arguments.shards, arguments.retention_days, dry_run=arguments.dry_run
     )
     print(("dry run: " if arguments.dry_run else "") + tally.line())
+    return 0
+
+
+def _backfill_history(client: Any, arguments: argparse.Namespace) -> int:
+    """The history's back-fill, through the service's own store and loop code, configured as a function is
+    (its environment variables) for this table, history table and endpoint."""
+    os.environ.update(TABLE_NAME=arguments.table, HISTORY_TABLE_NAME=arguments.history_table)
+    if arguments.endpoint_url:
+        os.environ["DYNAMODB_ENDPOINT_URL"] = arguments.endpoint_url
+    region = arguments.region or client.meta.region_name
+    if region:
+        os.environ["AWS_REGION"] = region
+    settings.get_settings.cache_clear()
+    store.dynamodb_client.cache_clear()
+    items = scan_items(client, arguments.table)
+    counts = backfill_history(items, arguments.table, dry_run=arguments.dry_run)
+    print(("dry run: " if arguments.dry_run else "") + summary_line(counts))
     return 0
 
 

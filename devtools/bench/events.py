@@ -1,6 +1,7 @@
-"""Suite "events": the stream consumer's cold start against a bare PutEvents process (measured as the API
-functions' are, with the same probes), and its throughput on a batch of stream records against the same
-PutEvents calls made bare; EventBridge is moto's server on loopback.
+"""Suite "events": the history loop's cold start against a bare PutEvents process (measured as the API
+functions' are, with the same probes), its throughput on a batch of stream records (each written to the
+history, then published) against the same PutEvents calls made bare, and its DynamoDB requests per record;
+EventBridge and DynamoDB are moto's server on loopback. The loop is off the request path: reported, no goal.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from devtools.bench.fresh import (
     Fresh,
     against_floor,
     clocked,
+    dynamodb_service,
     environments,
     interleaved,
     moto_server,
     probe,
     use_services,
 )
+from devtools.lambda_runtime import ensure_tables
 from devtools.local_events import creations
 
 BUS: Final = "bench-events"
@@ -34,7 +37,9 @@ CONSUMER: Final = "PublishEventsFunction"
 
 
 def measure(quick: bool) -> dict[str, Any]:
-    pairs, records, batches = (1, 10, 2) if quick else (11, 100, 15)
+    # 5 warm batches, not 15: moto's transactions copy its tables, and the bench process (which runs moto's
+    # server) grew by some 200 MB a batch of 100 history entries (7 GB before a full run was stopped)
+    pairs, records, batches = (1, 10, 2) if quick else (11, 100, 5)
     measured = [env for env in environments(quick) if "no bytecode" not in env.name]
     with local_eventbridge() as service, tempfile.TemporaryDirectory(prefix="bench-events-") as work:
         cold = [cold_start(env, service, Path(work), pairs, not quick) for env in measured]
@@ -44,11 +49,13 @@ def measure(quick: bool) -> dict[str, Any]:
 
 
 def entries_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The PutEvents entries the consumer makes of these records (the floor sends the same)."""
+    """The PutEvents entries the consumer makes of these records, creations each at sequence 1 (the floor
+    sends the same)."""
     from operations_api.events import changes as change_events
     from operations_api.events import publisher
 
-    return [publisher.entry(event) for record in records if (event := change_events.change_event(record))]
+    changes = [change for record in records if (change := change_events.read_change(record))]
+    return [publisher.entry(event) for change in changes for event in change_events.events_of(change, 1)]
 
 
 def cold_start(
@@ -67,21 +74,29 @@ def cold_start(
 
 
 def throughput(count: int, batches: int) -> dict[str, Any]:
-    """A batch of stream records through the consumer in this process, warm, against the same PutEvents
-    calls made directly with the same client; and how many calls a batch takes."""
+    """A batch of stream records (creations of new operations: each one history entry) through the loop in
+    this process, warm, against the same PutEvents calls made directly with the same client; how many
+    PutEvents calls a batch takes, and how many DynamoDB requests a record."""
+    from operations_api import store
     from operations_api.events import publisher
     from tests.support.handlers import FakeLambdaContext, load_function
 
     consumer = load_function("publish_events")
     records = creations(count)
+    batch_numbers = iter(range(1_000_000))
     sent: list[int] = []
+    stored: list[int] = []
     publisher.events_client().meta.events.register("before-send.events.PutEvents", lambda **_: sent.append(0))
-    calls_per_batch = []
+    store.dynamodb_client().meta.events.register("before-send.dynamodb.*", lambda **_: stored.append(0))
+    calls_per_batch, requests_per_record = [], []
 
     def consume() -> None:
         sent.clear()
-        consumer.lambda_handler({"Records": records}, FakeLambdaContext())
+        stored.clear()
+        fresh = creations(count, prefix=f"b{next(batch_numbers)}")  # new operations: nothing redelivered
+        consumer.lambda_handler({"Records": fresh}, FakeLambdaContext())
         calls_per_batch.append(len(sent))
+        requests_per_record.append(len(stored) / count)
 
     entries = entries_of(records)
     groups = [[entries[index] for index in group] for group in publisher.calls(entries)]
@@ -102,19 +117,22 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
         "events_per_second": count / timed["first"] * 1000,
         "floor_events_per_second": count / timed["second"] * 1000,
         "put_events_calls": max(calls_per_batch),
+        "dynamodb_requests_per_record": max(requests_per_record),
     }
 
 
 @contextmanager
 def local_eventbridge() -> Iterator[dict[str, str]]:
-    """moto's server on loopback, with the bus; this process configured for it: what the consumer (and the
-    floor) are configured with."""
+    """moto's server on loopback, with the bus and the template's tables (the loop writes the history);
+    this process configured for it: what the loop (and the floor) are configured with."""
     with moto_server() as endpoint:
         service = {
+            **dynamodb_service(endpoint),
             "EVENT_BUS_NAME": BUS,
             "EVENTS_ENDPOINT_URL": endpoint,
             "AWS_ENDPOINT_URL_EVENTBRIDGE": endpoint,  # the boto3 floor's (EventBridge is the service id)
         }
         use_services(**service)
         boto3.client("events", endpoint_url=endpoint).create_event_bus(Name=BUS)
+        ensure_tables(boto3.client("dynamodb", endpoint_url=endpoint), TABLE)
         yield {"TABLE_NAME": TABLE, **service}

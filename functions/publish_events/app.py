@@ -1,9 +1,10 @@
-"""The table's stream consumer: each accepted change of a record becomes an event on the stack's bus.
+"""The history loop: each accepted change of a record becomes its history entry, exactly once, and then an
+event on the stack's bus.
 
 Not behind API Gateway: Lambda's event source mapping calls it with batches of DynamoDB stream records
-(template.yaml: bisection on error, bounded retries and record age, partial batch responses, a dead-letter
-queue). What a record means is `change_events`; the PutEvents batching is `publisher`; the batch and its
-partial response, `stream_batch` (docs/events.md).
+(template.yaml: bisection on error, retried until recorded, partial batch responses). What a record means
+is `events.changes`; its entry, `history.recording`; the PutEvents batching and the dead-letter queue,
+`publisher`; the batch and its partial response, `stream_batch` (docs/events.md, docs/design.md).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ with coldstart.collector_paused():  # no garbage collection while the libraries 
     from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
-    from operations_api import snapstart
+    from operations_api import snapstart, store
     from operations_api.events import publisher
     from operations_api.events import stream as stream_batch
 
 logger = stream_batch.logger
-snapstart.register_hooks(publisher.events_client)  # with SnapStart on, made before the snapshot
+# with SnapStart on, made before the snapshot
+snapstart.register_hooks(publisher.events_client, store.dynamodb_client)
 
 
 @coldstart.freeze_after_first_request

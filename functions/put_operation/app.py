@@ -42,6 +42,7 @@ def put_operation(operation_id: str) -> Response[str]:
         record.validate(api.json_body(event)),
         if_match=event.headers.get(api.IF_MATCH),
         if_none_match=event.headers.get(api.IF_NONE_MATCH),
+        principal=api.caller_principal(event),
     )
     return api.written_response(stored)
 

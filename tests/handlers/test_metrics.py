@@ -159,11 +159,12 @@ def test_the_consumer_counts_the_events_a_batch_published(
     assert published(capsys) == [
         {
             "namespace": "OperationsApi",
-            "name": "EventsPublished",
+            "name": name,
             "dimensions": [["stage"]],
             "stage": STAGE,
             "value": 3,
         }
+        for name in ("HistoryEntriesWritten", "EventsPublished")
     ]
 
 
@@ -183,18 +184,24 @@ class RefusingEventBridge:
         return {"FailedEntryCount": sum("ErrorCode" in result for result in results), "Entries": results}
 
 
-def test_the_consumer_counts_the_records_it_reports_failed(
-    publish_handler: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_the_loop_counts_entries_events_refused_and_the_changes_it_holds_back(
+    table: Any,
+    publish_handler: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("EVENT_BUS_NAME", BUS_NAME)  # undone after the test
     use_bus()
     monkeypatch.setattr(publisher, "RETRY_PAUSES_SECONDS", (0.0, 0.0))
     monkeypatch.setattr(publisher, "events_client", lambda: RefusingEventBridge("op-002"))
     response = publish_handler.lambda_handler({"Records": creations(4)}, FakeLambdaContext())
-    assert len(response["batchItemFailures"]) == 1
+    # no dead-letter queue here: op-002's record fails, and op-003's after it
+    assert len(response["batchItemFailures"]) == 2
     assert [(metric["name"], metric.get("value", 1)) for metric in published(capsys)] == [
+        ("HistoryEntriesWritten", 4),
         ("EventsPublished", 3),
         ("EventsNotPublished", 1),
+        ("HistoryChangesHeldBack", 2),
     ]
 
 

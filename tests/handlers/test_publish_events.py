@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 from operations_api.record.summary import summarize
+from operations_api.service import version_of
 from tests.support.change_events import Pipeline
 from tests.support.events import put_event
 from tests.support.handlers import Invoke, JsonLogs
@@ -26,11 +28,22 @@ def put_ok(put: Invoke, record: dict[str, Any], **headers: str) -> str:
 
 
 def assert_event(
-    event: dict[str, Any], detail_type: str, record: dict[str, Any], previous: str | None, version: str
+    event: dict[str, Any],
+    detail_type: str,
+    record: dict[str, Any],
+    previous: str | None,
+    version: str,
+    sequence: int = 1,
 ) -> None:
+    """The event's detail: the summary, the previous status and version, and the history's numbers (no
+    authorizer runs here: principal null)."""
     assert event["source"] == "operations-api"
     assert event["detail-type"] == detail_type
+    numbers = {key: event["detail"].pop(key) for key in ("sequence", "recorded_time", "principal")}
     assert event["detail"] == {**summarize(record), "previous_status": previous, "version": version}
+    assert numbers["sequence"] == sequence
+    assert re.fullmatch(r"[0-9]{8}_[0-9]{6}", numbers["recorded_time"])
+    assert numbers["principal"] is None
     assert "body" not in json.dumps(event), "an event never carries a body"
 
 
@@ -68,7 +81,7 @@ def test_a_new_status_is_a_status_change_from_the_old_one(put: Invoke, pipeline:
     version = put_ok(put, failed)
     created, changed = pipeline.deliver()
     assert created["detail"]["status"] == "executing"
-    assert_event(changed, "Operation Status Changed", failed, "executing", version)
+    assert_event(changed, "Operation Status Changed", failed, "executing", version, sequence=2)
     assert changed["detail"]["response_status_code"] == 502
     assert changed["detail"]["target_clusters"] == {"total": 3, "succeeded": 1, "failed": 1, "pending": 1}
 
@@ -79,7 +92,7 @@ def test_any_other_change_is_an_update_with_the_same_status(put: Invoke, pipelin
     put_ok(put, without_rollbacks)
     version = put_ok(put, failed)  # the failed operation gains its rollbacks
     _, updated = pipeline.deliver()
-    assert_event(updated, "Operation Updated", failed, "failed", version)
+    assert_event(updated, "Operation Updated", failed, "failed", version, sequence=2)
 
 
 def test_an_identical_replay_publishes_nothing(put: Invoke, pipeline: Pipeline) -> None:
@@ -123,7 +136,7 @@ def test_a_ttl_deletion_is_an_expiry_and_any_other_delete_is_nothing(
     expiry["userIdentity"] = TTL_DELETER
     assert pipeline.consume([expiry]) == {"batchItemFailures": []}
     (event,) = pipeline.received()
-    assert_event(event, "Operation Expired", record, "failed", version)
+    assert_event(event, "Operation Expired", record, "failed", version, sequence=2)
 
 
 def test_internal_attributes_never_reach_an_event_and_changing_only_them_is_no_change(
@@ -138,17 +151,19 @@ def test_internal_attributes_never_reach_an_event_and_changing_only_them_is_no_c
         TableName="operations-test", Item={**item, "_list_pk": {"S": "executing#3"}, "_n": {"N": "1"}}
     )
     assert pipeline.deliver() == []
+    indexed = {**record, "sub_status": "indexed"}
     table.put_item(
         TableName="operations-test",
-        Item={**item, "_list_pk": {"S": "executing#3"}, "sub_status": {"S": "indexed"}},
+        Item={
+            **item,
+            "_list_pk": {"S": "executing#3"},
+            "sub_status": {"S": "indexed"},
+            "_version": {"S": version_of(indexed)},
+        },
     )
     (event,) = pipeline.deliver()
-    assert event["detail-type"] == "Operation Updated"
-    assert event["detail"] == {
-        **summarize({**record, "sub_status": "indexed"}),
-        "previous_status": "executing",
-        "version": version,
-    }
+    assert_event(event, "Operation Updated", indexed, "executing", version_of(indexed), sequence=2)
+    assert version != version_of(indexed)
 
 
 def test_one_log_line_per_batch_with_counts_and_never_a_record(
@@ -160,12 +175,14 @@ def test_one_log_line_per_batch_with_counts_and_never_a_record(
     pipeline.deliver()
     (line,) = [line for line in json_logs() if line["message"] == "batch"]
     assert {
-        key: line[key] for key in ("records", "events", "published", "unpublished", "put_events_calls")
+        key: line[key]
+        for key in ("records", "entries_written", "events", "published", "dead_lettered", "put_events_calls")
     } == {
         "records": 2,
+        "entries_written": 1,
         "events": 1,
         "published": 1,
-        "unpublished": 0,
+        "dead_lettered": 0,
         "put_events_calls": 1,
     }
     assert line["function_name"] == "operations-api-test"

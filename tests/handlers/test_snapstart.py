@@ -57,23 +57,23 @@ def test_without_lambdas_runtime_nothing_is_registered() -> None:
 
 
 @pytest.mark.parametrize(
-    ("function", "client"),
+    ("function", "clients"),
     [
-        ("put_operation", store.dynamodb_client),
-        ("get_operation", store.dynamodb_client),
-        ("list_operations", store.dynamodb_client),
-        ("publish_events", publisher.events_client),
+        ("put_operation", (store.dynamodb_client,)),
+        ("get_operation", (store.dynamodb_client,)),
+        ("list_operations", (store.dynamodb_client,)),
+        ("publish_events", (publisher.events_client, store.dynamodb_client)),
     ],
 )
-def test_each_handler_registers_the_hooks_for_its_client_when_it_is_imported(
-    lambda_runtime: Registered, function: str, client: Any
+def test_each_handler_registers_the_hooks_for_its_clients_when_it_is_imported(
+    lambda_runtime: Registered, function: str, clients: tuple[Any, ...]
 ) -> None:
     load_function(function)
     assert [(hook.func, hook.args) for hook in lambda_runtime["before_snapshot"]] == [
-        (snapstart.before_snapshot, (client,))
+        (snapstart.before_snapshot, clients)
     ]
     assert [(hook.func, hook.args) for hook in lambda_runtime["after_restore"]] == [
-        (snapstart.after_restore, (client,))
+        (snapstart.after_restore, clients)
     ]
 
 

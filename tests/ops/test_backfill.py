@@ -4,6 +4,7 @@ meanwhile is left as the PUT wrote it."""
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -138,9 +139,12 @@ def test_records_indexed_by_status_only_gain_the_index_of_every_status(table: An
 # --- docs/operate.md's commands, as an operator types them -------------------------------------------
 
 
-def documented_commands() -> list[str]:
-    """The block's `make backfill` lines; the one before them reads the table's name from CloudFormation."""
-    (example,) = [e for e in examples(ROOT / "docs" / "operate.md") if "make backfill" in e.text]
+def documented_commands(option: str = "--shards") -> list[str]:
+    """The `make backfill` lines of the block that uses `option` (the re-index's, or the history's
+    `--history-table`); the lines before them read the tables' names from CloudFormation."""
+    (example,) = [
+        e for e in examples(ROOT / "docs" / "operate.md") if "make backfill" in e.text and option in e.text
+    ]
     return [line for line in example.text.splitlines() if line.startswith("make backfill")]
 
 
@@ -155,6 +159,8 @@ def served_table() -> Iterator[tuple[Any, str]]:
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
+        # moto keeps what its servers stored in the process: each test's server starts empty
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
         client = botocore.session.get_session().create_client(
             "dynamodb", region_name="us-east-1", endpoint_url=endpoint
         )
@@ -184,3 +190,40 @@ def test_the_documented_commands_count_then_re_index_as_written(served_table: tu
     assert said[1].startswith("6 items read: 6 re-indexed, 0 already right"), said
     again = backfill.backfill(client, TABLE_NAME, shards=4, retention_days=0, dry_run=True)
     assert (again.updated, again.unchanged) == (0, 6)
+
+
+def test_the_documented_history_backfill_counts_then_writes_each_sequence_1_as_written(
+    served_table: tuple[Any, str],
+) -> None:
+    client, endpoint = served_table
+    history = f"{TABLE_NAME}-history"
+    client.create_table(**load_template().create_table_request(history, "HistoryTable"))
+    for record in records():
+        written_before_the_list(client, record)
+    dry_run, real_run = documented_commands("--history-table")
+    answers = [
+        run_as_written(
+            command,
+            TABLE=TABLE_NAME,
+            HISTORY=history,
+            AWS_ENDPOINT_URL_DYNAMODB=endpoint,
+            AWS_REGION="us-east-1",
+        )
+        for command in (dry_run, real_run, real_run)
+    ]
+    assert [answer.returncode for answer in answers] == [0, 0, 0], [
+        answer.stderr[-2000:] for answer in answers
+    ]
+    said = [answer.stdout.splitlines()[-1] for answer in answers]
+    assert said[0].startswith("dry run: 6 records read: 6 given their sequence 1, 0 left"), said
+    assert said[1].startswith("6 records read: 6 given their sequence 1, 0 left"), said
+    assert said[2].startswith("6 records read: 0 given their sequence 1, 6 left"), said
+    heads = client.scan(
+        TableName=history,
+        FilterExpression="#p = :head",
+        ExpressionAttributeNames={"#p": "position"},
+        ExpressionAttributeValues={":head": {"S": "head"}},
+    )
+    assert sorted(item["operation_id"]["S"] for item in heads["Items"]) == sorted(
+        r["operation_id"] for r in records()
+    )

@@ -22,13 +22,14 @@ def test_the_table_streams_every_change_with_both_images() -> None:
     assert stream == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 
-def test_the_consumer_reports_partial_failures_bisects_and_gives_up_to_the_dead_letter_queue() -> None:
+def test_the_loop_reports_partial_failures_bisects_and_retries_until_each_change_is_recorded() -> None:
     mapping = mapping_properties()
     assert mapping["Stream"] == {"Fn::GetAtt": ["OperationsTable", "StreamArn"]}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BisectBatchOnFunctionError"] is True
-    assert 0 < mapping["MaximumRetryAttempts"] <= 10_000
-    assert 60 <= mapping["MaximumRecordAgeInSeconds"] < 24 * 3600, "before the stream's 24 h retention"
+    # never skip a change: retried until it is recorded, however old (docs/design.md, "History")
+    assert mapping["MaximumRetryAttempts"] == -1
+    assert mapping["MaximumRecordAgeInSeconds"] == -1
     assert mapping["BatchSize"] <= 100, "at most 10 PutEvents calls of 10 entries"
     assert mapping["DestinationConfig"] == {
         "OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": ["PublishEventsDeadLetterQueue", "Arn"]}}
@@ -51,6 +52,17 @@ def test_the_consumer_may_read_the_stream_publish_to_the_bus_and_the_queue_and_n
         ),
         # as SAM's DynamoDBStreamReadPolicy: the table's streams, for the event source mapping
         "ListTableStreams": ("dynamodb:ListStreams", {"Fn::Sub": "${OperationsTable.Arn}/stream/*"}),
+        # a head and a mark read; an entry's transaction; a finished life's entries found and deleted
+        "WriteHistory": (
+            [
+                "dynamodb:BatchGetItem",
+                "dynamodb:Query",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:BatchWriteItem",
+            ],
+            {"Fn::GetAtt": ["HistoryTable", "Arn"]},
+        ),
         "PublishChangeEvents": ("events:PutEvents", {"Fn::GetAtt": ["OperationEventBus", "Arn"]}),
         "SendFailedBatchesToDeadLetterQueue": (
             "sqs:SendMessage",
@@ -72,6 +84,8 @@ def test_the_bus_is_the_stacks_and_named_in_an_output() -> None:
     assert document["Outputs"]["EventBusName"]["Value"] == {"Ref": "OperationEventBus"}
     variables = RESOURCES["PublishEventsFunction"]["Properties"]["Environment"]["Variables"]
     assert variables["EVENT_BUS_NAME"] == {"Ref": "OperationEventBus"}
+    assert variables["HISTORY_TABLE_NAME"] == {"Ref": "HistoryTable"}
+    assert variables["EVENTS_DEAD_LETTER_QUEUE_URL"] == {"Ref": "PublishEventsDeadLetterQueue"}
 
 
 def test_an_alarm_goes_off_when_anything_lands_in_the_dead_letter_queue() -> None:

@@ -8,9 +8,31 @@ from typing import Any
 
 import pytest
 
+from operations_api import store
 from operations_api.events import changes as change_events
-from operations_api.events.changes import EXPIRED, STATUS_CHANGED, UPDATED, change_event
+from operations_api.events.changes import (
+    EXPIRED,
+    STATUS_CHANGED,
+    UPDATED,
+    ChangeEvent,
+    events_of,
+    read_change,
+)
 from tests.support.events import load_event
+
+SEQUENCE = 7  # what the history gives the change (events.stream asks history.recording)
+
+
+def change_event(record: dict[str, Any]) -> ChangeEvent | None:
+    """The one event a record yields, numbered SEQUENCE by the history; None when it yields none."""
+    change = read_change(record)
+    if change is None or change.is_replay:
+        return None
+    if change.new is None:
+        (event,) = events_of(change, None, SEQUENCE, change.recorded_time)
+    else:
+        (event,) = events_of(change, SEQUENCE)
+    return event
 
 
 def fixture_record(name: str) -> dict[str, Any]:
@@ -62,7 +84,11 @@ def test_the_detail_is_the_summary_and_never_a_body() -> None:
         "target_clusters",
         "previous_status",
         "version",
+        "sequence",
+        "recorded_time",
+        "principal",
     }
+    assert (event.detail["sequence"], event.detail["principal"]) == (SEQUENCE, None)
     assert event.detail["request"] == {"method": "POST", "uri": "/v1/clusters/networks"}
 
 
@@ -93,3 +119,40 @@ def test_a_put_over_an_expired_record_not_yet_deleted_is_a_creation() -> None:
     event = change_event(record)
     assert event is not None
     assert (event.detail_type, event.detail["previous_status"]) == (UPDATED, "failed"), "not expired yet"
+
+
+def test_the_puts_principal_and_time_ride_on_the_new_image_and_a_put_over_an_expired_one_ends_its_life() -> (
+    None
+):
+    record = fixture_record("update")
+    change = record["dynamodb"]
+    change["NewImage"]["_principal"] = {"S": "arn:aws:iam::123456789012:user/alice"}
+    change["NewImage"]["_recorded_time"] = {"S": "20261203_101500"}
+    change["OldImage"]["_expires_at"] = {"N": str(int(change["ApproximateCreationDateTime"]) - 1)}
+    read = read_change(record)
+    assert read is not None
+    assert (read.principal, read.recorded_time, read.starts_life) == (
+        "arn:aws:iam::123456789012:user/alice",
+        "20261203_101500",
+        True,
+    )
+    expired, created = events_of(read, 1, expired_sequence=4, expired_time="20261203_101500")
+    assert (expired.detail_type, expired.detail["sequence"], expired.detail["principal"]) == (
+        EXPIRED,
+        4,
+        None,
+    )
+    assert (created.detail_type, created.detail["sequence"], created.detail["previous_status"]) == (
+        STATUS_CHANGED,
+        1,
+        None,
+    )
+    assert created.detail["principal"] == "arn:aws:iam::123456789012:user/alice"
+
+
+def test_an_expiry_is_recorded_at_the_time_dynamodb_deleted_the_item() -> None:
+    record = fixture_record("ttl_removal")
+    read = read_change(record)
+    assert read is not None
+    assert read.new is None
+    assert read.recorded_time == store.recorded_time(record["dynamodb"]["ApproximateCreationDateTime"])

@@ -141,15 +141,21 @@ def test_an_items_size_counts_names_and_values_as_dynamodb_does(value: dict[str,
     assert store.item_size({"name": value}) == len("name") + size
 
 
-def test_the_item_counted_is_the_one_written_copies_included(table: Any) -> None:
-    """The summary repeats sub_status and request.uri: the count is of the item as written, every byte."""
+def test_the_item_counted_is_the_one_written_copies_included(
+    table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary repeats sub_status and request.uri: the count is of the item as written, every byte,
+    who wrote it and when included."""
     record = full_record()
     record["sub_status"] = "ü" * 2_048
-    item = store.item_of(record, "v" * 32, shard_count=4, retention_days=0)
+    monkeypatch.setattr(store, "now_seconds", lambda: 1_796_300_000.0)
+    principal = "arn:aws:iam::123456789012:user/ü"
+    item = store.item_of(record, "v" * 32, 4, 0, store.recorded_time(1_796_300_000.0), principal)
     assert item["_summary"]["M"]["sub_status"] == {"S": record["sub_status"]}
+    assert (item["_recorded_time"], item["_principal"]) == ({"S": "20261203_121320"}, {"S": principal})
     without_copies = {key: value for key, value in item.items() if key != "_summary"}
     assert store.item_size(item) > store.item_size(without_copies) + 2 * 2_048
-    store.put_operation(record, "v" * 32, VersionGuard())
+    store.put_operation(record, "v" * 32, VersionGuard(), principal)
     written = table.get_item(TableName=TABLE_NAME, Key={"operation_id": {"S": record["operation_id"]}})[
         "Item"
     ]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 JSON_CONTENT_TYPE: Final = "application/json"
 OPERATION_PATH: Final = "/v1/operations/<operation_id>"
 OPERATIONS_PATH: Final = "/v1/operations"
+COUNTS_PATH: Final = "/v1/operation-counts"
 HISTORY_PATH: Final = f"{OPERATION_PATH}/history"
 VERSION_PATH: Final = f"{HISTORY_PATH}/<sequence>"
 # The PUT's optional headers (RFC 9110 preconditions, `service.parse_entity_tags`), and what `make openapi`
@@ -127,6 +128,14 @@ def json_body(event: APIGatewayProxyEventV2) -> Any:
         return jsonbody.loads_object(event.decoded_body or "")
     except jsonbody.MalformedJson as error:
         raise problems.malformed_json(str(error)) from None
+
+
+def caller_principal(event: APIGatewayProxyEventV2) -> str | None:
+    """Who asks: the caller's IAM identity as API Gateway's IAM authorizer reports it (payload 2.0), or None
+    where no authorizer ran (the local server)."""
+    authorizer = event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    user_arn = (authorizer.get("iam") or {}).get("userArn")
+    return user_arn if isinstance(user_arn, str) and user_arn else None
 
 
 def is_json_content_type(content_type: str) -> bool:

@@ -39,8 +39,7 @@ METRICS: Final[dict[str, str | None]] = {
     STORE_UNAVAILABLE: None,  # DynamoDB throttled, failed or timed out: the caller got a 503
     LIST_PAGES: None,  # a page of the list answered 200
     EVENTS_PUBLISHED: None,  # change events EventBridge took, per batch of stream records
-    # stream records of a batch reported failed (unreadable, or their event not taken): Lambda retries them,
-    # and after its retries sends them to the dead-letter queue
+    # change events EventBridge refused after the retries: each sent whole to the dead-letter queue
     EVENTS_NOT_PUBLISHED: None,
     HISTORY_ENTRIES_WRITTEN: None,  # history entries the stream loop wrote (a redelivered change writes none)
     # stream records the loop could not record, and every later record of their batch: reported failed, they

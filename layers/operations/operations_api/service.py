@@ -46,8 +46,10 @@ def put_operation(
     *,
     if_match: str | None = None,
     if_none_match: str | None = None,
+    principal: str | None = None,
 ) -> StoredOperation:
-    """Store a record that `record.validate` accepted, under the id of the path (so that id is valid too)."""
+    """Store a record that `record.validate` accepted, under the id of the path (so that id is valid too),
+    with who wrote it (`principal`, the caller's IAM identity; None when no authorizer ran)."""
     if document["operation_id"] != path_operation_id:
         raise problems.operation_id_mismatch()
     guard = VersionGuard(
@@ -55,7 +57,7 @@ def put_operation(
         if_none_match=parse_entity_tags("If-None-Match", if_none_match, weak_matches=True),
     )
     try:
-        return store.put_operation(document, version_of(document), guard)
+        return store.put_operation(document, version_of(document), guard, principal)
     except ConditionFailed as refusal:
         raise explain_refusal(document, guard, refusal.current) from None
     except store.ItemTooLarge:

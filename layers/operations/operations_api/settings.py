@@ -23,6 +23,7 @@ class Settings:
     retention_days: int
     event_bus_name: str = ""  # the change events' bus; only the stream consumer has it
     events_endpoint_url: str | None = None
+    events_dead_letter_queue_url: str = ""  # where the loop sends an event EventBridge refused
     history_table_name: str = ""  # the history's table (operations_api/history/layout.py)
     fleet_table_name: str = ""  # the counts and operations by cluster (operations_api/fleet/layout.py)
 
@@ -50,6 +51,7 @@ def get_settings() -> Settings:
         retention_days=_whole_number("RETENTION_DAYS", default=0, minimum=0),
         event_bus_name=os.environ.get("EVENT_BUS_NAME", "").strip(),
         events_endpoint_url=os.environ.get("EVENTS_ENDPOINT_URL") or None,
+        events_dead_letter_queue_url=os.environ.get("EVENTS_DEAD_LETTER_QUEUE_URL", "").strip(),
         history_table_name=os.environ.get("HISTORY_TABLE_NAME", "").strip(),
         fleet_table_name=os.environ.get("FLEET_TABLE_NAME", "").strip(),
     )

@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 
 ITEM_SIZE_LIMIT_BYTES: Final = 400 * 1024
 VERSION_ATTRIBUTE: Final = "_version"
+# Who wrote the record (the caller's IAM userArn; absent when no authorizer ran) and when the service
+# accepted it (YYYYMMDD_hhmmss UTC): for the history, which the stream's new image carries them to.
+PRINCIPAL_ATTRIBUTE: Final = "_principal"
+RECORDED_TIME_ATTRIBUTE: Final = "_recorded_time"
+RECORDED_TIME_FORMAT: Final = "%Y%m%d_%H%M%S"
 # The item's own attributes (the version, and any index or expiry attribute) start with this; no key of the
 # record does, so they are never part of it.
 INTERNAL_PREFIX: Final = "_"
@@ -124,13 +129,18 @@ def now_seconds() -> float:
     return time.time()
 
 
-def put_operation(document: dict[str, Any], version: str, guard: VersionGuard) -> StoredOperation:
+def put_operation(
+    document: dict[str, Any], version: str, guard: VersionGuard, principal: str | None = None
+) -> StoredOperation:
     """Create or replace the record, if the stored one is not newer, not finished in another status, and
-    matches the guard. Raises ConditionFailed, ItemTooLarge or StoreUnavailable; writes nothing then."""
+    matches the guard. Raises ConditionFailed, ItemTooLarge or StoreUnavailable; writes nothing then.
+    `principal` (who asks) and the acceptance time are stored with it, in the same write."""
     settings = get_settings()
     now = now_seconds()
     condition, names, values = _write_condition(document, guard, now)
-    item = item_of(document, version, settings.list_shards, settings.retention_days)
+    item = item_of(
+        document, version, settings.list_shards, settings.retention_days, recorded_time(now), principal
+    )
     size = item_size(item)
     if size > ITEM_SIZE_LIMIT_BYTES:
         raise ItemTooLarge(f"the item would be {size:,} bytes")
@@ -157,12 +167,29 @@ def put_operation(document: dict[str, Any], version: str, guard: VersionGuard) -
     return StoredOperation(document, version, _capacity(response))
 
 
-def item_of(document: dict[str, Any], version: str, shard_count: int, retention_days: int) -> dict[str, Any]:
+def recorded_time(epoch_seconds: float) -> str:
+    """A time as the history records it: YYYYMMDD_hhmmss, UTC."""
+    return time.strftime(RECORDED_TIME_FORMAT, time.gmtime(epoch_seconds))
+
+
+def item_of(
+    document: dict[str, Any],
+    version: str,
+    shard_count: int,
+    retention_days: int,
+    accepted_at: str | None = None,
+    principal: str | None = None,
+) -> dict[str, Any]:
     """The item a PUT writes: the record, the list index's attributes (whose summary repeats `sub_status`
-    and `request.uri`) and `_version`, as DynamoDB attribute values."""
+    and `request.uri`), `_version`, and who wrote it when (`accepted_at`: `recorded_time`'s form), as
+    DynamoDB attribute values."""
     internal = list_index.attributes(document, shard_count, retention_days)
     item = {key: _to_attribute(value) for key, value in {**document, **internal}.items()}
     item[VERSION_ATTRIBUTE] = {"S": version}
+    if accepted_at is not None:
+        item[RECORDED_TIME_ATTRIBUTE] = {"S": accepted_at}
+    if principal is not None:
+        item[PRINCIPAL_ATTRIBUTE] = {"S": principal}
     return item
 
 
@@ -325,6 +352,11 @@ def from_attribute(attribute: dict[str, Any]) -> Any:
     if kind == "M":
         return {key: from_attribute(item) for key, item in value.items()}
     raise TypeError(f"a record holds no DynamoDB {kind} attribute")
+
+
+def request(operation: str, **parameters: Any) -> dict[str, Any]:
+    """One request of any kind (the history's, `history.recording`), with this module's fault mapping."""
+    return _call(operation, **parameters)
 
 
 def query(request: dict[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """What a change of the table means for its followers (docs/api.md, "Change events").
 
-One DynamoDB stream record (as Lambda delivers it) becomes at most one change event: a creation or a new
-status is "Operation Status Changed", any other change of the record "Operation Updated", a deletion by
-DynamoDB's TTL "Operation Expired". An identical replay (the record unchanged) and a delete by anyone else
-yield nothing. The detail is the record's summary (`summary.summarize`, the one derivation), the status
-before the change and the record's version; never a body. Images are read with the store's own
-conversion, without the item's internal attributes (of which only `_version` and the expiry are read).
+One DynamoDB stream record (as Lambda delivers it) is read into a `Change`: the record before and after it
+(with the store's own conversion, without the item's internal attributes), who wrote it and when. A
+deletion by anyone but DynamoDB's TTL is no change. The history (`history.recording`) numbers the change;
+then it becomes its events: a creation or a new status is "Operation Status Changed", any other change of
+the record "Operation Updated", an expiry "Operation Expired" (also published, first, for a life that a
+PUT over the expired item ended). An identical replay (the same version) yields nothing. The detail is the
+record's summary (`summary.summarize`, the one derivation), the status before the change, the record's
+version, and the change's sequence, recorded time and principal; never a body.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from operations_api import store
+from operations_api.listing.index import EXPIRES_ATTRIBUTE
 from operations_api.record.summary import summarize
 
 SOURCE: Final = "operations-api"
@@ -32,25 +35,71 @@ class ChangeEvent:
     time: float | None  # when the change was made (the stream record's approximate time, epoch seconds)
 
 
-def change_event(record: dict[str, Any]) -> ChangeEvent | None:
-    """The event one stream record (NEW_AND_OLD_IMAGES, in Lambda's event format) yields, if any."""
+@dataclass(frozen=True)
+class Change:
+    """One stream record, read. `new` is None for an expiry (a TTL deletion); `old` is None for a creation.
+    `old_expired`: the old image's retention had ended, so a PUT created the operation anew."""
+
+    operation_id: str
+    stream_sequence: str
+    old: store.StoredOperation | None
+    new: store.StoredOperation | None
+    old_expired: bool
+    time: float | None
+    recorded_time: str | None  # the PUT's acceptance time, or when DynamoDB deleted the item
+    principal: str | None
+    new_expires_at: int | None = None  # the new version's expiry (epoch seconds), under a retention period
+
+    @property
+    def starts_life(self) -> bool:
+        return self.new is not None and (self.old is None or self.old_expired)
+
+    @property
+    def is_replay(self) -> bool:
+        """The same version as before: an identical replay, which adds no entry and publishes nothing."""
+        return (
+            self.new is not None
+            and self.old is not None
+            and not self.old_expired
+            and self.old.version == self.new.version
+        )
+
+
+def read_change(record: dict[str, Any]) -> Change | None:
+    """The change one stream record (NEW_AND_OLD_IMAGES, in Lambda's event format) makes, if any."""
     change = record["dynamodb"]
     time = change.get("ApproximateCreationDateTime")
-    if record["eventName"] == "REMOVE":
-        if not is_ttl_deletion(record):
-            return None
-        old = store.from_item(change["OldImage"])
-        return ChangeEvent(EXPIRED, detail(old, previous_status=old.document["status"]), time)
-    new = store.from_item(change["NewImage"])
-    if "OldImage" not in change or has_expired(change["OldImage"], time):
-        # an expired record is gone for every reader: a PUT over it creates the operation anew
-        return ChangeEvent(STATUS_CHANGED, detail(new, previous_status=None), time)
-    old = store.from_item(change["OldImage"])
-    if old.document == new.document:
-        return None  # an identical replay: accepted, and nothing changed
-    previous_status = old.document["status"]
-    detail_type = UPDATED if previous_status == new.document["status"] else STATUS_CHANGED
-    return ChangeEvent(detail_type, detail(new, previous_status=previous_status), time)
+    stream_time = store.recorded_time(time) if time is not None else None
+    old_image, new_image = change.get("OldImage"), change.get("NewImage")
+    if record["eventName"] == "REMOVE" and not is_ttl_deletion(record):
+        return None
+    new = store.from_item(new_image) if new_image is not None else None
+    if new_image is None:
+        recorded_time, principal = stream_time, None
+    else:
+        recorded_time = _text(new_image, store.RECORDED_TIME_ATTRIBUTE) or stream_time
+        principal = _text(new_image, store.PRINCIPAL_ATTRIBUTE)
+    return Change(
+        operation_id=change["Keys"]["operation_id"]["S"],
+        stream_sequence=change["SequenceNumber"],
+        old=store.from_item(old_image) if old_image is not None else None,
+        new=new,
+        old_expired=old_image is not None and new is not None and has_expired(old_image, time),
+        time=time,
+        recorded_time=recorded_time,
+        principal=principal,
+        new_expires_at=_expiry(new_image),
+    )
+
+
+def _expiry(image: dict[str, Any] | None) -> int | None:
+    expiry = (image or {}).get(EXPIRES_ATTRIBUTE, {}).get("N")
+    return int(expiry) if expiry is not None else None
+
+
+def _text(image: dict[str, Any], attribute: str) -> str | None:
+    value: str | None = image.get(attribute, {}).get("S")
+    return value
 
 
 def has_expired(image: dict[str, Any], time: float | None) -> bool:
@@ -63,5 +112,45 @@ def is_ttl_deletion(record: dict[str, Any]) -> bool:
     return all(identity.get(key) == value for key, value in TTL_DELETER.items())
 
 
-def detail(stored: store.StoredOperation, *, previous_status: str | None) -> dict[str, Any]:
-    return {**summarize(stored.document), "previous_status": previous_status, "version": stored.version}
+def events_of(
+    change: Change, sequence: int | None, expired_sequence: int | None = None, expired_time: str | None = None
+) -> list[ChangeEvent]:
+    """A change's events as the history numbered them, in the order they are published: the end of the
+    life it closed (`expired_sequence`), then the write itself (`sequence`; None for an expiry alone)."""
+    events = []
+    if expired_sequence is not None:
+        assert change.old is not None
+        events.append(expiry_event(change, change.old, expired_sequence, expired_time))
+    if sequence is not None:
+        events.append(write_event(change, sequence))
+    return events
+
+
+def write_event(change: Change, sequence: int) -> ChangeEvent:
+    """The event of an accepted write that the history numbered `sequence`."""
+    assert change.new is not None
+    previous_status = None if change.starts_life or change.old is None else change.old.document["status"]
+    same_status = previous_status == change.new.document["status"]
+    detail_type = UPDATED if same_status else STATUS_CHANGED
+    numbers = {"sequence": sequence, "recorded_time": change.recorded_time, "principal": change.principal}
+    return ChangeEvent(detail_type, detail(change.new, previous_status, numbers), change.time)
+
+
+def expiry_event(
+    change: Change, expired: store.StoredOperation, sequence: int, recorded_time: str | None
+) -> ChangeEvent:
+    """The event of a life that ended by expiry: the record as it last was, the sequence after its last."""
+    numbers = {"sequence": sequence, "recorded_time": recorded_time, "principal": None}
+    status = expired.document["status"]
+    return ChangeEvent(EXPIRED, detail(expired, status, numbers), change.time)
+
+
+def detail(
+    stored: store.StoredOperation, previous_status: str | None, numbers: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        **summarize(stored.document),
+        "previous_status": previous_status,
+        "version": stored.version,
+        **numbers,
+    }

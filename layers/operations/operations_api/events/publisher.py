@@ -6,7 +6,8 @@ a call that fails whole (throttled, timed out, refused) is retried by botocore's
 still unpublished then is returned to the caller, which reports it (Lambda retries those stream records,
 then hands them to the dead-letter queue): nothing is dropped silently. After a call fails whole, the
 rest of the batch is not tried: it is reported unpublished at once, so a bus that is down costs one call's
-retries, not ten.
+retries, not ten. The stream loop sends each unpublished entry whole to the dead-letter queue
+(`dead_letter`), from which an operator puts it on the bus again (docs/events.md).
 """
 
 from __future__ import annotations
@@ -49,6 +50,28 @@ class Published:
 def events_client() -> BaseClient:
     """One client per process, made on first use (so that moto's `mock_aws` can intercept it)."""
     return clients.create_client("events", get_settings().events_endpoint_url)
+
+
+@lru_cache(maxsize=1)
+def queue_client() -> BaseClient:
+    """The dead-letter queue's client, made on first use (only when an event was refused)."""
+    return clients.create_client("sqs", get_settings().events_endpoint_url)
+
+
+def dead_letter(entries: list[dict[str, Any]]) -> list[int]:
+    """Send each entry, whole (its PutEvents form), to the dead-letter queue; the indexes that could not be
+    sent (no queue configured, or SQS refused): their changes must be retried, not dropped."""
+    queue_url = get_settings().events_dead_letter_queue_url
+    unsent = []
+    for index, put in enumerate(entries):
+        try:
+            if not queue_url:
+                raise RuntimeError("EVENTS_DEAD_LETTER_QUEUE_URL is not set")
+            body = json.dumps(put, ensure_ascii=False, separators=(",", ":"))
+            queue_client().send_message(QueueUrl=queue_url, MessageBody=body)
+        except (ClientError, BotoCoreError, RuntimeError):
+            unsent.append(index)
+    return unsent
 
 
 def entry(event: ChangeEvent) -> dict[str, Any]:

@@ -1,16 +1,22 @@
-"""The stream consumer's batch: DynamoDB stream records in, change events on the bus, failures reported.
+"""The stream loop's batch: DynamoDB stream records in, history entries written, change events on the bus.
 
-Powertools' batch processing reads each record (`events.changes`); a record that cannot be read fails alone
-(a poison record: Lambda's bisection isolates it, and it never blocks the rest). The events are then put
-in as few PutEvents calls as EventBridge allows (`events.publisher`), and the record of each event that
-could not be published is reported failed too. The answer is Lambda's partial batch response
-(ReportBatchItemFailures): Lambda retries from the first failed record, and after its retries hands the
-records to the dead-letter queue. When every record fails, Powertools raises, so that Lambda bisects the
-batch. One log line a batch: counts and error names, never a record.
+Powertools' batch processing takes the records in stream order. Each is read (`events.changes`), written to
+the history exactly once (`history.recording`, which numbers it), and becomes its events. Never skip: once
+a change fails, every later record of the batch is reported failed too, without being tried (Powertools
+would go on), so Lambda retries from the first failed one and nothing after it is recorded out of order;
+the mapping retries until it succeeds. The log names the operation held back.
+
+Then the events of the changes recorded are put in as few PutEvents calls as EventBridge allows
+(`events.publisher`); an event refused after the retries goes whole to the dead-letter queue and the loop
+goes on. Only an event that neither the bus nor the queue took fails its record (and the later ones):
+its change is already recorded, so the retry publishes it again (consumers de-duplicate). The answer is
+Lambda's partial batch response (ReportBatchItemFailures); when every record fails, Powertools raises, so
+that Lambda bisects the batch. One log line a batch: counts and error names, never a record.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from aws_lambda_powertools import Logger
@@ -21,63 +27,129 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from operations_api import metrics
 from operations_api.events import publisher
-from operations_api.events.changes import ChangeEvent, change_event
+from operations_api.events.changes import ChangeEvent, events_of, read_change
+from operations_api.history import recording
 
 logger = Logger()
 processor: Final = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
+class HeldBack(Exception):
+    """An earlier change of the batch failed: this one waits for it (it is never skipped)."""
+
+
 class EventNotPublished(Exception):
-    """EventBridge did not take the record's event after the retries."""
+    """Neither EventBridge nor the dead-letter queue took the record's event."""
 
 
-def read_record(record: DynamoDBRecord) -> ChangeEvent | None:
-    return change_event(record.raw_event)
+@dataclass
+class Batch:
+    """What one invocation did, for its log line and metrics."""
+
+    failed: bool = False
+    entries_written: int = 0
+    events: list[tuple[dict[str, Any], ChangeEvent]] = field(default_factory=list)
 
 
 def process(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    """Publish the events of a batch of stream records; the records that failed, for Lambda to retry."""
+    """Record and publish a batch of stream records; the records that failed, for Lambda to retry."""
     records: list[dict[str, Any]] = event.get("Records") or []
+    batch = Batch()
     outcome = publisher.Published()
-    changes: list[tuple[dict[str, Any], ChangeEvent]] = []
+    unsent: list[int] = []  # of the unpublished events, those the dead-letter queue did not take either
+
+    def handle(record: DynamoDBRecord) -> None:
+        if batch.failed:
+            raise HeldBack("an earlier change of this batch failed")
+        try:
+            for change_event in record_change(record.raw_event, batch):
+                batch.events.append((record.raw_event, change_event))
+        except Exception as error:
+            batch.failed = True
+            logger.error("change held back", extra=_held_back(record.raw_event, error))
+            raise
+
     try:
-        with processor(records=records, handler=read_record, lambda_context=context):
-            for status, result, record in processor.process():
-                if status == "success" and result is not None:
-                    changes.append((record, result))
-            outcome = publisher.publish([publisher.entry(change) for _, change in changes])
-            for index in outcome.unpublished:
-                processor.failure_handler(DynamoDBRecord(changes[index][0]), _not_published())
+        with processor(records=records, handler=handle, lambda_context=context):
+            processor.process()
+            outcome = publisher.publish([publisher.entry(change) for _, change in batch.events])
+            refused = [publisher.entry(batch.events[index][1]) for index in outcome.unpublished]
+            unsent = publisher.dead_letter(refused)
+            _fail_from_first_lost(records, batch, {outcome.unpublished[index] for index in unsent})
     finally:
-        _log_batch(records, changes, outcome)
-        _count_batch(outcome)
+        _log_batch(records, batch, outcome, len(unsent))
+        _count_batch(batch, outcome)
     return processor.response()
 
 
-def _not_published() -> tuple[type[BaseException], BaseException, None]:
-    return EventNotPublished, EventNotPublished("not published after the retries"), None
+def record_change(record: dict[str, Any], batch: Batch) -> list[ChangeEvent]:
+    """Write one stream record's history (once) and return its events, in the order they are published."""
+    change = read_change(record)
+    if change is None:
+        return []
+    recorded = recording.record(change)
+    if recorded is None:
+        return []
+    batch.entries_written += recorded.entries_written
+    return events_of(change, recorded.sequence, recorded.expired_sequence, recorded.expired_time)
 
 
-def _count_batch(outcome: publisher.Published) -> None:
-    """Events published, and records failed (each attempt: Lambda retries them, then dead-letters them)."""
+def _fail_from_first_lost(records: list[dict[str, Any]], batch: Batch, lost: set[int]) -> None:
+    """An event that went nowhere fails its record and every later one that has not failed yet."""
+    if not lost:
+        return
+    numbers = [_sequence_number(record) for record in records]
+    first = numbers.index(_sequence_number(batch.events[min(lost)][0]))
+    failed = {_sequence_number(record.raw_event) for record, _ in _failures()}
+    for record in records[first:]:
+        if _sequence_number(record) not in failed:
+            error = EventNotPublished("neither the bus nor the dead-letter queue took its event")
+            processor.failure_handler(DynamoDBRecord(record), (EventNotPublished, error, None))
+
+
+def _failures() -> list[tuple[DynamoDBRecord, Any]]:
+    """The records Powertools has reported failed so far (its fail_messages are typed for every source)."""
+    return [(message, None) for message in processor.fail_messages if isinstance(message, DynamoDBRecord)]
+
+
+def _sequence_number(record: dict[str, Any]) -> str:
+    number: str = record["dynamodb"]["SequenceNumber"]
+    return number
+
+
+def _held_back(record: dict[str, Any], error: Exception) -> dict[str, Any]:
+    change = record.get("dynamodb", {})
+    return {
+        "operation_id": change.get("Keys", {}).get("operation_id", {}).get("S"),
+        "stream_sequence_number": change.get("SequenceNumber"),
+        "error": type(error).__name__,
+        "reason": str(error)[:256],
+    }
+
+
+def _count_batch(batch: Batch, outcome: publisher.Published) -> None:
+    if batch.entries_written:
+        metrics.count(metrics.HISTORY_ENTRIES_WRITTEN, batch.entries_written)
     if outcome.published:
         metrics.count(metrics.EVENTS_PUBLISHED, outcome.published)
+    if outcome.unpublished:
+        metrics.count(metrics.EVENTS_NOT_PUBLISHED, len(outcome.unpublished))
     if processor.exceptions:
-        metrics.count(metrics.EVENTS_NOT_PUBLISHED, len(processor.exceptions))
+        metrics.count(metrics.HISTORY_CHANGES_HELD_BACK, len(processor.exceptions))
 
 
-def _log_batch(records: list[dict[str, Any]], changes: list[Any], outcome: publisher.Published) -> None:
-    errors = [type(error) for _, error, _ in processor.exceptions]
-    unreadable = {kind.__name__ for kind in errors if kind is not EventNotPublished}
+def _log_batch(records: list[dict[str, Any]], batch: Batch, outcome: publisher.Published, lost: int) -> None:
+    errors = {kind.__name__ for kind, _, _ in processor.exceptions if kind is not None}
     logger.info(
         "batch",
         extra={
             "records": len(records),
-            "events": len(changes),
+            "entries_written": batch.entries_written,
+            "events": len(batch.events),
             "published": outcome.published,
-            "unpublished": len(outcome.unpublished),
-            "unreadable": len(processor.exceptions) - len(outcome.unpublished),
+            "dead_lettered": len(outcome.unpublished) - lost,
+            "held_back": len(processor.exceptions),
             "put_events_calls": outcome.calls,
-            "errors": sorted(outcome.errors | outcome.refusals | unreadable),
+            "errors": sorted(outcome.errors | outcome.refusals | errors),
         },
     )
