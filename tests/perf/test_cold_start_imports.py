@@ -79,6 +79,7 @@ real.write(json.dumps({"status": answer["statusCode"], "modules": sorted(sys.mod
         ("list_operations", NEVER_AT_COLD_START + NEVER_AT_GET_COLD_START),
         # a history page needs no patch: jsonpatch is imported only to rebuild a version between checkpoints
         ("get_history", [*NEVER_AT_COLD_START, *NEVER_AT_GET_COLD_START, "jsonpatch", "jsonpointer"]),
+        ("count_operations", NEVER_AT_COLD_START + NEVER_AT_GET_COLD_START),
     ],
 )
 def test_importing_a_handler_imports_nothing_a_request_does_not_need(function: str, never: list[str]) -> None:
@@ -94,7 +95,9 @@ def cold_start(function: str) -> dict[str, Any]:
     return probe
 
 
-@pytest.mark.parametrize("function", ["put_operation", "get_operation", "list_operations", "get_history"])
+@pytest.mark.parametrize(
+    "function", ["put_operation", "get_operation", "list_operations", "get_history", "count_operations"]
+)
 def test_the_garbage_collector_skips_the_cold_start_and_what_every_request_reuses(function: str) -> None:
     """No collection while the handler imports (about 3 % of a cold start's instructions); what the imports
     and the first request made is frozen out of the collector's rescans (a full collection on a
