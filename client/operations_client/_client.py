@@ -172,7 +172,7 @@ class OperationsClient:
 
     def counts(self, hours: int | None = None) -> Counts:
         """How many operations are in progress now, and finished in the last `hours` whole hours (the API's
-        default: 24), by status (docs/api.md; the route is GET /v1/operation-counts)."""
+        default: 24), by status (docs/api.md, "Counting operations")."""
         query = {} if hours is None else {"hours": str(hours)}
         answer = self._transport.call("GET", COUNTS_PATH, query=query)
         counts = parse_counts(*_json_object(answer))

@@ -1,4 +1,4 @@
-"""How many operations are in each status: the answer of GET /v1/operation-counts (docs/api.md)."""
+"""How many operations are in each status: GET /v1/operation-counts (docs/api.md, "Counting operations")."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from typing import Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
 RESET: Final = "reset"  # a scripted answer: close the connection at once, with a TCP reset
-MAX_HOURS: Final = 720  # the counts' longest window (docs/api.md; the route is GET /v1/operation-counts)
+MAX_HOURS: Final = 720  # the counts' longest window (docs/api.md, "Counting operations")
 STOP_SECONDS: Final = 120.0  # shutdown() returns once serving stopped: the thread ends at once
 OPERATIONS: Final = "/v1/operations/"
 MAX_PAGE_SIZE: Final = 100
