@@ -337,6 +337,11 @@ def _to_attribute(value: Any) -> dict[str, Any]:
     raise TypeError(f"a record holds no {type(value).__name__}")
 
 
+def to_attribute(value: Any) -> dict[str, Any]:
+    """A record's value as a DynamoDB attribute value (the fleet's items carry the summary too)."""
+    return _to_attribute(value)
+
+
 def from_attribute(attribute: dict[str, Any]) -> Any:
     (kind, value), *_ = attribute.items()
     if kind == "S":
@@ -357,6 +362,42 @@ def from_attribute(attribute: dict[str, Any]) -> Any:
 def request(operation: str, **parameters: Any) -> dict[str, Any]:
     """One request of any kind (the history's, `history.recording`), with this module's fault mapping."""
     return _call(operation, **parameters)
+
+
+class Unprocessed(Exception):
+    """DynamoDB left part of a batch undone after every attempt (the caller's change fails and is retried)."""
+
+
+UNPROCESSED_ATTEMPTS: Final = 5  # calls for what BatchGetItem / BatchWriteItem left unprocessed
+UNPROCESSED_PAUSE_SECONDS: Final = 0.05  # doubled after each such call
+
+
+def batch_write(table: str, requests: list[dict[str, Any]]) -> None:
+    """One BatchWriteItem of at most 25 requests, and again for what it left unprocessed, a few times."""
+    pending: dict[str, Any] = {table: requests}
+    for attempt in range(UNPROCESSED_ATTEMPTS):
+        if attempt:
+            time.sleep(UNPROCESSED_PAUSE_SECONDS * 2 ** (attempt - 1))
+        pending = request("batch_write_item", RequestItems=pending).get("UnprocessedItems") or {}
+        if not pending:
+            return
+    raise Unprocessed("BatchWriteItem left items unprocessed")
+
+
+def batch_get(wanted: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """BatchGetItem of at most 100 keys (over any tables), again for what it left unprocessed; the items
+    found, by table."""
+    found: dict[str, list[dict[str, Any]]] = {table: [] for table in wanted}
+    for attempt in range(UNPROCESSED_ATTEMPTS):
+        if attempt:
+            time.sleep(UNPROCESSED_PAUSE_SECONDS * 2 ** (attempt - 1))
+        answer = request("batch_get_item", RequestItems=wanted)
+        for table, items in answer.get("Responses", {}).items():
+            found[table].extend(items)
+        wanted = answer.get("UnprocessedKeys") or {}
+        if not wanted:
+            return found
+    raise Unprocessed("BatchGetItem left keys unprocessed")
 
 
 def query(request: dict[str, Any]) -> dict[str, Any]:
