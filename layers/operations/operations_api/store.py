@@ -364,6 +364,30 @@ def request(operation: str, **parameters: Any) -> dict[str, Any]:
     return _call(operation, **parameters)
 
 
+def version_check(table: str, stored: StoredOperation) -> dict[str, Any]:
+    """A transaction's ConditionCheck that the record still has this version (the back-fills')."""
+    return {
+        "ConditionCheck": {
+            "TableName": table,
+            "Key": {"operation_id": {"S": stored.document["operation_id"]}},
+            "ConditionExpression": "#version = :version",
+            "ExpressionAttributeNames": {"#version": VERSION_ATTRIBUTE},
+            "ExpressionAttributeValues": {":version": {"S": stored.version}},
+        }
+    }
+
+
+def transact(actions: list[dict[str, Any]]) -> list[str] | None:
+    """One TransactWriteItems; None when it was applied, else why each action was canceled (its code)."""
+    try:
+        request("transact_write_items", TransactItems=actions)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+    return None
+
+
 class Unprocessed(Exception):
     """DynamoDB left part of a batch undone after every attempt (the caller's change fails and is retried)."""
 

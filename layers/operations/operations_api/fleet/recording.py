@@ -183,3 +183,49 @@ def table() -> str:
     if not table:
         raise RuntimeError("FLEET_TABLE_NAME is not set: it names the fleet's table (counts, clusters)")
     return table
+
+
+def backfill(
+    stored: store.StoredOperation, life: str, sequence: int, marks: Marks, records_table: str
+) -> tuple[bool, bool]:
+    """Count and index the current version of an operation stored before the fleet (the back-fill), each
+    read model only if its mark is absent, only while the record still has that version: whether it was
+    counted, and indexed. The history's head (`life`, `sequence`) has that version."""
+    document, check = stored.document, store.version_check(records_table, stored)
+    counted = marks.counted is None and _transacted(
+        [
+            _add(
+                layout.shard_number(stored.document["operation_id"], layout.COUNT_SHARDS), _state(document), 1
+            ),
+            _mark_action(
+                document["operation_id"],
+                (layout.COUNTED_MARK, None),
+                life,
+                sequence,
+                dict(zip(("status", "hour"), _state(document), strict=True)),
+                ends=False,
+            ),
+            check,
+        ]
+    )
+    indexed = False
+    if marks.indexed is None:
+        write_clusters(None, document)
+        mark = _mark_action(
+            document["operation_id"], (layout.INDEXED_MARK, None), life, sequence, {}, ends=False
+        )
+        indexed = _transacted([mark, check])
+        if not indexed:  # changed meanwhile: what was just written may be stale; the current version's stay
+            current = store.get_operation(document["operation_id"])
+            write_clusters(document, current.document if current is not None else None)
+    return counted, indexed
+
+
+def _state(document: dict[str, Any]) -> tuple[str, str]:
+    state = _state_of(document)
+    assert state is not None
+    return state
+
+
+def _transacted(actions: list[dict[str, Any]]) -> bool:
+    return store.transact(actions) is None

@@ -20,8 +20,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
 from operations_api import store
 from operations_api.events.changes import Change
 from operations_api.fleet.recording import FleetChange, Marks, marks_of
@@ -105,7 +103,7 @@ def write_pre_history(operation_id: str, stored: store.StoredOperation, *, recor
     actions = _entry_puts(operation_id, layout.PRE_HISTORY_LIFE, entry, stored.document)
     actions.append(_put(_head_item(operation_id, layout.PRE_HISTORY_LIFE, entry), None))
     if records_table:
-        actions.append(_version_check(records_table, operation_id, stored.version))
+        actions.append(store.version_check(records_table, stored))
     try:
         _transact(actions)
     except HistoryConflict:
@@ -195,22 +193,23 @@ def _entry(change: Change, previous: Written) -> dict[str, Any]:
 
 
 def read_head_and_mark(operation_id: str, stream_sequence: str) -> tuple[Head | None, dict[str, Any] | None]:
-    head, mark, _ = read_state(operation_id, stream_sequence)
+    head, mark, _ = read_state(operation_id, stream_sequence, with_fleet=False)
     return head, mark
 
 
-def read_state(operation_id: str, stream_sequence: str) -> tuple[Head | None, dict[str, Any] | None, Marks]:
+def read_state(
+    operation_id: str, stream_sequence: str, *, with_fleet: bool = True
+) -> tuple[Head | None, dict[str, Any] | None, Marks]:
     """The operation's head, the stream record's mark and the fleet's marks: one consistent BatchGetItem."""
     table, mark_position = _table(), layout.stream_mark_position(stream_sequence)
     keys = [_key(operation_id, layout.HEAD), _key(operation_id, mark_position)]
-    wanted = {
-        table: {"Keys": keys, "ConsistentRead": True},
-        fleet_table(): {"Keys": fleet_marks(operation_id), "ConsistentRead": True},
-    }
+    wanted = {table: {"Keys": keys, "ConsistentRead": True}}
+    if with_fleet:
+        wanted[fleet_table()] = {"Keys": fleet_marks(operation_id), "ConsistentRead": True}
     found = store.batch_get(wanted)
     by_position = {item[layout.SORT_KEY]["S"]: item for item in found[table]}
     head = by_position.get(layout.HEAD)
-    marks = marks_of(found[fleet_table()])
+    marks = marks_of(found[fleet_table()]) if with_fleet else Marks()
     return (_head_of(head) if head is not None else None), by_position.get(mark_position), marks
 
 
@@ -243,13 +242,9 @@ def _positions(operation_id: str, prefix: str) -> list[str]:
 
 
 def _transact(actions: list[dict[str, Any]]) -> None:
-    try:
-        store.request("transact_write_items", TransactItems=actions)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-            raise
-        reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-        raise HistoryConflict(f"transaction canceled: {reasons}") from None
+    reasons = store.transact(actions)
+    if reasons is not None:
+        raise HistoryConflict(f"transaction canceled: {reasons}")
 
 
 _HEAD_NAMES: Final = {"#life": "life", "#sequence": "sequence"}
@@ -352,18 +347,6 @@ def _mark(change: Change, life: str, sequence: int, **extra: Any) -> dict[str, A
     for name, value in extra.items():
         item[name] = {"N": str(value)} if isinstance(value, int) else _text_or_null(value)
     return _put(item, None)
-
-
-def _version_check(records_table: str, operation_id: str, version: str) -> dict[str, Any]:
-    return {
-        "ConditionCheck": {
-            "TableName": records_table,
-            "Key": {"operation_id": {"S": operation_id}},
-            "ConditionExpression": "#version = :version",
-            "ExpressionAttributeNames": {"#version": store.VERSION_ATTRIBUTE},
-            "ExpressionAttributeValues": {":version": {"S": version}},
-        }
-    }
 
 
 def _key(operation_id: str, position: str) -> dict[str, Any]:
