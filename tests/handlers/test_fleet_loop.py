@@ -134,3 +134,29 @@ def test_each_stream_mark_expires_two_days_after_it_is_written_and_nothing_else_
     for mark in stream_marks:
         assert before + 2 * 86_400 <= int(mark["_expires_at"]["N"]) <= after + 2 * 86_400
     assert all("_expires_at" not in item for item in items if item not in stream_marks), "head, entries"
+
+
+def test_the_loop_publishes_the_counts_as_gauges_at_most_once_a_minute(
+    put: Invoke, pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.handlers.test_metrics import published
+
+    now = time.strftime("%Y%m%d_%H%M%S", time.gmtime())
+    for name, status in (("a", "executing"), ("b", "unexecuted"), ("c", "failed"), ("d", "completed")):
+        response = {"status_code": 500, "body": ""} if status in ("failed", "completed") else None
+        accept(put, minimal_record(operation_id=name, status=status, last_update_time=now, response=response))
+    pipeline.deliver()
+    gauges_seen = [metric for metric in published(capsys) if metric["name"] in gauges_names()]
+    assert [(metric["name"], metric.get("value", 1)) for metric in gauges_seen] == [
+        ("OperationsInProgress", 2),
+        ("OperationsFailedThisHour", 1),
+    ]
+    accept(put, minimal_record(operation_id="e", last_update_time=now))
+    pipeline.deliver()
+    assert not [metric for metric in published(capsys) if metric["name"] in gauges_names()], "once a minute"
+
+
+def gauges_names() -> set[str]:
+    from operations_api import metrics
+
+    return {metrics.OPERATIONS_IN_PROGRESS, metrics.OPERATIONS_FAILED_THIS_HOUR}

@@ -63,7 +63,8 @@ def test_the_consumer_may_read_the_stream_publish_to_the_bus_and_the_queue_and_n
             ],
             {"Fn::GetAtt": ["HistoryTable", "Arn"]},
         ),
-        # the marks read with the head; the cluster items; the marks and counters in the transaction
+        # the marks read with the head; the cluster items; the marks and counters in the transaction;
+        # the counts read for the gauges
         "KeepFleetReadModels": (
             [
                 "dynamodb:BatchGetItem",
@@ -71,6 +72,7 @@ def test_the_consumer_may_read_the_stream_publish_to_the_bus_and_the_queue_and_n
                 "dynamodb:PutItem",
                 "dynamodb:UpdateItem",
                 "dynamodb:DeleteItem",
+                "dynamodb:Query",
             ],
             {"Fn::GetAtt": ["FleetTable", "Arn"]},
         ),
