@@ -1,17 +1,20 @@
-"""`make screenshots`: the console's two pages in headless Chromium, saved as docs/console-*.png.
+"""`make screenshots`: the console's pages in headless Chromium, saved as docs/console-*.png.
 
-Seeds the README's example operations on a local API (devtools.local_server, in this process), serves the
-console against it, and photographs the list and the failed operation's page. The browser is Debian's
+Seeds the README's example operations on a local API (devtools.local_server, in this process), the failed one
+change by change, serves the console against it, and photographs the list, the failed operation's page and
+its history (once the history has recorded every change). The browser is Debian's
 chromium driven by its chromedriver through Selenium, named explicitly: Selenium Manager never downloads a
 browser or a driver. The browser tests start Chromium with `headless_chromium` too.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -22,10 +25,11 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
 
 from devtools import local_server
 from devtools.template import ROOT
-from operations_client import OperationsClient
+from operations_client import NotFoundError, OperationsClient
 from operations_client._console.app import Console
 from operations_client._console.query import operation_href
 from operations_client._console.server import start_in_background
@@ -48,6 +52,7 @@ WIDTH: Final = 1280
 MIN_HEIGHT: Final = 300
 MAX_HEIGHT: Final = 2400
 TIME_FORMAT: Final = "%Y%m%d_%H%M%S"
+HISTORY_PATIENCE: Final = 120.0  # seconds the history may take to record the seeded changes
 
 
 def missing_browser() -> str | None:
@@ -102,6 +107,27 @@ def full_operation() -> dict[str, Any]:
     return record
 
 
+def full_operation_steps() -> list[dict[str, Any]]:
+    """The full example as its worker reported it, change by change: created with three clusters waiting,
+    cluster-a answers 201, cluster-b 409, then the operation fails and is rolled back."""
+    final = full_operation()
+    created = copy.deepcopy(final)
+    for key in ("response", "rollbacks"):
+        del created[key]
+    created.update(
+        status="executing", last_update_time=final["occurred_time"], sub_status="creating networks"
+    )
+    for cluster in created["target_clusters"]:
+        cluster["response"] = None
+    first = copy.deepcopy(created)
+    first.update(last_update_time="20261122_064302", sub_status="1/3 clusters")
+    first["target_clusters"][0] = final["target_clusters"][0]
+    second = copy.deepcopy(first)
+    second.update(last_update_time="20261122_064348", sub_status="rolling back cluster-a")
+    second["target_clusters"][1] = final["target_clusters"][1]
+    return [created, first, second, final]
+
+
 def recent_operations(now: datetime) -> list[dict[str, Any]]:
     """A few more operations of the last hour, so that the list shows each status."""
 
@@ -148,8 +174,23 @@ def recent_operations(now: datetime) -> list[dict[str, Any]]:
 
 
 def seed(client: OperationsClient, now: datetime) -> None:
-    for record in (readme_operation(), full_operation(), *recent_operations(now)):
+    for record in (readme_operation(), *full_operation_steps(), *recent_operations(now)):
         client.put(record["operation_id"], record)
+
+
+def history_recorded(client: OperationsClient, operation_id: str, patience: float = HISTORY_PATIENCE) -> bool:
+    """Whether the operation's history shows its current version within `patience` seconds (it follows a
+    write by about a second)."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        try:
+            entries = list(client.history(operation_id))
+        except NotFoundError:
+            entries = []
+        if entries and entries[-1]["version"] == client.get(operation_id).etag.strip('"'):
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def fit_to_page(driver: WebDriver) -> None:
@@ -162,14 +203,32 @@ def fit_to_page(driver: WebDriver) -> None:
     driver.set_window_size(WIDTH, min(int(height) + int(chrome), MAX_HEIGHT))
 
 
-def take(driver: WebDriver, url: str, path: Path, open_details: tuple[str, ...] = ()) -> None:
-    """A screenshot of the whole page at `url`, with the <details> of these ids opened first."""
+def take(
+    driver: WebDriver, url: str, path: Path, open_details: tuple[str, ...] = (), section: str | None = None
+) -> None:
+    """A screenshot of the whole page at `url` (or of its element matching the CSS selector `section`),
+    with the <details> of these ids opened first."""
     driver.get(url)
     for details_id in open_details:
         driver.execute_script("document.getElementById(arguments[0]).open = true;", details_id)
     fit_to_page(driver)
-    driver.save_screenshot(str(path))
+    if section is None:
+        driver.save_screenshot(str(path))
+    else:
+        element = driver.find_element(By.CSS_SELECTOR, section)
+        # an element is photographed as far as the window shows it: bring all of it into the window
+        driver.execute_script("arguments[0].scrollIntoView(true);", element)
+        element.screenshot(str(path))
     print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
+
+
+def photograph(console_url: str) -> None:
+    """The list, the failed operation's page and its history, into docs/."""
+    with headless_chromium() as driver:
+        take(driver, console_url + "/", DOCS / "console-list.png")
+        operation_url = console_url + operation_href(full_operation()["operation_id"])
+        take(driver, operation_url, DOCS / "console-operation.png", open_details=("cluster-1-response",))
+        take(driver, operation_url, DOCS / "console-history.png", section="section.history")
 
 
 def main() -> int:
@@ -181,17 +240,13 @@ def main() -> int:
     try:
         client = OperationsClient(api.url)
         seed(client, datetime.now(UTC))
+        if not history_recorded(client, full_operation()["operation_id"]):
+            told = "the local server recorded no history of the seeded changes"
+            print(f"make screenshots: {told} in {HISTORY_PATIENCE:g} s", file=sys.stderr)
+            return 1
         console = start_in_background(Console(client, api.url))
         try:
-            with headless_chromium() as driver:
-                take(driver, console.url + "/", DOCS / "console-list.png")
-                operation_url = console.url + operation_href(full_operation()["operation_id"])
-                take(
-                    driver,
-                    operation_url,
-                    DOCS / "console-operation.png",
-                    open_details=("cluster-1-response",),
-                )
+            photograph(console.url)
         finally:
             console.stop()
     finally:

@@ -1,4 +1,4 @@
-"""A client of the operations API: sign, retry, list and wait (docs/client.md)."""
+"""A client of the operations API: sign, retry, list, wait and verify histories (docs/client.md)."""
 
 from operations_client._client import OperationsClient, Page, StoredRecord
 from operations_client._errors import (
@@ -11,12 +11,15 @@ from operations_client._errors import (
     ValidationError,
     WaitTimeout,
 )
+from operations_client._history import HistoryMismatch, HistoryPage, Verified, verify_history
 from operations_client._record import Operation
 from operations_client._retry import RetryPolicy
 
 __all__ = [
     "ConflictError",
     "CredentialsError",
+    "HistoryMismatch",
+    "HistoryPage",
     "NotFoundError",
     "Operation",
     "OperationsClient",
@@ -27,5 +30,7 @@ __all__ = [
     "StoredRecord",
     "UnavailableError",
     "ValidationError",
+    "Verified",
     "WaitTimeout",
+    "verify_history",
 ]

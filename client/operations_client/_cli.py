@@ -1,4 +1,4 @@
-"""opsctl's commands: get, put, list and watch operations from the command line (docs/client.md).
+"""opsctl's commands: get, put, list, watch operations and read their history (docs/client.md).
 
 Run through operations_client.cli.main, which first checks that the [cli] extra is installed.
 
@@ -23,6 +23,7 @@ from operations_client._errors import OperationsError, WaitTimeout
 from operations_client._record import Status
 from operations_client._times import to_api_time
 
+EXIT_NOT_VERIFIED: Final = 1
 EXIT_API_ERROR: Final = 4
 EXIT_INTERRUPTED: Final = 130  # as a shell reports SIGINT
 MAX_PAGE_SIZE: Final = 100
@@ -30,7 +31,8 @@ WHOLE: Final = sys.maxsize  # `--help` lists each command's first sentence whole
 EXIT_STATUSES: Final = """\b
 Exit status:
   0    done; watch: the operation completed
-  1    watch: the operation failed; console: it cannot listen on its port
+  1    watch: the operation failed; history --verify: an entry does not
+       verify; console: it cannot listen on its port
   2    a usage error: an unknown option, a bad time or status, no endpoint,
        a file that is not a JSON record
   3    watch: the operation was canceled
@@ -121,17 +123,23 @@ class Settings:
 @click.version_option(package_name="operations-client", prog_name="opsctl")
 @click.pass_context
 def cli(ctx: click.Context, endpoint: str | None, region: str | None, sign: bool | None) -> None:
-    """Get, put, list and watch the operations of the operations API."""
+    """Get, put, list and watch the operations of the operations API, and read their history."""
     ctx.obj = Settings(endpoint, region, sign)
 
 
 @cli.command()
 @click.argument("operation_id")
+@click.option(
+    "--sequence",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="The record as it was after change N of its history (see opsctl history).",
+)
 @click.option("-o", "--output", type=OUTPUT, default="table", show_default=True)
 @click.pass_obj
-def get(settings: Settings, operation_id: str, output: str) -> None:
+def get(settings: Settings, operation_id: str, sequence: int | None, output: str) -> None:
     """Show one operation; -o json prints the record exactly as the API returned it."""
-    stored = settings.client().get(operation_id)
+    stored = settings.client().get(operation_id, sequence=sequence)
     if output == "json":
         click.echo(stored.raw)
     else:
@@ -230,6 +238,43 @@ def list_operations(
     if not found:
         filtered = status is not None or since is not None or before is not None
         click.echo("no operation matches these filters" if filtered else "no operations yet", err=True)
+
+
+@cli.command()
+@click.argument("operation_id")
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Check every digest, each version rebuilt from the changes, and the last against the record.",
+)
+@click.option("-o", "--output", type=OUTPUT, default="table", show_default=True)
+@click.pass_obj
+def history(settings: Settings, operation_id: str, verify: bool, output: str) -> None:
+    """Show every change of an operation, oldest first: when, who, its status and what changed.
+
+    -o json prints the entries as the API returned them. --verify prints nothing else: exit 0 when the
+    history verifies, else 1, naming the first entry that does not and what is wrong with it.
+    """
+    from operations_client._history import HistoryMismatch
+
+    client = settings.client()
+    if verify:
+        try:
+            verified = client.verify_history(operation_id, page_size=MAX_PAGE_SIZE)
+        except HistoryMismatch as mismatch:
+            click.echo(f"the history of {operation_id!r} does not verify: {mismatch}", err=True)
+            sys.exit(EXIT_NOT_VERIFIED)
+        last = f"the last is the current record ({verified.version})"
+        click.echo(f"verified: {verified.entries} entries; {last}")
+        return
+    entries = client.history(operation_id, page_size=MAX_PAGE_SIZE)
+    if output == "json":
+        click.echo(json.dumps(list(entries), indent=2, ensure_ascii=False))
+        return
+    from operations_client._timeline import step_lines, steps
+
+    for step in steps(entries):
+        click.echo("\n".join(step_lines(step)))
 
 
 @cli.command()

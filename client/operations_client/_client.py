@@ -1,4 +1,4 @@
-"""OperationsClient: get, put, list and wait on the operations API (docs/api.md)."""
+"""OperationsClient: get, put, list, wait on and read the history of the operations API (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from operations_client import _retry
 from operations_client._errors import NotFoundError, OperationsError, WaitTimeout, client_problem
+from operations_client._history import HistoryPage, Verified, verify_history
 from operations_client._record import TERMINAL_STATUSES, Operation
 from operations_client._retry import RetryPolicy
 from operations_client._signing import Signer, is_loopback
@@ -64,8 +65,12 @@ class OperationsClient:
         signer = Signer(self.endpoint, region) if signed else None
         self._transport = Transport(self.endpoint, signer, retry_policy or RetryPolicy(), timeout)
 
-    def get(self, operation_id: str) -> StoredRecord:
-        return _stored(self._transport.call("GET", _operation_path(operation_id)))
+    def get(self, operation_id: str, *, sequence: int | None = None) -> StoredRecord:
+        """The record now, or as it was after change `sequence` of its history (docs/api.md)."""
+        path = _operation_path(operation_id)
+        if sequence is not None:
+            path += f"/history/{sequence}"
+        return _stored(self._transport.call("GET", path))
 
     def put(
         self,
@@ -129,6 +134,33 @@ class OperationsClient:
             if page.next_page_token is None:
                 return
             token = page.next_page_token
+
+    def history_page(
+        self, operation_id: str, *, page_size: int | None = None, page_token: str | None = None
+    ) -> HistoryPage:
+        """One page of an operation's history, oldest first (docs/api.md)."""
+        query = _list_query(None, None, None, page_size, page_token)
+        answer = self._transport.call("GET", _operation_path(operation_id) + "/history", query=query)
+        _, page = _json_object(answer)
+        entries, token = page.get("entries"), page.get("next_page_token")
+        if not isinstance(entries, list) or not isinstance(token, str | None):
+            raise _invalid_answer(answer, "a page without its list of entries")
+        return HistoryPage(entries=entries, next_page_token=token)
+
+    def history(self, operation_id: str, *, page_size: int | None = None) -> Iterator[dict[str, Any]]:
+        """Every entry of an operation's history, oldest first, following the pages as they are consumed."""
+        token: str | None = None
+        while True:
+            page = self.history_page(operation_id, page_size=page_size, page_token=token)
+            yield from page.entries
+            if page.next_page_token is None:
+                return
+            token = page.next_page_token
+
+    def verify_history(self, operation_id: str, *, page_size: int | None = None) -> Verified:
+        """Reads the whole history and the current record, and verifies them (verify_history)."""
+        entries = self.history(operation_id, page_size=page_size)
+        return verify_history(entries, self.get(operation_id).record)
 
     def follow(
         self,

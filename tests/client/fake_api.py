@@ -2,11 +2,13 @@
 recorded as received (method, path, query, headers, body), so a test sees what the client sent and how
 it behaves on answers the real server gives rarely (503, 429, a connection reset). With no answers left,
 GET /v1/operations serves `summaries` in pages as the contract says
-(docs/api.md, "Listing operations"), its tokens opaque offsets bound to the filters."""
+(docs/api.md, "Listing operations"), its tokens opaque offsets bound to the filters; an operation given
+`serve_history` is served too: its record, its history in pages and each version (docs/api.md)."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import socket
 import struct
@@ -16,10 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 RESET: Final = "reset"  # a scripted answer: close the connection at once, with a TCP reset
 STOP_SECONDS: Final = 120.0  # shutdown() returns once serving stopped: the thread ends at once
+OPERATIONS: Final = "/v1/operations/"
+MAX_PAGE_SIZE: Final = 100
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ class FakeApi(ThreadingHTTPServer):
         self.received: list[Received] = []
         self.summaries: list[dict[str, Any]] = []
         self.accepted: list[socket.socket] = []  # each connection a client opened, in order
+        self.versions: dict[str, list[dict[str, Any]]] = {}  # each served operation's records, oldest first
+        self.entries: dict[str, list[dict[str, Any]]] = {}  # and its history's entries
 
     @property
     def connections(self) -> int:
@@ -65,6 +71,41 @@ class FakeApi(ThreadingHTTPServer):
 
     def answer(self, *replies: Reply | str) -> None:
         self.script.extend(replies)
+
+    def serve_history(
+        self, operation_id: str, versions: list[dict[str, Any]], entries: list[dict[str, Any]]
+    ) -> None:
+        """Serve this operation: its last version as the record, `entries` as its history."""
+        self.versions[operation_id] = versions
+        self.entries[operation_id] = entries
+
+    def serves(self, path: str) -> bool:
+        return path.startswith(OPERATIONS) and _operation_id(path) in self.versions
+
+    def operation_reply(self, path: str, query: dict[str, str]) -> Reply:
+        """GET of a served operation, its history or one of its versions (404 for none yet)."""
+        versions, entries = self.versions[_operation_id(path)], self.entries[_operation_id(path)]
+        rest = path.removeprefix(OPERATIONS).partition("/")[2]
+        if rest == "history":
+            return self.history_page(entries, query) if entries else _not_found("OPERATION_NOT_FOUND")
+        if rest.startswith("history/"):
+            sequence = rest.removeprefix("history/")
+            if not sequence.isdigit() or int(sequence) < 1:
+                return Reply(400, {"code": "VALIDATION_ERROR", "detail": "sequence", "status": 400})
+            if int(sequence) > len(versions):
+                return _not_found("SEQUENCE_NOT_FOUND")
+            return _record_reply(versions[int(sequence) - 1])
+        return _record_reply(versions[-1]) if versions and not rest else _not_found("OPERATION_NOT_FOUND")
+
+    def history_page(self, entries: list[dict[str, Any]], query: dict[str, str]) -> Reply:
+        size = int(query.get("page_size", "25"))
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            return Reply(400, {"code": "VALIDATION_ERROR", "detail": "page_size", "status": 400})
+        start = int(query.get("page_token", "0"))
+        page: dict[str, Any] = {"entries": entries[start : start + size]}
+        if start + size < len(entries):
+            page["next_page_token"] = str(start + size)
+        return Reply(200, page)
 
     def list_page(self, query: dict[str, str]) -> Reply:
         size = int(query.get("page_size", "25"))
@@ -111,8 +152,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
-        if not isinstance(scripted, Reply):
-            scripted = self.server.list_page(query) if parts.path == "/v1/operations" else Reply(404, {})
+        if isinstance(scripted, Reply):
+            pass
+        elif parts.path == "/v1/operations":
+            scripted = self.server.list_page(query)
+        elif self.server.serves(parts.path):
+            scripted = self.server.operation_reply(parts.path, query)
+        else:
+            scripted = Reply(404, {})
         body = scripted.body if isinstance(scripted.body, bytes) else json.dumps(scripted.body).encode()
         self.send_response(scripted.status)
         for name, value in scripted.headers.items():
@@ -123,6 +170,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the test reads `received`."""
+
+
+def _operation_id(path: str) -> str:
+    return unquote(path.removeprefix(OPERATIONS).partition("/")[0])
+
+
+def _not_found(code: str) -> Reply:
+    return Reply(404, {"code": code, "detail": "not found", "status": 404})
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def version(record: dict[str, Any]) -> str:
+    """A record's version as docs/api.md states it: its canonical JSON's SHA-256, 32 hex digits."""
+    return hashlib.sha256(canonical(record).encode("utf-8")).hexdigest()[:32]
+
+
+def _record_reply(record: dict[str, Any]) -> Reply:
+    return Reply(200, record, {"ETag": f'"{version(record)}"'})
 
 
 def summary(number: int, status: str = "executing") -> dict[str, Any]:

@@ -16,7 +16,8 @@ from operations_client import cli
 # pinned here, apart from operations_client.__all__: a name added or dropped there is a change of the API
 PINNED = (
     "OperationsClient StoredRecord Page Operation RetryPolicy OperationsError ValidationError NotFoundError "
-    "ConflictError PreconditionFailedError UnavailableError CredentialsError WaitTimeout"
+    "ConflictError PreconditionFailedError UnavailableError CredentialsError WaitTimeout HistoryPage "
+    "verify_history Verified HistoryMismatch"
 )
 PUBLIC_NAMES = sorted(PINNED.split())
 CLIENT_DOC = Path(operations_client.__file__).parents[2] / "docs" / "client.md"

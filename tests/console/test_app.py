@@ -13,6 +13,7 @@ import pytest
 from operations_api.record.summary import summarize
 from operations_client import (
     CredentialsError,
+    HistoryPage,
     NotFoundError,
     Operation,
     OperationsClient,
@@ -36,21 +37,42 @@ def stored(record: dict[str, Any]) -> StoredRecord:
     return StoredRecord(record=cast(Operation, record), etag='"v1"', raw=raw)
 
 
+NOT_FOUND = {"status": 404, "code": "OPERATION_NOT_FOUND", "detail": "no such operation"}
+
+
 @dataclass
 class FakeClient:
-    """Answers from a dict of records; raises `error` instead when set; records the list calls."""
+    """Answers from a dict of records (and of histories: their versions and entries); raises `error`
+    instead when set; records the list calls."""
 
     records: dict[str, StoredRecord] = field(default_factory=dict)
     next_page_token: str | None = None
     error: OperationsError | None = None
     list_calls: list[dict[str, Any]] = field(default_factory=list)
+    versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-    def get(self, operation_id: str) -> StoredRecord:
+    def get(self, operation_id: str, *, sequence: int | None = None) -> StoredRecord:
         if self.error is not None:
             raise self.error
+        if sequence is not None:
+            if not 1 <= sequence <= len(self.versions.get(operation_id, ())):
+                raise NotFoundError(NOT_FOUND)
+            return stored(self.versions[operation_id][sequence - 1])
         if operation_id not in self.records:
-            raise NotFoundError({"status": 404, "code": "OPERATION_NOT_FOUND", "detail": "no such operation"})
+            raise NotFoundError(NOT_FOUND)
         return self.records[operation_id]
+
+    def history_page(
+        self, operation_id: str, *, page_size: int | None = None, page_token: str | None = None
+    ) -> HistoryPage:
+        """The entries in pages, each token the offset of the next; 404 for an operation without any."""
+        entries = self.entries.get(operation_id)
+        if not entries:
+            raise NotFoundError(NOT_FOUND)
+        start, size = int(page_token or 0), page_size or 25
+        following = str(start + size) if start + size < len(entries) else None
+        return HistoryPage(entries=entries[start : start + size], next_page_token=following)
 
     def list_page(self, **filters: Any) -> Page:
         self.list_calls.append(filters)

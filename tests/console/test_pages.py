@@ -9,6 +9,8 @@ from typing import Any
 from operations_api.record.summary import summarize
 from operations_client._console import pages
 from operations_client._console.query import ListQuery
+from operations_client._timeline import steps
+from tests.client.history_entries import entries_of
 from tests.console.html_text import read
 from tests.support.records import full_record, minimal_record
 
@@ -69,7 +71,7 @@ def test_an_empty_list_says_nothing_matches() -> None:
 
 def test_the_operation_page_lays_out_times_request_response_every_cluster_and_the_rollback() -> None:
     record = full_record()
-    page = read(pages.operation_page(ENDPOINT, record, '"etag-1"', NOW))
+    page = read(pages.operation_page(ENDPOINT, record, '"etag-1"', NOW, pages.Timeline()))
     assert page.of_class("operation-id") == [record["operation_id"]]
     assert "2026-11-22 06:42:30 UTC (17 min ago)" in page.text
     assert page.of_class("elapsed") == ["took 2 min 42 s"]
@@ -84,8 +86,8 @@ def test_the_operation_page_lays_out_times_request_response_every_cluster_and_th
 
 
 def test_a_finished_operation_is_not_refreshed_and_a_running_one_is() -> None:
-    finished = read(pages.operation_page(ENDPOINT, full_record(), '"e"', NOW))
-    running = read(pages.operation_page(ENDPOINT, minimal_record(), '"e"', NOW))
+    finished = read(pages.operation_page(ENDPOINT, full_record(), '"e"', NOW, pages.Timeline()))
+    running = read(pages.operation_page(ENDPOINT, minimal_record(), '"e"', NOW, pages.Timeline()))
     assert finished.scripts == []
     assert [attributes.get("src") for attributes, _ in running.scripts] == ["/static/console.js"]
     assert "Last refreshed 07:00:00 UTC; refreshing while the operation runs." in running.text
@@ -96,11 +98,15 @@ def test_a_finished_operation_is_not_refreshed_and_a_running_one_is() -> None:
 
 
 def test_markup_in_a_record_is_shown_as_text_and_never_becomes_an_element() -> None:
-    html = pages.operation_page(ENDPOINT, hostile_record(), '"e"', NOW)
+    record = hostile_record()
+    timeline = pages.Timeline(steps=list(steps(entries_of([record], principal=HOSTILE))))
+    html = pages.operation_page(ENDPOINT, record, '"e"', NOW, timeline)
     page = read(html)
     assert [attributes.get("src") for attributes, _ in page.scripts] == ["/static/console.js"]
     assert HOSTILE in page.of_class("sub-status")
-    assert page.text.count(HOSTILE) >= 4
+    assert page.of_class("principal") == [HOSTILE]
+    assert f"sub status: {HOSTILE}" in page.text
+    assert page.text.count(HOSTILE) >= 6
     assert '"><img src=x onerror=alert(1)>' in page.of_class("cluster-id")
     assert "<img" not in html
     assert "/v1/<b>x</b>" in page.text

@@ -3,18 +3,27 @@ The history is written straight into its table (tests/support/history.py), apart
 
 from __future__ import annotations
 
+import base64
 import json
+import time
 from types import ModuleType
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from operations_api import service
+from operations_api.history import layout
+from operations_api.history import query as history_query
+from operations_api.listing import token as page_token
 from tests.support.events import load_event, put_event
 from tests.support.handlers import Invoke, invoker, load_function
 from tests.support.history import HISTORY_TABLE_NAME, history_event, versions_of, write_history
 
 FIXTURE_ID = load_event("get_history")["pathParameters"]["operation_id"]
+LIFE = "100000000000000000001"  # write_history's
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +132,65 @@ def test_an_ended_life_or_a_record_without_history_is_unknown(put: Invoke, read:
         assert answer(read(history_event(operation_id, "1")))[1]["code"] == "OPERATION_NOT_FOUND"
 
 
+def test_a_life_whose_last_version_expired_is_never_shown_beside_a_record_created_anew(
+    put: Invoke, read: Invoke, table: Any
+) -> None:
+    """A PUT over an expired record starts a new life; until the loop has recorded it, the head is still the
+    old life's, not ended (DynamoDB never deleted the item): the old entries, page, version or token, are
+    not shown; the head's expires_at (its last version's expiry) tells that life is over."""
+    old_life = stored(put, table, "reborn", 3, expires_at=int(time.time()) - 60)
+    token = f"page_size=1&page_token={history_query.make_token('reborn', LIFE, 2)}"
+    for event in (
+        history_event("reborn"),
+        history_event("reborn", "1"),
+        history_event("reborn", raw_query=token),
+    ):
+        status, problem = answer(read(event))
+        assert (status, problem["code"]) == (404, "OPERATION_NOT_FOUND"), old_life[0]
+    write_history(
+        table, HISTORY_TABLE_NAME, "later", versions_of("later", 2), expires_at=int(time.time()) + 60
+    )
+    assert put(put_event(versions_of("later", 1)[0]))["statusCode"] == 200
+    assert answer(read(history_event("later")))[0] == 200  # a life that has not expired yet is shown
+
+
+def delete_entries(table: Any, operation_id: str, sequences: range) -> None:
+    """What the loop does to a life's entries once a new life began (the head read before still the old)."""
+    for sequence in sequences:
+        position = layout.chunk_position(LIFE, sequence, 0)
+        key = {layout.PARTITION_KEY: {"S": operation_id}, layout.SORT_KEY: {"S": position}}
+        table.delete_item(TableName=HISTORY_TABLE_NAME, Key=key)
+
+
+@pytest.mark.parametrize(
+    ("deleted", "asked"), [(range(18, 21), "19"), (range(1, 21), "19"), (range(17, 18), "18")]
+)
+def test_a_version_whose_entries_are_deleted_while_read_is_unknown_never_another_version(
+    put: Invoke, read: Invoke, table: Any, deleted: range, asked: str
+) -> None:
+    """The head still names the old life, its entries going: a 404, not a 500 nor the checkpoint's record."""
+    stored(put, table, "going", 20)
+    delete_entries(table, "going", deleted)
+    status, problem = answer(read(history_event("going", asked)))
+    assert (status, problem.get("code")) == (404, "OPERATION_NOT_FOUND")
+
+
+@pytest.mark.parametrize("deleted", [range(1, 21), range(3, 5)])
+def test_a_page_whose_entries_are_deleted_while_read_is_unknown_never_empty_with_a_token(
+    put: Invoke, read: Invoke, table: Any, deleted: range
+) -> None:
+    stored(put, table, "going", 20)
+    delete_entries(table, "going", deleted)
+    status, problem = answer(
+        read(
+            history_event(
+                "going", raw_query="page_size=5&page_token=" + history_query.make_token("going", LIFE, 3)
+            )
+        )
+    )
+    assert (status, problem.get("code")) == (404, "OPERATION_NOT_FOUND")
+
+
 def test_a_history_whose_record_is_gone_is_unknown(read: Invoke, table: Any) -> None:
     write_history(table, HISTORY_TABLE_NAME, "orphan", versions_of("orphan", 2))
     assert answer(read(history_event("orphan")))[1]["code"] == "OPERATION_NOT_FOUND"
@@ -153,3 +221,46 @@ def test_bad_query_parameters_and_another_operations_token_are_400_naming_them(
 def test_a_bad_id_is_400_naming_operation_id(read: Invoke) -> None:
     status, problem = answer(read(history_event("a" * 129)))
     assert (status, problem["errors"][0]["parameter"]) == (400, "operation_id")
+
+
+garbage_tokens = st.one_of(
+    st.binary(max_size=600).map(lambda raw: base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")),
+    st.binary(max_size=600).map(lambda raw: raw.decode("latin-1")),
+    st.text(max_size=700),
+    # valid-looking: a real digest over another operation's, another life's, or a position not a sequence
+    st.builds(
+        history_query.make_token,
+        st.sampled_from(["fuzzed", "other"]),
+        st.sampled_from([LIFE, "0", "2"]),
+        st.integers(-3, 10**10 - 1),
+    ),
+    st.text(max_size=60).map(lambda text: page_token.make_token(text, {"history": "fuzzed", "life": LIFE})),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    token=garbage_tokens, page_size=st.one_of(st.none(), st.text(max_size=5)), sequence=st.text(max_size=12)
+)
+def test_no_token_page_size_or_sequence_is_ever_a_500(
+    put: Invoke, read: Invoke, table: Any, token: str, page_size: str | None, sequence: str
+) -> None:
+    """Random bytes, base64 of random bytes and tokens with a real digest: a page, or a 400 naming what is
+    wrong; a version, or a 400 naming sequence, or a 404."""
+    if table.get_item(TableName=HISTORY_TABLE_NAME, Key=_head_key("fuzzed")).get("Item") is None:
+        stored(put, table, "fuzzed", 20)
+    raw_query = f"page_token={quote(token, safe='')}" + (
+        "" if page_size is None else f"&page_size={quote(page_size, safe='')}"
+    )
+    status, body = answer(read(history_event("fuzzed", raw_query=raw_query)))
+    assert status in (200, 400), body
+    if status == 400:
+        assert {fault["parameter"] for fault in body["errors"]} <= {"page_token", "page_size"}
+    status, body = answer(read(history_event("fuzzed", sequence or "0")))
+    assert status in (200, 400, 404), body
+    if status == 400:
+        assert [fault["parameter"] for fault in body["errors"]] == ["sequence"]
+
+
+def _head_key(operation_id: str) -> dict[str, Any]:
+    return {layout.PARTITION_KEY: {"S": operation_id}, layout.SORT_KEY: {"S": layout.HEAD}}

@@ -185,6 +185,29 @@ def test_a_put_over_an_expired_record_publishes_its_expiry_first_and_starts_a_ne
     verified_versions(history)
 
 
+def test_before_the_loop_records_a_new_life_the_expired_one_is_never_shown(
+    put: Invoke, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop keeps the last version's expiry on the head, so the history hides a life that expired
+    even while a PUT over it waits in the stream (no deletion ever comes for that item)."""
+    from datetime import datetime
+
+    monkeypatch.setenv("RETENTION_DAYS", "1")
+    settings.get_settings.cache_clear()
+    read = invoker(load_function("get_history"))
+    finished = record_at("op-1", datetime(2020, 1, 1), status="completed")
+    accepted(put, {**finished, "status": "executing", "response": None})
+    accepted(put, finished)
+    pipeline.deliver()
+    accepted(put, record_at("op-1", datetime(2020, 1, 2), status="executing"))  # not yet delivered
+    for event in (history_event("op-1"), history_event("op-1", sequence="1")):
+        answer = read(event)
+        assert answer["statusCode"] == 404, answer
+    pipeline.deliver()
+    entries = json.loads(read(history_event("op-1"))["body"])["entries"]
+    assert [(entry["sequence"], entry["status"]) for entry in entries] == [(1, "executing")]
+
+
 def test_the_history_routes_serve_what_the_loop_wrote(put: Invoke, pipeline: Pipeline, table: Any) -> None:
     """End to end: PUTs, the loop, then GetHistoryFunction's two routes (history-read's) on its entries."""
     read = invoker(load_function("get_history"))

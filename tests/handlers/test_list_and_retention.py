@@ -3,16 +3,23 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 from unittest import mock
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from operations_api import store
-from operations_api.listing.index import epoch_seconds
+from operations_api.listing import query as listing
+from operations_api.listing import token as page_token
+from operations_api.listing.index import epoch_seconds, order_key
+from operations_api.record.rules import STATUSES
 from tests.support.events import get_event, load_event, put_event
 from tests.support.handlers import Invoke, invoker, load_function
 from tests.support.listing import answer_of, list_event, service_settings, walk
@@ -216,3 +223,52 @@ def test_with_retention_a_put_and_a_get_are_still_one_request_each(
         get(get_event("op-1"))
         put(put_event(finished("op-1", ENDED)))
     assert requests_sent == ["PutItem", "GetItem", "PutItem"]
+
+
+FILTERS = [
+    "",
+    "status=failed",
+    "status=executing,failed",
+    "updated_since=20261122_000000",
+    "updated_before=20261123_000000&status=completed",
+]
+
+
+def forged(raw_filters: str, position: str) -> str:
+    """A token with a real digest (the digest is no secret) over any position, for these filters."""
+    return listing.make_token(listing.parse_query(raw_filters), 4, position)
+
+
+positions = st.one_of(
+    st.text(max_size=150),
+    st.builds(
+        order_key,
+        st.sampled_from(["20261121_000000", "20261122_120000", "20261124_000000"]),
+        st.text("abc-~._Z9", min_size=1, max_size=128),
+    ),
+)
+list_tokens = st.one_of(
+    st.binary(max_size=600).map(lambda raw: base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")),
+    st.binary(max_size=600).map(lambda raw: raw.decode("latin-1")),
+    st.text(max_size=700),
+    st.builds(forged, st.sampled_from(FILTERS), positions),
+    st.builds(page_token.make_token, st.text(max_size=100), st.just({"history": "op", "life": "1"})),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(token=list_tokens, filters=st.sampled_from(FILTERS))
+def test_no_page_token_is_ever_a_500(put: Invoke, list_call: Any, token: str, filters: str) -> None:
+    """Random bytes, base64 of random bytes, tokens with a real digest over any position or of another
+    list: a page of these filters, or a 400 naming page_token alone."""
+    if list_call("page_size=1")[1]["operations"] == []:
+        for index, status in enumerate(STATUSES * 3):
+            record = finished(f"op-{index}", f"20261122_0000{index:02d}", status)
+            if status in ("unexecuted", "executing"):
+                del record["response"]
+            assert put(put_event(record))["statusCode"] == 200
+    query = "&".join(part for part in (filters, f"page_token={quote(token, safe='')}", "page_size=2") if part)
+    status, body = list_call(query)
+    assert status in (200, 400), body
+    if status == 400:
+        assert body["errors"] == [{"parameter": "page_token", "detail": body["errors"][0]["detail"]}]

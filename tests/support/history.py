@@ -57,6 +57,7 @@ def write_history(
     *,
     life: str = "100000000000000000001",
     ended: int | None = None,
+    expires_at: int | None = None,
 ) -> list[dict[str, Any]]:
     """Each version's entry (snapshots at checkpoints) and the head, as items of the history table."""
     entries = history_entries(versions)
@@ -89,6 +90,8 @@ def write_history(
     }
     if ended is not None:
         head.update(ended={"N": str(ended)}, ended_time={"S": "20261123_000000"})
+    if expires_at is not None:
+        head[layout.HEAD_EXPIRES_AT] = {"N": str(expires_at)}
     client.put_item(TableName=table_name, Item=head)
     return entries
 

@@ -231,3 +231,52 @@ def test_a_finished_operation_is_listed_until_its_retention_ends(table: Any, ter
         assert [s["operation_id"] for s in walk(call_listing)] == ["op-1"]
         with mock.patch.object(store, "now_seconds", return_value=float(NOW + 1)):
             assert walk(call_listing) == []
+
+
+def edge_records() -> list[dict[str, Any]]:
+    """230 operations: ties on every time, ids that prefix others ("e", "e-1", "e-1-1", "e-15", ...), and
+    finished ones that expired (at NOW, a day's retention) between the live ones."""
+    records = []
+    for index in range(230):
+        operation_id = "e" + "-1" * (index % 5) + (f"{index:x}" if index >= 5 else "")
+        status = ("completed", "executing", "failed", "unexecuted")[index % 4]
+        time = TIMES[index % 3] if status in TERMINAL_STATUSES else TIMES[3 + index % 2]
+        records.append(record_of(operation_id, status, time))
+    return records
+
+
+@pytest.mark.parametrize(("shards", "page_size"), [(1, 100), (8, 100), (1, 1), (8, 1), (3, 7)])
+def test_pages_of_1_and_100_over_one_shard_or_many_are_exact(table: Any, shards: int, page_size: int) -> None:
+    records = edge_records() if page_size > 1 else edge_records()[:60]
+    with fresh_table(table, shards, retention_days=1):
+        for record in records:
+            store.put_operation(record, "v", VersionGuard())
+        summaries = walk(call_listing, page_size=page_size)
+        failed = walk(call_listing, status="failed,executing", page_size=page_size)
+    assert [summary["operation_id"] for summary in summaries] == expected(records, now=NOW, retention_days=1)
+    want_failed = expected(records, status="failed,executing", now=NOW, retention_days=1)
+    assert [summary["operation_id"] for summary in failed] == want_failed
+
+
+@pytest.mark.parametrize("shards", [1, 4])
+@pytest.mark.parametrize("live_after", [0, 1])
+def test_expired_operations_right_after_a_full_page_promise_a_page_only_if_a_live_one_follows(
+    table: Any, shards: int, live_after: int
+) -> None:
+    """The look-ahead reads past expired items: no token on the last page, and none that leads nowhere."""
+    live = [record_of(f"live-{index}", "executing", TIMES[4]) for index in range(5)]
+    expired = [record_of(f"gone-{index:02d}", "completed", TIMES[1]) for index in range(12)]
+    older = [record_of(f"old-{index}", "executing", TIMES[0]) for index in range(live_after)]
+    with fresh_table(table, shards, retention_days=1):
+        for record in live + expired + older:
+            store.put_operation(record, "v", VersionGuard())
+        status_code, first = call_listing("page_size=5")
+        assert status_code == 200
+        assert [summary["operation_id"] for summary in first["operations"]] == [f"live-{i}" for i in range(5)]
+        assert ("next_page_token" in first) is bool(live_after)
+        if live_after:
+            status_code, second = call_listing(f"page_size=5&page_token={first['next_page_token']}")
+            assert (status_code, second) == (
+                200,
+                {"operations": [store.from_attribute(store.item_of(older[0], "v", shards, 1)["_summary"])]},
+            )

@@ -1,8 +1,10 @@
 """The console's routes: which page a URL asks for, the API call behind it, and the page for its failures.
 
 /                           the list (filters and page tokens in the query string, see `query`)
-/operations/{id}            one operation, laid out for a person
+/operations/{id}            one operation, laid out for a person, with a page of its history
+                            (`?changes=TOKEN…`: the history's page tokens that led to a later page)
 /operations/{id}.json       the record exactly as the API returned it
+/operations/{id}/history/{n}[.json]   the record as it was after change n of its history
 /static/{name}              the stylesheet and the script, shipped in the package
 """
 
@@ -25,10 +27,20 @@ from operations_client import (
     ValidationError,
 )
 from operations_client._console import pages
-from operations_client._console.pages import Problem
-from operations_client._console.query import OPERATIONS_PREFIX, RAW_SUFFIX, BadQuery, ListQuery
+from operations_client._console.pages import Problem, Timeline
+from operations_client._console.query import (
+    HISTORY_SEGMENT,
+    OPERATIONS_PREFIX,
+    RAW_SUFFIX,
+    BadQuery,
+    ListQuery,
+    history_tokens,
+    parse_sequence,
+    timeline_href,
+)
 from operations_client._console.server import Reply
 from operations_client._errors import NO_ANSWER
+from operations_client._timeline import steps
 
 STATIC_PREFIX: Final = "/static/"
 STATIC_TYPES: Final = {
@@ -36,6 +48,11 @@ STATIC_TYPES: Final = {
     "console.js": "text/javascript; charset=utf-8",
 }
 JSON: Final = "application/json; charset=utf-8"
+HISTORY_PAGE_SIZE: Final = 100  # changes on one operation page
+NO_HISTORY: Final = (
+    "No history to show yet: it follows a write by about a second, and an operation stored before "
+    "history existed gains its first entry at its next change."
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,10 +94,15 @@ class Console:
         if path == "/":
             return self._list(ListQuery.parse(query))
         segment = path.removeprefix(OPERATIONS_PREFIX)
+        operation, *history = segment.split("/")
+        a_version = operation and len(history) == 2 and history[0] == HISTORY_SEGMENT
+        if path.startswith(OPERATIONS_PREFIX) and a_version:
+            sequence = parse_sequence(history[1].removesuffix(RAW_SUFFIX))
+            return self._version(unquote(operation), sequence, raw=history[1].endswith(RAW_SUFFIX))
         if path.startswith(OPERATIONS_PREFIX) and segment.removesuffix(RAW_SUFFIX) and "/" not in segment:
             if segment.endswith(RAW_SUFFIX):
                 return self._raw(unquote(segment.removesuffix(RAW_SUFFIX)))
-            return self._operation(unquote(segment))
+            return self._operation(unquote(segment), history_tokens(query))
         if path.startswith(STATIC_PREFIX) and path[len(STATIC_PREFIX) :] in self.static:
             name = path[len(STATIC_PREFIX) :]
             return Reply(200, self.static[name], STATIC_TYPES[name])
@@ -95,26 +117,69 @@ class Console:
         html = pages.list_page(self.endpoint, query, page.operations, page.next_page_token, now)
         return Reply(200, html.encode())
 
-    def _operation(self, operation_id: str) -> Reply:
+    def _operation(self, operation_id: str, tokens: tuple[str, ...]) -> Reply:
         stored = self._get(operation_id)
         if isinstance(stored, Reply):
             return stored
-        html = pages.operation_page(self.endpoint, stored.record, stored.etag, self.clock())
+        timeline = self._timeline(operation_id, tokens)
+        html = pages.operation_page(self.endpoint, stored.record, stored.etag, self.clock(), timeline)
         return Reply(200, html.encode())
 
-    def _raw(self, operation_id: str) -> Reply:
-        stored = self._get(operation_id)
+    def _timeline(self, operation_id: str, tokens: tuple[str, ...]) -> Timeline:
+        """A page of the history in words; a page after the first is described from the version before it."""
+        try:
+            page = self.client.history_page(
+                operation_id, page_size=HISTORY_PAGE_SIZE, page_token=tokens[-1] if tokens else None
+            )
+            first = int(page.entries[0]["sequence"]) if page.entries else 1
+            before = dict(self.client.get(operation_id, sequence=first - 1).record) if first > 1 else None
+        except NotFoundError:
+            return Timeline(problem=NO_HISTORY)
+        except OperationsError as error:
+            return Timeline(problem=f"The history could not be read: {error.code}: {error.detail}")
+        return Timeline(
+            steps=list(steps(page.entries, before)),
+            previous_href=timeline_href(operation_id, tokens[:-1]) if tokens else None,
+            next_href=(
+                timeline_href(operation_id, (*tokens, page.next_page_token)) if page.next_page_token else None
+            ),
+            page_number=len(tokens) + 1,
+        )
+
+    def _version(self, operation_id: str, sequence: int, *, raw: bool) -> Reply:
+        if raw:
+            return self._raw(operation_id, sequence)
+        stored = self._get(operation_id, sequence)
+        if isinstance(stored, Reply):
+            return stored
+        html = pages.version_page(self.endpoint, stored.record, stored.etag, sequence, self.clock())
+        return Reply(200, html.encode())
+
+    def _raw(self, operation_id: str, sequence: int | None = None) -> Reply:
+        stored = self._get(operation_id, sequence)
         if isinstance(stored, Reply):
             return stored
         return Reply(200, stored.raw.encode(), JSON, {"ETag": stored.etag})
 
-    def _get(self, operation_id: str) -> StoredRecord | Reply:
+    def _get(self, operation_id: str, sequence: int | None = None) -> StoredRecord | Reply:
+        """The record (as it was after change `sequence`, when given), or the page for its failure."""
         try:
-            return self.client.get(operation_id)
+            return self.client.get(operation_id, sequence=sequence)
         except NotFoundError as error:
-            explanation = f"No operation has the id {operation_id!r} (or it has expired)."
+            if sequence is None:
+                title, explanation = "No such operation", f"No operation has the id {operation_id!r}"
+            else:
+                title, explanation = (
+                    "No such change",
+                    f"The operation {operation_id!r} has no change #{sequence}",
+                )
             problem = Problem(
-                404, "No such operation", explanation, error.code, error.detail, api_status=error.status
+                404,
+                title,
+                f"{explanation} (or it has expired).",
+                error.code,
+                error.detail,
+                api_status=error.status,
             )
             return self._problem(problem)
         except OperationsError as error:

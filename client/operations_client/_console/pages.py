@@ -15,8 +15,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from operations_client._console import present
-from operations_client._console.query import WINDOWS, ListQuery, operation_href
+from operations_client._console.query import WINDOWS, ListQuery, operation_href, version_href
 from operations_client._summary import count_clusters
+from operations_client._timeline import Step
 
 
 @cache
@@ -40,7 +41,12 @@ def environment() -> Environment:
         terminal=present.is_terminal,
         clock=present.clock_time,
     )
-    env.globals.update(operation_href=operation_href, statuses=present.STATUSES, windows=tuple(WINDOWS))
+    env.globals.update(
+        operation_href=operation_href,
+        version_href=version_href,
+        statuses=present.STATUSES,
+        windows=tuple(WINDOWS),
+    )
     return env
 
 
@@ -55,6 +61,17 @@ class Problem:
     detail: str = ""
     errors: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
     api_status: int = 0  # the status the API answered with; 0 when it gave no answer
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The operation page's history: one page of changes in words, or why there is none to show."""
+
+    steps: Sequence[Step] = ()
+    problem: str = ""
+    previous_href: str | None = None
+    next_href: str | None = None
+    page_number: int = 1
 
 
 def list_page(
@@ -78,7 +95,9 @@ def list_page(
     )
 
 
-def operation_page(endpoint: str, record: Mapping[str, Any], etag: str, now: datetime) -> str:
+def operation_page(
+    endpoint: str, record: Mapping[str, Any], etag: str, now: datetime, timeline: Timeline
+) -> str:
     return (
         environment()
         .get_template("operation.html")
@@ -88,7 +107,17 @@ def operation_page(endpoint: str, record: Mapping[str, Any], etag: str, now: dat
             etag=etag,
             raw_href=operation_href(str(record.get("operation_id", "")), raw=True),
             now=now,
+            timeline=timeline,
         )
+    )
+
+
+def version_page(endpoint: str, record: Mapping[str, Any], etag: str, sequence: int, now: datetime) -> str:
+    """The record as it was after change `sequence` of its history."""
+    return (
+        environment()
+        .get_template("version.html")
+        .render(endpoint=endpoint, record=record, etag=etag, sequence=sequence, now=now)
     )
 
 

@@ -27,6 +27,8 @@ WINDOWS: Final[dict[str, timedelta | None]] = {
 DEFAULT_WINDOW: Final = "all"
 OPERATIONS_PREFIX: Final = "/operations/"
 RAW_SUFFIX: Final = ".json"
+HISTORY_SEGMENT: Final = "history"  # /operations/{id}/history/{sequence}: the record as it was then
+HISTORY_PAGE: Final = "changes"  # the operation page's query: the history's page tokens that led there
 
 
 class BadQuery(ValueError):
@@ -110,6 +112,30 @@ def _statuses(values: Iterable[str]) -> tuple[str, ...]:
     asked = {part.strip() for value in values for part in value.split(",") if part.strip()}
     known = [status for status in STATUSES if status in asked]
     return (*known, *sorted(asked.difference(STATUSES)))
+
+
+def history_tokens(query_string: str) -> tuple[str, ...]:
+    """The history page tokens of an operation page's query string, oldest first."""
+    return tuple(parse_qs(query_string).get(HISTORY_PAGE, []))
+
+
+def timeline_href(operation_id: str, tokens: tuple[str, ...]) -> str:
+    """The operation page showing the history's page that these tokens lead to."""
+    pairs = urlencode([(HISTORY_PAGE, token) for token in tokens])
+    return operation_href(operation_id) + (f"?{pairs}" if pairs else "")
+
+
+def version_href(operation_id: str, sequence: int, raw: bool = False) -> str:
+    """The console's page of the record as it was after change `sequence` (or its raw JSON)."""
+    page = f"{OPERATIONS_PREFIX}{quote(operation_id, safe='')}/{HISTORY_SEGMENT}/{sequence}"
+    return page + (RAW_SUFFIX if raw else "")
+
+
+def parse_sequence(text: str) -> int:
+    """A version's sequence as its URL gives it: a positive whole number."""
+    if not text.isdigit() or int(text) < 1:
+        raise BadQuery(f"a change's number is a positive whole number, not {text!r}")
+    return int(text)
 
 
 def operation_href(operation_id: str, raw: bool = False) -> str:

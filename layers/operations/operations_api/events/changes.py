@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from operations_api import store
+from operations_api.listing.index import EXPIRES_ATTRIBUTE
 from operations_api.record.summary import summarize
 
 SOURCE: Final = "operations-api"
@@ -47,6 +48,7 @@ class Change:
     time: float | None
     recorded_time: str | None  # the PUT's acceptance time, or when DynamoDB deleted the item
     principal: str | None
+    new_expires_at: int | None = None  # the new version's expiry (epoch seconds), under a retention period
 
     @property
     def starts_life(self) -> bool:
@@ -86,7 +88,13 @@ def read_change(record: dict[str, Any]) -> Change | None:
         time=time,
         recorded_time=recorded_time,
         principal=principal,
+        new_expires_at=_expiry(new_image),
     )
+
+
+def _expiry(image: dict[str, Any] | None) -> int | None:
+    expiry = (image or {}).get(EXPIRES_ATTRIBUTE, {}).get("N")
+    return int(expiry) if expiry is not None else None
 
 
 def _text(image: dict[str, Any], attribute: str) -> str | None:

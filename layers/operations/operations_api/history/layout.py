@@ -2,8 +2,11 @@
 
 One partition per operation (`operation_id`), ordered by `position`:
 
-- `head`: the operation's current life, its last sequence, digest and version (the loop's numbering), and
-  `ended` once its life expired (the sequence its `Operation Expired` event carried).
+- `head`: the operation's current life, its last sequence, digest and version (the loop's numbering),
+  `ended` once its life expired (the sequence its `Operation Expired` event carried), and `expires_at`
+  (HEAD_EXPIRES_AT) while its last version is due to expire: that version's `_expires_at`. A PUT over an
+  expired record starts a new life the loop records later; until then the head is the old life's, not
+  ended, and this tells the reads that life is over.
 - `entry#<life>#<sequence>#<chunk>`: one entry of a life, as a stored blob (below), cut into chunks when
   it would not fit one item. Chunk 0 also carries the entry's plain attributes (sequence, version,
   recorded_time, status, chunk count), so a page can be sized and checked before it is decoded.
@@ -25,6 +28,7 @@ from typing import Any, Final
 PARTITION_KEY: Final = "operation_id"
 SORT_KEY: Final = "position"
 HEAD: Final = "head"
+HEAD_EXPIRES_AT: Final = "expires_at"  # epoch seconds, N: the expiry of the life's last version, if any
 CHECKPOINT_EVERY: Final = 16
 CHUNK_BYTES: Final = 300 * 1024  # an item holds 400 KB, keys and plain attributes included
 SEQUENCE_DIGITS: Final = 10

@@ -1,7 +1,8 @@
 """Reading an operation's history (docs/api.md, "History"): a page of entries, and the record as it was.
 
 Every read first checks that the history may be shown: the record exists and has not expired, and the
-head's life has not ended; otherwise the operation is unknown (404). A page
+head's life has neither ended nor expired (a record created anew over an expired one, before the loop
+records its new life); otherwise the operation is unknown (404). A page
 is one Query over the entries it may hold (more only when an entry's chunks pass DynamoDB's 1 MB answer),
 cut where the body would pass BODY_LIMIT or the function's answer, in which API Gateway's body is a JSON
 string escaped once more, would pass ANSWER_LIMIT; it always holds at least one entry. A version is one
@@ -17,6 +18,7 @@ from typing import Any, Final
 
 from operations_api import problems, service, store
 from operations_api.history import layout, query
+from operations_api.listing.index import is_expired
 from operations_api.settings import get_settings
 from operations_api.store import StoredOperation
 
@@ -43,6 +45,8 @@ def history_page(operation_id: str, raw_query_string: str) -> dict[str, Any]:
     first = 1 if token is None else query.read_token(token, operation_id, head.life, head.sequence)
     last = min(head.sequence, first + asked.page_size - 1)
     entries = fitting_entries(read_entries(operation_id, head.life, first, last))
+    if not entries or not _consecutive(entries, first):
+        raise problems.operation_not_found(operation_id)  # the life's entries went as it was read (below)
     answer: dict[str, Any] = {"entries": entries}
     following = first + len(entries)
     if following <= head.sequence:
@@ -58,7 +62,10 @@ def version_at(operation_id: str, sequence_text: str) -> StoredOperation:
     if sequence > head.sequence:
         raise problems.sequence_not_found(operation_id, sequence)
     checkpoint = layout.checkpoint_at_or_before(sequence)
-    (first, snapshot), *later = read_blobs(operation_id, head.life, checkpoint, sequence)
+    blobs = list(read_blobs(operation_id, head.life, checkpoint, sequence))
+    if len(blobs) != sequence - checkpoint + 1 or not _consecutive([entry for entry, _ in blobs], checkpoint):
+        raise problems.operation_not_found(operation_id)  # the life's entries went as it was read (below)
+    (first, snapshot), *later = blobs
     if snapshot is None:
         raise RuntimeError(f"the history of {operation_id!r} has no snapshot at checkpoint {checkpoint}")
     record, entry = snapshot, first
@@ -70,6 +77,12 @@ def version_at(operation_id: str, sequence_text: str) -> StoredOperation:
     return StoredOperation(record, str(entry["version"]))
 
 
+def _consecutive(entries: list[dict[str, Any]], first: int) -> bool:
+    """Whether these are the entries from `first` on, none missing. Not so when a new life began after the
+    head was read: the loop deletes the old life's entries, and what is left of them is no longer shown."""
+    return [entry["sequence"] for entry in entries] == list(range(first, first + len(entries)))
+
+
 def visible_head(operation_id: str) -> Head:
     """The head of the history the routes may show, or a 404 problem."""
     try:
@@ -79,16 +92,28 @@ def visible_head(operation_id: str) -> Head:
                 "TableName": get_settings().history_table_name,
                 "Key": {layout.PARTITION_KEY: {"S": operation_id}, layout.SORT_KEY: {"S": layout.HEAD}},
                 "ConsistentRead": True,
-                "ProjectionExpression": "#life, #sequence, #ended",
-                "ExpressionAttributeNames": {"#life": "life", "#sequence": "sequence", "#ended": "ended"},
+                "ProjectionExpression": "#life, #sequence, #ended, #expires",
+                "ExpressionAttributeNames": {
+                    "#life": "life",
+                    "#sequence": "sequence",
+                    "#ended": "ended",
+                    "#expires": layout.HEAD_EXPIRES_AT,
+                },
                 "ReturnConsumedCapacity": "TOTAL",
             }
         ).get("Item")
     except store.StoreUnavailable:
         raise problems.store_unavailable(write=False) from None
-    if not exists or item is None or "ended" in item or "sequence" not in item:
+    if not exists or item is None or "ended" in item or "sequence" not in item or _life_expired(item):
         raise problems.operation_not_found(operation_id)
     return Head(item["life"]["S"], int(item["sequence"]["N"]))
+
+
+def _life_expired(head: dict[str, Any]) -> bool:
+    """Whether the head's life ended by expiry, though not marked `ended`: its record was created anew over
+    the expired item (no deletion came) and the loop has not recorded the new life yet."""
+    expiry = head.get(layout.HEAD_EXPIRES_AT, {}).get("N")
+    return is_expired(int(expiry) if expiry is not None else None, store.now_seconds())
 
 
 def read_entries(operation_id: str, life: str, first: int, last: int) -> Iterator[dict[str, Any]]:

@@ -121,7 +121,7 @@ def _record_next(change: Change, head: Head, fleet: FleetChange) -> Recorded:
     entry = _entry(change, previous)
     actions = _entry_puts(change.operation_id, head.life, entry, change.new.document)
     actions.append(_mark(change, head.life, entry["sequence"]))
-    actions.append(_head_update(change.operation_id, head, entry))
+    actions.append(_head_update(change.operation_id, head, entry, change.new_expires_at))
     _transact(actions + fleet.prepare(head.life, entry["sequence"]))
     return Recorded(entry["sequence"], entries_written=1)
 
@@ -136,7 +136,7 @@ def _record_new_life(change: Change, head: Head | None, fleet: FleetChange) -> R
     old_life = {"expired_life": head.life} if head is not None else {}
     actions = _entry_puts(change.operation_id, life, entry, change.new.document)
     actions.append(_mark(change, life, 1, **expired, **old_life))
-    actions.append(_put(_head_item(change.operation_id, life, entry), head))
+    actions.append(_put(_head_item(change.operation_id, life, entry, change.new_expires_at), head))
     _transact(actions + fleet.prepare(life, 1))
     if head is not None:
         delete_life(change.operation_id, head.life)
@@ -269,20 +269,28 @@ def _put(item: dict[str, Any], expected: Head | None) -> dict[str, Any]:
     return {"Put": put}
 
 
-def _head_update(operation_id: str, head: Head, entry: dict[str, Any]) -> dict[str, Any]:
+def _head_update(
+    operation_id: str, head: Head, entry: dict[str, Any], expires_at: int | None
+) -> dict[str, Any]:
+    """The head advanced to `entry`, carrying its version's expiry (or none): the reads hide a life whose
+    last version expired, before a PUT over it starts a new one (layout.HEAD_EXPIRES_AT)."""
+    expiry = ", #expires = :expires" if expires_at is not None else " REMOVE #expires"
+    values = {":expires": {"N": str(expires_at)}} if expires_at is not None else {}
     return {
         "Update": {
             "TableName": _table(),
             "Key": _key(operation_id, layout.HEAD),
-            "UpdateExpression": "SET #sequence = :sequence, #digest = :digest, #version = :version",
+            "UpdateExpression": "SET #sequence = :sequence, #digest = :digest, #version = :version" + expiry,
             "ConditionExpression": f"{_EXPECTED} AND attribute_not_exists(#ended)",
             "ExpressionAttributeNames": {
                 **_HEAD_NAMES,
                 "#digest": "digest",
                 "#version": "version",
                 "#ended": "ended",
+                "#expires": layout.HEAD_EXPIRES_AT,
             },
             "ExpressionAttributeValues": {
+                **values,
                 **_expected_values(head),
                 ":sequence": {"N": str(entry["sequence"])},
                 ":digest": {"S": entry["digest"]},
@@ -292,13 +300,17 @@ def _head_update(operation_id: str, head: Head, entry: dict[str, Any]) -> dict[s
     }
 
 
-def _head_item(operation_id: str, life: str, entry: dict[str, Any]) -> dict[str, Any]:
+def _head_item(
+    operation_id: str, life: str, entry: dict[str, Any], expires_at: int | None = None
+) -> dict[str, Any]:
+    expiry = {layout.HEAD_EXPIRES_AT: {"N": str(expires_at)}} if expires_at is not None else {}
     return {
         **_key(operation_id, layout.HEAD),
         "life": {"S": life},
         "sequence": {"N": str(entry["sequence"])},
         "digest": {"S": entry["digest"]},
         "version": {"S": entry["version"]},
+        **expiry,
     }
 
 
