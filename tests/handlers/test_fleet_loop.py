@@ -160,3 +160,25 @@ def gauges_names() -> set[str]:
     from operations_api import metrics
 
     return {metrics.OPERATIONS_IN_PROGRESS, metrics.OPERATIONS_FAILED_THIS_HOUR}
+
+
+@pytest.mark.parametrize(("named", "requests"), [(0, 2), (3, 3), (100, 10)])
+def test_a_change_costs_two_requests_and_a_batch_write_per_25_cluster_items(
+    put: Invoke, pipeline: Pipeline, requests_sent: list[str], named: int, requests: int
+) -> None:
+    """One BatchGetItem (head, stream mark, fleet marks), one TransactWriteItems (entry, marks, counters),
+    and the cluster items (two per cluster) 25 to a BatchWriteItem; the gauges' Queries once a minute."""
+    accept(put, minimal_record(target_clusters=clusters(*((f"c{n}", 201) for n in range(named)))))
+    records = pipeline.stream_records()
+    pipeline.consume(records)  # the first batch: the gauges too
+    first = [name for name in requests_sent if name != "PutItem"]
+    assert first.count("Query") == 8, "one Query per counts shard"
+    accept(
+        put,
+        minimal_record(
+            operation_id="op-2", target_clusters=clusters(*((f"c{n}", 201) for n in range(named)))
+        ),
+    )
+    requests_sent.clear()
+    pipeline.consume(pipeline.stream_records())
+    assert len(requests_sent) == requests, requests_sent
