@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from operations_api import store
+from operations_api import batches
 from operations_api.fleet.recording import FleetChange
 from tests.handlers.test_fleet_loop import clusters
 from tests.handlers.test_history_properties import BATCH_SIZE, Killed, deliver, stream_of
@@ -125,7 +125,7 @@ def clear_fleet() -> None:
     keys = [{"pk": item["pk"], "sk": item["sk"]} for item in fleet.scan_fleet()]
     for start in range(0, len(keys), 25):
         requests = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
-        store.batch_write(fleet.FLEET_TABLE_NAME, requests)
+        batches.batch_write(fleet.FLEET_TABLE_NAME, requests)
 
 
 # the examples share the function's fixtures (its tables), hence the health check suppressed

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from operations_api import store
+from operations_api import batches, store
 from operations_api.fleet import layout
 from operations_api.fleet.clusters import cluster_items
 from operations_api.record.rules import TERMINAL_STATUSES
@@ -98,7 +98,7 @@ def write_clusters(old: dict[str, Any] | None, new: dict[str, Any] | None) -> in
     requests = [{"PutRequest": {"Item": item}} for item in wanted.values()]
     requests += [{"DeleteRequest": {"Key": _key(*key)}} for key in stale if key not in wanted]
     for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-        store.batch_write(table(), requests[start : start + BATCH_WRITE_LIMIT])
+        batches.batch_write(table(), requests[start : start + BATCH_WRITE_LIMIT])
     return len(requests)
 
 
@@ -191,7 +191,7 @@ def backfill(
     """Count and index the current version of an operation stored before the fleet (the back-fill), each
     read model only if its mark is absent, only while the record still has that version: whether it was
     counted, and indexed. The history's head (`life`, `sequence`) has that version."""
-    document, check = stored.document, store.version_check(records_table, stored)
+    document, check = stored.document, batches.version_check(records_table, stored)
     counted = marks.counted is None and _transacted(
         [
             _add(
@@ -228,4 +228,4 @@ def _state(document: dict[str, Any]) -> tuple[str, str]:
 
 
 def _transacted(actions: list[dict[str, Any]]) -> bool:
-    return store.transact(actions) is None
+    return batches.transact(actions) is None

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from operations_api import store
+from operations_api import batches, store
 from operations_api.events.changes import Change
 from operations_api.fleet.recording import FleetChange, Marks, marks_of
 from operations_api.fleet.recording import mark_keys as fleet_marks
@@ -103,7 +103,7 @@ def write_pre_history(operation_id: str, stored: store.StoredOperation, *, recor
     actions = _entry_puts(operation_id, layout.PRE_HISTORY_LIFE, entry, stored.document)
     actions.append(_put(_head_item(operation_id, layout.PRE_HISTORY_LIFE, entry), None))
     if records_table:
-        actions.append(store.version_check(records_table, stored))
+        actions.append(batches.version_check(records_table, stored))
     try:
         _transact(actions)
     except HistoryConflict:
@@ -206,7 +206,7 @@ def read_state(
     wanted = {table: {"Keys": keys, "ConsistentRead": True}}
     if with_fleet:
         wanted[fleet_table()] = {"Keys": fleet_marks(operation_id), "ConsistentRead": True}
-    found = store.batch_get(wanted)
+    found = batches.batch_get(wanted)
     by_position = {item[layout.SORT_KEY]["S"]: item for item in found[table]}
     head = by_position.get(layout.HEAD)
     marks = marks_of(found[fleet_table()]) if with_fleet else Marks()
@@ -220,7 +220,7 @@ def delete_life(operation_id: str, life: str) -> None:
     ]
     for start in range(0, len(keys), BATCH_WRITE_LIMIT):
         requests = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + BATCH_WRITE_LIMIT]]
-        store.batch_write(_table(), requests)
+        batches.batch_write(_table(), requests)
 
 
 def _positions(operation_id: str, prefix: str) -> list[str]:
@@ -242,7 +242,7 @@ def _positions(operation_id: str, prefix: str) -> list[str]:
 
 
 def _transact(actions: list[dict[str, Any]]) -> None:
-    reasons = store.transact(actions)
+    reasons = batches.transact(actions)
     if reasons is not None:
         raise HistoryConflict(f"transaction canceled: {reasons}")
 
