@@ -20,12 +20,14 @@ from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 
 from devtools.template import load_template
 from operations_api import api, problems, store
+from operations_api.fleet import counts
 from operations_api.history import query as history
 from operations_api.history.layout import SEQUENCE_DIGITS
 from operations_api.listing import query as listing
 from operations_api.listing import token as page_token
 from operations_api.record.models import RECORD
 from operations_api.record.rules import (
+    CLUSTER_ID_MAX_LENGTH,
     OPERATION_ID_MAX_LENGTH,
     OPERATION_ID_PATTERN,
     STATUSES,
@@ -135,6 +137,9 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
     ]
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
+            if path == api.COUNTS_PATH:
+                operation["parameters"] = _counts_parameters()
+                continue
             if "{operation_id}" not in path:
                 operation["parameters"] = _list_parameters()
                 continue
@@ -161,6 +166,7 @@ def _inputs_documented(schema: dict[str, Any]) -> dict[str, Any]:
             record["title"]: record,
             "OperationSummary": listing.SUMMARY_SCHEMA,
             "OperationPage": listing.PAGE_SCHEMA,
+            "OperationCounts": counts.COUNTS_SCHEMA,
             "HistoryEntry": history.ENTRY_SCHEMA,
             "HistoryPage": history.PAGE_SCHEMA,
         }
@@ -180,6 +186,7 @@ def _list_parameters() -> list[dict[str, Any]]:
             "maximum": listing.MAX_PAGE_SIZE,
             "default": listing.DEFAULT_PAGE_SIZE,
         },
+        "cluster": {"type": "string", "minLength": 1, "maxLength": CLUSTER_ID_MAX_LENGTH},
         # base64url text: a pattern also keeps generated tokens short once percent-encoded in a URL
         "page_token": {
             "type": "string",
@@ -210,6 +217,15 @@ def _query_parameters(described: dict[str, str], schemas: dict[str, dict[str, An
     return [
         {"name": name, "in": "query", "required": False, "description": description, "schema": schemas[name]}
         for name, description in described.items()
+    ]
+
+
+def _counts_parameters() -> list[dict[str, Any]]:
+    """The counts' one query parameter (`fleet.counts`)."""
+    schema = {"type": "integer", "minimum": 1, "maximum": counts.MAX_HOURS, "default": counts.DEFAULT_HOURS}
+    return [
+        {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+        for name, description in counts.PARAMETERS.items()
     ]
 
 

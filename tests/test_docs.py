@@ -31,6 +31,7 @@ SECTIONS: Final = [
     "Optimistic concurrency",
     "Size",
     "Listing operations",
+    "Counting operations",
     "Summaries",
     "Retention",
     "History",

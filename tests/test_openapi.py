@@ -59,6 +59,20 @@ def test_the_put_documents_its_body_headers_and_the_path_ids_rule() -> None:
     assert record["required"] == ["operation_id", "occurred_time", "last_update_time", "status", "request"]
 
 
+def test_the_counts_document_hours_and_their_answer() -> None:
+    document = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    operation = document["paths"]["/v1/operation-counts"]["get"]
+    assert operation["operationId"] == "countOperations"
+    (hours,) = operation["parameters"]
+    assert (hours["name"], hours["in"], hours["required"]) == ("hours", "query", False)
+    assert hours["schema"] == {"type": "integer", "minimum": 1, "maximum": 720, "default": 24}
+    assert set(operation["responses"]) == {"200", "400", "500", "503"}
+    answer = document["components"]["schemas"]["OperationCounts"]
+    assert answer["required"] == ["in_progress", "finished", "hours"]
+    assert answer["properties"]["in_progress"]["required"] == ["unexecuted", "executing"]
+    assert answer["properties"]["finished"]["required"] == ["completed", "failed", "canceled"]
+
+
 def test_the_list_documents_its_query_parameters_and_its_page() -> None:
     document = json.loads(COMMITTED.read_text(encoding="utf-8"))
     operation = document["paths"]["/v1/operations"]["get"]
@@ -67,7 +81,15 @@ def test_the_list_documents_its_query_parameters_and_its_page() -> None:
     assert "may be given once" in operation["description"]
     assert "not before updated_before" in operation["description"]
     parameters = {p["name"]: p for p in operation["parameters"]}
-    assert set(parameters) == {"status", "updated_since", "updated_before", "page_size", "page_token"}
+    assert set(parameters) == {
+        "status",
+        "updated_since",
+        "updated_before",
+        "page_size",
+        "page_token",
+        "cluster",
+    }
+    assert parameters["cluster"]["schema"] == {"type": "string", "minLength": 1, "maxLength": 512}
     assert all(p["in"] == "query" and p["required"] is False for p in parameters.values())
     assert parameters["page_size"]["schema"] == {
         "type": "integer",

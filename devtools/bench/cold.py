@@ -42,7 +42,12 @@ from devtools.template import ROOT, load_template
 
 # Every function on a request's path, by route, measured against the floors (PUT first: it stores what
 # the GET reads); a new one is a line here, its event in fresh.event_for and its call in fresh.floor_request.
-FUNCTIONS = {"PUT": "PutOperationFunction", "GET": "GetOperationFunction", "LIST": "ListOperationsFunction"}
+FUNCTIONS = {
+    "PUT": "PutOperationFunction",
+    "GET": "GetOperationFunction",
+    "LIST": "ListOperationsFunction",
+    "COUNTS": "CountOperationsFunction",
+}
 FLOORS = {"botocore": ["botocore"], "boto3": []}  # probes/floor.py's ways: the first is the target's
 POWERTOOLS_HTTP = ["aws_lambda_powertools.logging", "aws_lambda_powertools.event_handler.api_gateway"]
 LIBRARIES_ALONE: tuple[tuple[str, list[str]], ...] = (

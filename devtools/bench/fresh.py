@@ -25,7 +25,7 @@ import boto3
 from boto3.dynamodb.types import TypeSerializer
 
 from devtools import dynalite
-from devtools.lambda_runtime import ensure_tables, table_variables
+from devtools.lambda_runtime import ensure_tables, local_table_names, table_variables
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
 from devtools.template import ROOT, load_template
@@ -264,6 +264,8 @@ def record_with(clusters: int) -> dict[str, Any]:
 def event_for(method: str, record: dict[str, Any]) -> dict[str, Any]:
     if method == "LIST":
         return load_event("list_operations")
+    if method == "COUNTS":
+        return load_event("count_operations")
     return put_event(record) if method == "PUT" else get_event(record["operation_id"])
 
 
@@ -276,8 +278,22 @@ def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
         return {"service": "dynamodb", "operation": "get_item", "arguments": arguments}
     if method == "LIST":
         return {"service": "dynamodb", "operation": "query", "arguments": list_query()}
+    if method == "COUNTS":
+        return {"service": "dynamodb", "operation": "query", "arguments": counts_query()}
     item = {name: TypeSerializer().serialize(value) for name, value in record.items()}
     return {"service": "dynamodb", "operation": "put_item", "arguments": {"TableName": TABLE, "Item": item}}
+
+
+def counts_query() -> dict[str, Any]:
+    """One Query of one counts shard of the fleet table (the counts function makes one per shard, at once)."""
+    from operations_api.fleet import layout
+
+    return {
+        "TableName": local_table_names(TABLE)["FleetTable"],
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": layout.PARTITION_KEY},
+        "ExpressionAttributeValues": {":pk": {"S": layout.counts_partition(0)}},
+    }
 
 
 def list_query() -> dict[str, Any]:

@@ -37,9 +37,8 @@ def render(results: dict[str, Any]) -> str:
 def view(results: dict[str, Any]) -> dict[str, Any]:
     """The results, and what the page derives from them, by section (a section the results lack: None)."""
     cold, warm, listed = results.get("cold"), results.get("warm"), results.get("list")
-    found = {
-        name: results.get(name) for name in ("before", "events", "metrics", "first_run", "client", "history")
-    }
+    names = ("before", "events", "metrics", "first_run", "client", "history", "fleet")
+    found = {name: results.get(name) for name in names}
     found |= {"limit": LINEAR_GROWTH_LIMIT, "cold": cold and {**cold, **cold_view(cold)}}
     found["warm"] = warm and {**warm, **warm_view(warm["rows"])}
     found["list"] = listed and [list_view(run, listed["shards"]) for run in listed["runs"]]

@@ -24,6 +24,7 @@ SUITES = {
     "cold": "devtools.bench.cold",
     "warm": "devtools.bench.warm",
     "list": "devtools.bench.listing",
+    "fleet": "devtools.bench.fleet",
     "history": "devtools.bench.history",
     "events": "devtools.bench.events",
     "metrics": "devtools.bench.metrics",

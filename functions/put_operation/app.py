@@ -11,6 +11,7 @@ from __future__ import annotations
 from operations_api import coldstart
 
 with coldstart.collector_paused():  # no garbage collection while the libraries load (coldstart.py)
+    coldstart.lean_imports()  # Powertools' HTTP resolver without every other resolver (coldstart.py)
     from typing import Any
 
     from aws_lambda_powertools.event_handler import Response

@@ -42,6 +42,9 @@ API_ANSWERS: Final = {
     "get_operation.json": (404, "OPERATION_NOT_FOUND"),
     "get_operation_not_found.json": (404, "OPERATION_NOT_FOUND"),
     "list_operations.json": (200, None),
+    "list_operations_cluster.json": (200, None),
+    "count_operations.json": (200, None),
+    "count_operations_invalid_hours.json": (400, "VALIDATION_ERROR"),
     # a fresh table has no history: test_invokes_read_a_history_in_make_runs_dynamodb reads one
     "get_history.json": (404, "OPERATION_NOT_FOUND"),
     "get_history_version.json": (404, "OPERATION_NOT_FOUND"),
@@ -103,11 +106,16 @@ def test_make_invoke_answers_each_api_event_as_the_contract_says(native_build: P
         assert body["code"] == code
     elif function == "ListOperationsFunction":
         assert body["operations"] == [], "a fresh table lists nothing"
+    elif function == "CountOperationsFunction":
+        assert body["hours"] == 24
+        assert set(body["in_progress"].values()) | set(body["finished"].values()) == {0}, "a fresh table"
     else:
         assert result["headers"]["ETag"].startswith('"')
         assert body == json.loads(json.loads((EVENTS / event_file).read_text(encoding="utf-8"))["body"])
     if event_file == "put_operation_invalid.json":
         assert {entry["pointer"] for entry in body["errors"]} == INVALID_EVENT_POINTERS
+    if event_file == "count_operations_invalid_hours.json":
+        assert [entry["parameter"] for entry in body["errors"]] == ["hours"]
     assert f"invoke: {function} from {native_build / function}, under Python" in answer.stderr
     assert '"message":"request"' in answer.stderr, "the handler's log line, on stderr"
 

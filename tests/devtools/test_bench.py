@@ -29,6 +29,7 @@ HEADINGS = {
     "metrics": "## What the metrics cost",
     "client": "## Client start-up",
     "first_run": "## First run",
+    "fleet": "## The fleet",
 }
 
 

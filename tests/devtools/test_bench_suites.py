@@ -53,6 +53,7 @@ def test_cold_measures_each_route_against_the_floors_and_what_a_cold_start_is_ma
         ("development (.venv, source)", "PUT"),
         ("development (.venv, source)", "GET"),
         ("development (.venv, source)", "LIST"),
+        ("development (.venv, source)", "COUNTS"),
     ]
     assert all(row["handler_ms"] > 0 and row["floor_ms"] > 0 and row["modules"] > 100 for row in cold["rows"])
     for row in cold["rows"]:  # the botocore floor is the target's, at the top; the boto3 floor beside it
@@ -61,7 +62,12 @@ def test_cold_measures_each_route_against_the_floors_and_what_a_cold_start_is_ma
         assert all(
             floor["ratio"] > 0 and len(floor["ratio_quartiles"]) == 2 for floor in row["floors"].values()
         )
-    functions = {"PutOperationFunction", "GetOperationFunction", "ListOperationsFunction"}
+    functions = {
+        "PutOperationFunction",
+        "GetOperationFunction",
+        "ListOperationsFunction",
+        "CountOperationsFunction",
+    }
     assert {row["function"] for row in cold["memory"]} == functions
     assert all(0 < row["max_rss_mb"] < 128 for row in cold["memory"])
     assert cold["powertools_modules"]["GET"]["with_the_package"] <= cold["powertools_modules"]["package"]
@@ -97,6 +103,17 @@ def test_list_reads_every_case_a_page_at_a_time(tmp_path: Path) -> None:
     assert 0 < walk["longest_token"] <= 512
     assert f"### On {run['server']}" in page
     assert "pages needed a second round" in page
+
+
+def test_fleet_reads_the_counts_at_each_size_and_a_cluster_page(tmp_path: Path) -> None:
+    fleet, page = quick_run("fleet", tmp_path)
+    assert [case["size"] for case in fleet["counts"]] == [300, 3_000]
+    for case in fleet["counts"]:  # each read was checked against a recount before it was timed
+        assert case["hours_24"]["requests"] == case["hours_720"]["requests"] == fleet["count_shards"]
+    assert fleet["cluster"]["returned"] == 25
+    assert fleet["cluster"]["requests"] >= fleet["shards"]
+    assert 0 < fleet["longest_token"] <= 512
+    assert "## The fleet" in page
 
 
 def test_history_reads_a_page_and_a_version_in_three_requests_each(tmp_path: Path) -> None:

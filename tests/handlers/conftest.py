@@ -1,4 +1,4 @@
-"""Fixtures of the stream consumer's tests: the consumer's module, and the pipeline on moto."""
+"""Fixtures of the handlers' tests: the stream consumer's module, the pipeline on moto, the fleet table."""
 
 from __future__ import annotations
 
@@ -6,12 +6,37 @@ import os
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
+from unittest import mock
 
 import pytest
 
 from tests.support.change_events import Pipeline, use_bus
-from tests.support.handlers import load_function
+from tests.support.fleet import FLEET_NOW
+from tests.support.handlers import invoker, load_function
 from tests.support.history_loop import DeadLetters
+from tests.support.listing import ListCall, answer_of, list_event
+
+
+@pytest.fixture
+def fleet(table: Any) -> Iterator[Any]:
+    """The tables (the fleet table among them) at a fixed moment, FLEET_NOW: the counts' window and the
+    lists' expiry are read against it."""
+    from operations_api import store
+
+    with mock.patch.object(store, "now_seconds", return_value=float(FLEET_NOW)):
+        yield table
+
+
+@pytest.fixture(scope="session")
+def list_handler() -> ModuleType:
+    return load_function("list_operations")
+
+
+@pytest.fixture
+def list_call(table: Any, list_handler: ModuleType) -> ListCall:
+    """The list's handler called with a raw query string, as API Gateway's event carries it."""
+    invoke = invoker(list_handler)
+    return lambda raw_query: answer_of(invoke(list_event(raw_query)))
 
 
 @pytest.fixture(scope="session")

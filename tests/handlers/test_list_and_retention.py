@@ -21,20 +21,9 @@ from operations_api.listing import token as page_token
 from operations_api.listing.index import epoch_seconds, order_key
 from operations_api.record.rules import STATUSES
 from tests.support.events import get_event, load_event, put_event
-from tests.support.handlers import Invoke, invoker, load_function
-from tests.support.listing import answer_of, list_event, service_settings, walk
+from tests.support.handlers import Invoke, invoker
+from tests.support.listing import service_settings, walk
 from tests.support.records import full_record, minimal_record
-
-
-@pytest.fixture(scope="session")
-def list_handler() -> ModuleType:
-    return load_function("list_operations")
-
-
-@pytest.fixture
-def list_call(table: Any, list_handler: ModuleType) -> Any:
-    invoke = invoker(list_handler)
-    return lambda raw_query: answer_of(invoke(list_event(raw_query)))
 
 
 def finished(operation_id: str, time: str, status: str = "completed") -> dict[str, Any]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from devtools import local_server
+from devtools.lambda_runtime import local_table_name, local_table_names
 from devtools.local_api import forget_cached_configuration
 
 
@@ -26,3 +28,12 @@ def local_api() -> Iterator[str]:
         os.environ.clear()
         os.environ.update(saved)
         forget_cached_configuration()
+
+
+@pytest.fixture(scope="session")
+def local_fleet(local_api: str) -> tuple[Any, str]:
+    """A client of the local API's DynamoDB and the name of its fleet table, to seed what the loop keeps."""
+    import boto3
+
+    client = boto3.client("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT_URL"])
+    return client, local_table_names(local_table_name())["FleetTable"]

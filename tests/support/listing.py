@@ -19,7 +19,12 @@ ListCall = Callable[[str], tuple[int, dict[str, Any]]]  # a raw query string -> 
 
 def list_event(raw_query: str) -> dict[str, Any]:
     """events/list_operations.json with another query, as API Gateway would send it (repeats joined)."""
-    event = copy.deepcopy(load_event("list_operations"))
+    return query_event("list_operations", raw_query)
+
+
+def query_event(name: str, raw_query: str) -> dict[str, Any]:
+    """events/<name>.json with another query, as API Gateway would send it (repeats joined)."""
+    event = copy.deepcopy(load_event(name))
     event["rawQueryString"] = raw_query
     joined: dict[str, str] = {}
     for name, value in parse_qsl(raw_query, keep_blank_values=True):

@@ -131,6 +131,7 @@ def test_each_function_runs_under_the_role_its_row_names() -> None:
         ("PutOperationFunction", "PutOperationRole"),
         ("GetOperationFunction", "GetOperationRole"),
         ("ListOperationsFunction", "ListOperationsRole"),
+        ("CountOperationsFunction", "CountOperationsRole"),
         ("PublishEventsFunction", "PublishEventsRole"),
     ):
         assert resources[name]["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}

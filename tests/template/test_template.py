@@ -84,6 +84,7 @@ def test_every_log_group_is_declared_with_a_retention_period() -> None:
         "PutOperationLogGroup",
         "GetOperationLogGroup",
         "ListOperationsLogGroup",
+        "CountOperationsLogGroup",
         "PublishEventsLogGroup",
         "GetHistoryLogGroup",
     }
@@ -93,6 +94,7 @@ def test_every_log_group_is_declared_with_a_retention_period() -> None:
         "PutOperationFunction",
         "GetOperationFunction",
         "ListOperationsFunction",
+        "CountOperationsFunction",
         "PublishEventsFunction",
         "GetHistoryFunction",
     )
@@ -155,6 +157,7 @@ def test_every_route_requires_a_sigv4_signature_by_default() -> None:
         "PUT /v1/operations/{operation_id}": [{"AWS_IAM": []}],
         "GET /v1/operations/{operation_id}": [{"AWS_IAM": []}],
         "GET /v1/operations": [{"AWS_IAM": []}],
+        "GET /v1/operation-counts": [{"AWS_IAM": []}],
         "GET /v1/operations/{operation_id}/history": [{"AWS_IAM": []}],
         "GET /v1/operations/{operation_id}/history/{sequence}": [{"AWS_IAM": []}],
     }
@@ -180,8 +183,9 @@ def test_the_history_function_may_only_read_the_history_and_whether_a_record_exi
     assert environment == {"HISTORY_TABLE_NAME": {"Ref": "HistoryTable"}}
 
 
-def test_the_list_function_may_only_query_the_two_list_indexes() -> None:
+def test_the_list_function_may_only_query_the_two_list_indexes_and_the_fleet_table() -> None:
     properties = RESOURCES["ListOperationsFunction"]["Properties"]
+    assert properties["Environment"]["Variables"] == {"FLEET_TABLE_NAME": {"Ref": "FleetTable"}}
     assert properties["Role"] == {"Fn::GetAtt": ["ListOperationsRole", "Arn"]}
     assert "Policies" not in properties
     query, logs = statements_of("ListOperationsRole")
@@ -189,9 +193,22 @@ def test_the_list_function_may_only_query_the_two_list_indexes() -> None:
     assert query["Resource"] == [
         {"Fn::Sub": "${OperationsTable.Arn}/index/by-status-and-update"},
         {"Fn::Sub": "${OperationsTable.Arn}/index/by-update"},
+        {"Fn::GetAtt": ["FleetTable", "Arn"]},
     ]
     assert logs["Resource"] == {"Fn::GetAtt": ["ListOperationsLogGroup", "Arn"]}
     assert "*" not in json.dumps(RESOURCES["ListOperationsRole"])
+
+
+def test_the_counts_function_may_only_query_the_fleet_table() -> None:
+    properties = RESOURCES["CountOperationsFunction"]["Properties"]
+    assert properties["Role"] == {"Fn::GetAtt": ["CountOperationsRole", "Arn"]}
+    assert properties["Environment"]["Variables"] == {"FLEET_TABLE_NAME": {"Ref": "FleetTable"}}
+    assert "Policies" not in properties
+    query, logs = statements_of("CountOperationsRole")
+    assert (query["Effect"], query["Action"]) == ("Allow", "dynamodb:Query")
+    assert query["Resource"] == {"Fn::GetAtt": ["FleetTable", "Arn"]}
+    assert logs["Resource"] == {"Fn::GetAtt": ["CountOperationsLogGroup", "Arn"]}
+    assert "*" not in json.dumps(RESOURCES["CountOperationsRole"])
 
 
 def test_the_list_indexes_spread_their_writes_and_project_only_the_summary() -> None:

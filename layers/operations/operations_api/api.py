@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 JSON_CONTENT_TYPE: Final = "application/json"
 OPERATION_PATH: Final = "/v1/operations/<operation_id>"
 OPERATIONS_PATH: Final = "/v1/operations"
+COUNTS_PATH: Final = "/v1/operation-counts"
 HISTORY_PATH: Final = f"{OPERATION_PATH}/history"
 VERSION_PATH: Final = f"{HISTORY_PATH}/<sequence>"
 # The PUT's optional headers (RFC 9110 preconditions, `service.parse_entity_tags`), and what `make openapi`

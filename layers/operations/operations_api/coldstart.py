@@ -1,8 +1,10 @@
-"""The cyclic garbage collector around a cold start, in one place: every handler does the same two things.
+"""What a cold start does before a handler's first line, in one place: every API handler does the same three
+things.
 
     from operations_api import coldstart
 
     with coldstart.collector_paused():  # no collection while the libraries load, then frozen
+        coldstart.lean_imports()  # Powertools' event handler without its package's every resolver
         from aws_lambda_powertools... import ...
         from operations_api import api, service
 
@@ -17,16 +19,29 @@ builds once.
 Later garbage is collected as usual. What each step saves: docs/performance.md,
 "Optimisations, each measured".
 
-This module imports nothing but `gc`, so that collection pauses before anything else loads.
+`lean_imports` keeps the import set to what a request uses: `aws_lambda_powertools.event_handler`'s
+`__init__` imports every resolver (AppSync and asyncio, Bedrock, VPC Lattice...) where the handlers use
+only `api_gateway`'s, and `utilities.data_classes`' every event class where the resolver uses six. Such a
+package is put in `sys.modules` from its installed spec with its `__init__` deferred: its submodules load
+from their own, unmodified files, and a name the `__init__` re-exports is taken, when first asked for,
+from the submodule its `__init__` names (a later `from aws_lambda_powertools.event_handler import
+AppSyncResolver` works as ever). Why this and not an edited copy: docs/design.md, "Powertools' packages
+without their `__init__`".
+
+This module imports nothing but `gc` and `sys`, so that collection pauses before anything else loads.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 
 TYPE_CHECKING = False  # not typing's: importing typing here would load it before collection pauses
 if TYPE_CHECKING:
+    import _ast
     from collections.abc import Callable
+    from importlib.abc import Loader
+    from types import ModuleType
     from typing import ParamSpec, TypeVar
 
     Arguments = ParamSpec("Arguments")
@@ -65,3 +80,104 @@ def freeze_after_first_request(handler: Callable[Arguments, Result]) -> Callable
                 gc.freeze()
 
     return serving
+
+
+# Packages whose `__init__` only re-exports its submodules' names, far more of them than a handler uses.
+DEFERRED_PACKAGES = ("aws_lambda_powertools.event_handler", "aws_lambda_powertools.utilities.data_classes")
+
+
+def lean_imports() -> None:
+    """Put each of DEFERRED_PACKAGES in `sys.modules` with its `__init__` deferred (unless already
+    imported). Call it before importing anything from them."""
+    for name in DEFERRED_PACKAGES:
+        if name not in sys.modules:
+            defer_package_init(name)
+
+
+def defer_package_init(name: str) -> ModuleType:
+    """The installed package `name` as a module made from its own spec, not executed: its submodules load
+    from the installed files through its `__path__`; a name it re-exports is taken from the submodule
+    that defines it (DeferredInit)."""
+    import importlib.machinery  # here, not at the top: after the collector pauses
+    import importlib.util
+
+    parent_name, _, child = name.rpartition(".")
+    parent = importlib.import_module(parent_name) if parent_name else None
+    spec = importlib.machinery.PathFinder.find_spec(name, parent.__path__ if parent else None)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        raise ImportError(f"{name} is not an installed package", name=name)
+    package = importlib.util.module_from_spec(spec)
+    package.__getattr__ = DeferredInit(package, spec.loader)  # type: ignore[method-assign]
+    sys.modules[name] = package
+    if parent:
+        setattr(parent, child, package)
+    return package
+
+
+class DeferredInit:
+    """A deferred package's module `__getattr__` (PEP 562), called only for a name it does not hold yet.
+
+    A name its `__init__` imports from a submodule is that submodule's (imported on first use); a
+    submodule is imported as the import system would; anything else (`__all__`, a name the `__init__` would
+    make itself, or every name if it does more than re-export) runs the whole `__init__`, once."""
+
+    def __init__(self, package: ModuleType, loader: Loader) -> None:
+        self.package, self.loader = package, loader
+        self.exports = re_exports(package.__name__, loader)
+
+    def __call__(self, attribute: str) -> object:
+        import importlib.machinery
+
+        if attribute.startswith("__") and attribute != "__all__":
+            raise AttributeError(attribute)  # the import system's probes (__warningregistry__...)
+        if self.exports is not None and attribute in self.exports:
+            module, original = self.exports[attribute]
+            value: object = getattr(importlib.import_module(module), original)
+            setattr(self.package, attribute, value)
+            return value
+        submodule = f"{self.package.__name__}.{attribute}"
+        if importlib.machinery.PathFinder.find_spec(submodule, self.package.__path__) is not None:
+            return importlib.import_module(submodule)
+        del self.package.__getattr__
+        self.loader.exec_module(self.package)
+        return getattr(self.package, attribute)
+
+
+def re_exports(package: str, loader: Loader) -> dict[str, tuple[str, str]] | None:
+    """What the package's own `__init__` re-exports, read from its installed source: each name and the
+    (module, name) it comes from; None unless the `__init__` holds only a docstring, `from ... import`
+    statements and `__all__`. `_ast` is built in: reading costs no import."""
+    import _ast
+
+    source = loader.get_source(package) if hasattr(loader, "get_source") else None
+    if source is None:
+        return None
+    tree = compile(source, package, "exec", _ast.PyCF_ONLY_AST)
+    if not isinstance(tree, _ast.Module):
+        return None
+    exports: dict[str, tuple[str, str]] = {}
+    for statement in tree.body:
+        if isinstance(statement, _ast.ImportFrom) and all(alias.name != "*" for alias in statement.names):
+            module = absolute_module(package, statement.level, statement.module)
+            exports |= {alias.asname or alias.name: (module, alias.name) for alias in statement.names}
+        elif not docstring_or_all(statement):
+            return None
+    return exports
+
+
+def absolute_module(package: str, level: int, module: str | None) -> str:
+    """The module a package's `from <level dots><module> import` names."""
+    if not level:
+        return module or package
+    base = package.rsplit(".", level - 1)[0] if level > 1 else package
+    return f"{base}.{module}" if module else base
+
+
+def docstring_or_all(statement: _ast.stmt) -> bool:
+    import _ast
+
+    if isinstance(statement, _ast.Expr):
+        return isinstance(statement.value, _ast.Constant) and isinstance(statement.value.value, str)
+    return isinstance(statement, _ast.Assign) and [
+        getattr(target, "id", None) for target in statement.targets
+    ] == ["__all__"]

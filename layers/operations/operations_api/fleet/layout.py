@@ -28,6 +28,8 @@ COUNT_SHARDS: Final = 8
 COUNT_ATTRIBUTE: Final = "count"
 IN_PROGRESS_PREFIX: Final = "i#"
 FINISHED_PREFIX: Final = "h#"
+CLUSTER_ATTRIBUTE: Final = "cluster"  # an item of a cluster's list: {cluster_id, state?, rollback?}
+CLUSTER_PREFIX: Final = "cluster#"
 COUNTED_MARK: Final = "counted"
 INDEXED_MARK: Final = "indexed"
 
@@ -63,4 +65,8 @@ def cluster_digest(cluster_id: str) -> str:
 
 
 def cluster_partition(cluster_id: str, status_or_all: str, shard: int) -> str:
-    return f"cluster#{cluster_digest(cluster_id)}#{status_or_all}#{shard}"
+    return f"{CLUSTER_PREFIX}{cluster_digest(cluster_id)}#{status_or_all}#{shard}"
+
+
+def is_cluster_partition(key: str) -> bool:
+    return key.startswith(CLUSTER_PREFIX)

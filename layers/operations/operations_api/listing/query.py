@@ -14,16 +14,18 @@ filters list anyway.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from operations_api import problems, store
+from operations_api.fleet.layout import cluster_partition
 from operations_api.listing import shards as list_store
 from operations_api.listing import token as page_token
 from operations_api.listing.index import EVERY_STATUS, operation_id_of, shard_keys, time_of
 from operations_api.listing.shards import Page, TimeBounds
-from operations_api.record.rules import STATUSES, timestamp_fault
+from operations_api.record.rules import CLUSTER_ID_MAX_LENGTH, STATUSES, timestamp_fault
 from operations_api.settings import get_settings
 
 DEFAULT_PAGE_SIZE: Final = 25
@@ -36,9 +38,14 @@ PARAMETERS: Final = {
     "updated_before": "YYYYMMDD_hhmmss (UTC): only operations whose last_update_time is before it",
     "page_size": f"how many summaries a page holds, 1 to {MAX_PAGE_SIZE}; default {DEFAULT_PAGE_SIZE}",
     "page_token": "the next_page_token of the previous page, sent with the same filters",
+    "cluster": "a cluster_id: only operations whose target_clusters or rollbacks name it, each summary "
+    "with that cluster's state",
 }
 STATUS_RULE: Final = f"must be one or more of {', '.join(STATUSES)}, separated by commas"
 PAGE_SIZE_RULE: Final = f"must be a whole number from 1 to {MAX_PAGE_SIZE}"
+STATUS_HINT: Final = {"status": "several statuses go in one, separated by commas"}
+CLUSTER_STATES: Final = ("pending", "succeeded", "failed")
+CLUSTER_RULE: Final = f"must be a cluster_id of 1 to {CLUSTER_ID_MAX_LENGTH} characters"
 
 
 @dataclass(frozen=True)
@@ -48,9 +55,11 @@ class ListQuery:
     before: str | None
     page_size: int
     page_token: str | None
+    cluster: str | None = None  # only the operations that name this cluster_id
 
     def filters(self) -> dict[str, Any]:
-        return {"status": list(self.statuses), "since": self.since, "before": self.before}
+        filters = {"status": list(self.statuses), "since": self.since, "before": self.before}
+        return filters if self.cluster is None else {**filters, "cluster": self.cluster}
 
 
 @dataclass(frozen=True)
@@ -78,9 +87,15 @@ def list_operations(raw_query_string: str) -> Listing:
 
 
 def shards_of(query: ListQuery, shard_count: int) -> list[str]:
-    """The index partitions a page reads: the index of every status's when no status is left out (no
-    filter, or one naming them all), else each status's own."""
+    """The partitions a page reads: those of every status when no status is left out (no filter, or one
+    naming them all), else each status's own; of the list's indexes, or of the cluster's in the fleet
+    table."""
     groups = (EVERY_STATUS,) if query.statuses == STATUSES else query.statuses
+    if query.cluster is not None:
+        cluster = query.cluster
+        return [
+            cluster_partition(cluster, group, number) for group in groups for number in range(shard_count)
+        ]
     return shard_keys(groups, shard_count)
 
 
@@ -89,28 +104,44 @@ def shards_of(query: ListQuery, shard_count: int) -> list[str]:
 
 def parse_query(raw_query_string: str) -> ListQuery:
     """The query's filters and page, or a 400 problem naming every parameter at fault."""
-    values: dict[str, list[str]] = {}
     faults: list[dict[str, str]] = []
-    for name, value in parse_qsl(raw_query_string, keep_blank_values=True):
-        values.setdefault(name, []).append(value)
-    for name, given in values.items():
-        if name not in PARAMETERS:
-            shown = name[:MAX_NAME_SHOWN]
-            detail = f"is not a parameter of this list: {', '.join(PARAMETERS)}"
-            faults.append(problems.query_parameter_fault(shown, detail))
-        elif len(given) > 1:
-            detail = "may be given once (several statuses go in one, separated by commas)"
-            faults.append(problems.query_parameter_fault(name, detail))
+    values = read_parameters(raw_query_string, PARAMETERS, faults, what="this list", hints=STATUS_HINT)
     statuses = _statuses(values.get("status"), faults)
     since = _time("updated_since", values.get("updated_since"), faults)
     before = _time("updated_before", values.get("updated_before"), faults)
     if since is not None and before is not None and since >= before:
         faults.append(problems.query_parameter_fault("updated_since", "must be before updated_before"))
     page_size = _page_size(values.get("page_size"), faults)
+    cluster = _cluster(values.get("cluster"), faults)
     if faults:
         raise problems.invalid_query(faults)
     token = values.get("page_token", [None])[0]
-    return ListQuery(statuses, since, before, page_size, token)
+    return ListQuery(statuses, since, before, page_size, token, cluster)
+
+
+def read_parameters(
+    raw_query_string: str,
+    parameters: Iterable[str],
+    faults: list[dict[str, str]],
+    *,
+    what: str,
+    hints: Mapping[str, str] | None = None,
+) -> dict[str, list[str]]:
+    """Each parameter's values, as given (a repeated one is seen); a fault for each unknown parameter
+    (`what` it is not a parameter of) and for each given more than once (with its hint, if any)."""
+    known = list(parameters)
+    values: dict[str, list[str]] = {}
+    for name, value in parse_qsl(raw_query_string, keep_blank_values=True):
+        values.setdefault(name, []).append(value)
+    for name, given in values.items():
+        if name not in known:
+            detail = f"is not a parameter of {what}: {', '.join(known)}"
+            faults.append(problems.query_parameter_fault(name[:MAX_NAME_SHOWN], detail))
+        elif len(given) > 1:
+            hint = (hints or {}).get(name)
+            detail = "may be given once" + (f" ({hint})" if hint else "")
+            faults.append(problems.query_parameter_fault(name, detail))
+    return values
 
 
 def _statuses(given: list[str] | None, faults: list[dict[str, str]]) -> tuple[str, ...]:
@@ -120,6 +151,15 @@ def _statuses(given: list[str] | None, faults: list[dict[str, str]]) -> tuple[st
     if not asked or not asked <= set(STATUSES):
         faults.append(problems.query_parameter_fault("status", STATUS_RULE))
     return tuple(status for status in STATUSES if status in asked)
+
+
+def _cluster(given: list[str] | None, faults: list[dict[str, str]]) -> str | None:
+    if given is None or len(given) > 1:
+        return None
+    if not 1 <= len(given[0]) <= CLUSTER_ID_MAX_LENGTH:
+        faults.append(problems.query_parameter_fault("cluster", CLUSTER_RULE))
+        return None
+    return given[0]
 
 
 def _time(name: str, given: list[str] | None, faults: list[dict[str, str]]) -> str | None:
@@ -198,6 +238,19 @@ SUMMARY_SCHEMA: Final[dict[str, Any]] = {
             "properties": {
                 name: {"type": "integer", "minimum": 0}
                 for name in ("total", "succeeded", "failed", "pending")
+            },
+        },
+        "cluster": {
+            "type": "object",
+            "description": "in a list with cluster=ID only: that cluster's request (state) and rollback "
+            "request (rollback), each the worst of the record's requests for it (failed, then pending, "
+            "then succeeded); absent when the record has none",
+            "required": ["cluster_id"],
+            "additionalProperties": False,
+            "properties": {
+                "cluster_id": {"type": "string"},
+                "state": {"type": "string", "enum": list(CLUSTER_STATES)},
+                "rollback": {"type": "string", "enum": list(CLUSTER_STATES)},
             },
         },
     },

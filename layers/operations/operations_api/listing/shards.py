@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any, Final
 
 from operations_api import store
+from operations_api.fleet import layout as fleet_layout
 from operations_api.listing.index import (
     EXPIRES_ATTRIBUTE,
     ORDER_ATTRIBUTE,
@@ -46,6 +47,26 @@ class TimeBounds:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a partition of a list lives: a table, maybe one of its indexes, and the partition's and the
+    order's attributes. The list's partitions are the records' table's indexes; the list of one cluster's
+    are the fleet table's (`fleet.layout.cluster_partition`), which holds the same order keys."""
+
+    table_name: str
+    index_name: str | None
+    partition_attribute: str
+    order_attribute: str
+
+
+def source_of(key: str) -> Source:
+    settings = get_settings()
+    if fleet_layout.is_cluster_partition(key):
+        return Source(settings.fleet_table_name, None, fleet_layout.PARTITION_KEY, fleet_layout.SORT_KEY)
+    index_name, partition_attribute = index_of(key)
+    return Source(settings.table_name, index_name, partition_attribute, ORDER_ATTRIBUTE)
+
+
+@dataclass(frozen=True)
 class Page:
     summaries: list[dict[str, Any]]
     last_key: str | None  # the order key of the last summary: where the next page resumes
@@ -61,12 +82,13 @@ class _Shard:
 
     def __init__(self, key: str) -> None:
         self.key = key
+        self.source = source_of(key)
         self.resume: dict[str, Any] | None = None  # the LastEvaluatedKey the next Query starts after
         self.more = True  # DynamoDB may hold more after `resume`
         self.waiting: deque[dict[str, Any]] = deque()  # read, live, not taken yet
 
     def head_key(self) -> str:
-        key: str = self.waiting[0][ORDER_ATTRIBUTE]["S"]
+        key: str = self.waiting[0][self.source.order_attribute]["S"]
         return key
 
 
@@ -87,8 +109,9 @@ class _Range:
 
 
 @lru_cache(maxsize=1)
-def _executor() -> ThreadPoolExecutor:
-    """Threads made once per process, on the first list request."""
+def query_executor() -> ThreadPoolExecutor:
+    """Threads made once per process, on the first request that reads partitions at once (a list page,
+    the counts)."""
     return ThreadPoolExecutor(max_workers=store.MAX_POOL_CONNECTIONS, thread_name_prefix="list-query")
 
 
@@ -113,9 +136,9 @@ def query_page(
         ready = [shard for shard in shards if shard.waiting]
         if not ready:
             break
-        item = max(ready, key=_Shard.head_key).waiting.popleft()
-        last_key = item[ORDER_ATTRIBUTE]["S"]
-        summaries.append(store.from_attribute(item[SUMMARY_ATTRIBUTE]))
+        newest = max(ready, key=_Shard.head_key)
+        last_key = newest.head_key()
+        summaries.append(summary_of(newest.waiting.popleft()))
     while not any(shard.waiting for shard in shards) and (dry := [s for s in shards if s.more]):
         _read(dry, 1, span, now, cost)  # does anything follow? (a Query may stop on a filtered item)
     return Page(
@@ -127,6 +150,14 @@ def query_page(
         items_read=cost.items_read,
         capacity_units=cost.capacity_units,
     )
+
+
+def summary_of(item: dict[str, Any]) -> dict[str, Any]:
+    """The summary an item holds; an item of one cluster's list adds that cluster's state to it."""
+    summary: dict[str, Any] = store.from_attribute(item[SUMMARY_ATTRIBUTE])
+    if fleet_layout.CLUSTER_ATTRIBUTE in item:
+        summary["cluster"] = store.from_attribute(item[fleet_layout.CLUSTER_ATTRIBUTE])
+    return summary
 
 
 def first_limit(wanted: int, shards: int) -> int:
@@ -149,7 +180,9 @@ def _read(shards: Sequence[_Shard], limit: int, span: _Range, now: float, cost: 
     """One Query per shard, at once; each shard's items join its queue."""
     if not shards:
         return
-    responses = list(_executor().map(lambda shard: store.query(_request(shard, limit, span, now)), shards))
+    responses = list(
+        query_executor().map(lambda shard: store.query(_request(shard, limit, span, now)), shards)
+    )
     cost.rounds += 1
     for shard, response in zip(shards, responses, strict=True):
         items = response.get("Items", [])
@@ -162,8 +195,8 @@ def _read(shards: Sequence[_Shard], limit: int, span: _Range, now: float, cost: 
 
 
 def _request(shard: _Shard, limit: int, span: _Range, now: float) -> dict[str, Any]:
-    index_name, shard_attribute = index_of(shard.key)
-    names = {"#shard": shard_attribute, "#expires": EXPIRES_ATTRIBUTE}
+    source = shard.source
+    names = {"#shard": source.partition_attribute, "#expires": EXPIRES_ATTRIBUTE}
     values: dict[str, Any] = {":shard": {"S": shard.key}, ":now": {"N": str(int(now))}}
     condition = "#shard = :shard"
     if span.since is not None:
@@ -177,10 +210,9 @@ def _request(shard: _Shard, limit: int, span: _Range, now: float) -> dict[str, A
     elif span.top is not None:
         condition += " AND #order <= :top"
     if "#order" in condition:
-        names["#order"] = ORDER_ATTRIBUTE
+        names["#order"] = source.order_attribute
     request: dict[str, Any] = {
-        "TableName": get_settings().table_name,
-        "IndexName": index_name,
+        "TableName": source.table_name,
         "KeyConditionExpression": condition,
         "FilterExpression": "attribute_not_exists(#expires) OR #expires > :now",
         "ExpressionAttributeNames": names,
@@ -189,6 +221,8 @@ def _request(shard: _Shard, limit: int, span: _Range, now: float) -> dict[str, A
         "Limit": limit,
         "ReturnConsumedCapacity": "TOTAL",
     }
+    if source.index_name is not None:
+        request["IndexName"] = source.index_name
     if shard.resume is not None:
         request["ExclusiveStartKey"] = shard.resume
     return request
