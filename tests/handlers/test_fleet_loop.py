@@ -182,3 +182,41 @@ def test_a_change_costs_two_requests_and_a_batch_write_per_25_cluster_items(
     requests_sent.clear()
     pipeline.consume(pipeline.stream_records())
     assert len(requests_sent) == requests, requests_sent
+
+
+def test_what_the_loop_keeps_is_what_the_cluster_list_reads(
+    put: Invoke, pipeline: Pipeline, list_call: Any
+) -> None:
+    """End to end: PUTs, the loop, then ListOperationsFunction's ?cluster= (fleet-read's) over pages; the
+    stored items are exactly the ones the list's tests seed (tests/support/fleet.py)."""
+    from tests.handlers.test_cluster_list import SHARDS, listed
+    from tests.support import fleet as seeded
+    from tests.support.listing import walk
+
+    records = [
+        minimal_record(
+            operation_id=f"op-{number}",
+            last_update_time=f"20261122_0643{number:02d}",
+            target_clusters=clusters(("eu-west-3", 201 if number % 3 else None), (f"only-{number}", 500)),
+        )
+        for number in range(7)
+    ]
+    for record in records[1::2]:
+        record.update(status="failed", response={"status_code": 500, "body": ""})
+    for record in records:
+        accept(put, record)
+    pipeline.deliver()
+    stored = {
+        (item["pk"]["S"], item["sk"]["S"]): item for item in scan_fleet() if item["pk"]["S"][:8] == "cluster#"
+    }
+    wanted = [item for record in records for item in seeded.cluster_items(record, SHARDS)]
+    assert stored == {(item["pk"]["S"], item["sk"]["S"]): item for item in wanted}
+    for cluster_id, filters in (
+        ("eu-west-3", {}),
+        ("eu-west-3", {"status": "failed"}),
+        ("only-3", {}),
+        ("none", {}),
+    ):
+        assert walk(list_call, cluster=cluster_id, page_size=2, **filters) == listed(
+            records, cluster_id, **filters
+        )
