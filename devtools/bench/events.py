@@ -20,7 +20,7 @@ from devtools.bench.fresh import (
     TABLE,
     Environment,
     Fresh,
-    against_floor,
+    against_floors,
     clocked,
     dynamodb_service,
     environments,
@@ -70,7 +70,7 @@ def cold_start(
     python, path = environment.python, environment.layer_paths
     handler = Fresh(python, probe("first_request", consumer, str(files / "batch.json"), "0"), path, service)
     floor = Fresh(python, probe("floor", str(files / "entries.json")), path, service)
-    return {"environment": environment.name, **against_floor(handler, floor, pairs, count)}
+    return {"environment": environment.name, **against_floors(handler, {"floor": floor}, pairs, count)}
 
 
 def throughput(count: int, batches: int) -> dict[str, Any]:

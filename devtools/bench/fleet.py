@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import functools
 import random
-import statistics
 import time
-from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import urlencode
 
 import botocore.session
 
-from devtools.bench.fresh import clocked, interleaved, local_dynamodb
+from devtools.bench.fresh import against_query, local_dynamodb, query_once, share
 from devtools.bench.listing import PAGE_SIZE, operation
+from devtools.bench.warm import median_ms
 from operations_api import settings, store
 from operations_api.fleet import counts, layout
 from operations_api.listing import query as listing
@@ -67,7 +66,7 @@ def count_cases(client: Any, table: str, sizes: tuple[int, ...], repeats: int) -
             counted = counts.count_operations(query)  # warm: threads, connections
             assert counted.answer == recount(records[:size], store.now_seconds(), hours), "counts exactly"
             case[f"hours_{hours}"] = {
-                "ms": _median_ms(functools.partial(counts.count_operations, query), repeats),
+                "ms": median_ms(functools.partial(counts.count_operations, query), repeats),
                 "requests": counted.requests,
                 "capacity": counted.capacity_units,
             }
@@ -81,25 +80,20 @@ def cluster_case(client: Any, table: str, size: int, shards: int, repeats: int) 
     records = [operation(index, chance) for index in range(size)]
     put_items(client, [item for record in records for item in cluster_items(record, shards)], table)
     query = f"cluster={CLUSTER}&page_size={PAGE_SIZE}"
-    listing.list_operations(query)  # warm
-    listed: list[listing.Listing] = []
     partition = layout.cluster_partition(CLUSTER, "all", 0)
-    timed = interleaved(
-        repeats,
-        clocked(lambda: listed.append(listing.list_operations(query))),
-        lambda: _floor(client, table, partition)[0],
+    listed, timed = against_query(
+        repeats, lambda: listing.list_operations(query), lambda: _floor(client, table, partition)
     )
-    _, floor_capacity, floor_items = _floor(client, table, partition)
-    page = listed[-1].page
+    page = listed.page
     return {
         "size": size,
-        "list_ms": timed["first"],
-        "floor_ms": timed["second"],
+        "list_ms": timed["ms"],
+        "floor_ms": timed["floor_ms"],
         "latency_ratio": timed["ratio"],
         "list_capacity": page.capacity_units,
-        "floor_capacity": floor_capacity,
-        "floor_items": floor_items,
-        "capacity_ratio": page.capacity_units / floor_capacity if floor_capacity else None,
+        "floor_capacity": timed["floor_capacity"],
+        "floor_items": timed["floor_items"],
+        "capacity_ratio": share(page.capacity_units, timed["floor_capacity"]),
         "requests": page.requests,
         "returned": len(page.summaries),
     }
@@ -120,22 +114,15 @@ def longest_token(client: Any, table: str, shards: int) -> int:
 
 
 def _floor(client: Any, table: str, partition: str) -> tuple[float, float, int]:
-    started = time.perf_counter()
-    response = client.query(
+    return query_once(
+        client,
         TableName=table,
         KeyConditionExpression="#pk = :pk",
         ExpressionAttributeNames={"#pk": layout.PARTITION_KEY},
         ExpressionAttributeValues={":pk": {"S": partition}},
         ScanIndexForward=False,
         Limit=PAGE_SIZE,
-        ReturnConsumedCapacity="TOTAL",
     )
-    elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
-
-
-def _median_ms(call: Callable[[], object], repeats: int) -> float:
-    return statistics.median(clocked(call)() for _ in range(repeats))
 
 
 def _within_30_days(record: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from boto3.dynamodb.types import TypeSerializer
@@ -32,6 +32,7 @@ from devtools.template import ROOT, load_template
 from tests.support.events import get_event, load_event, put_event
 from tests.support.records import full_record
 
+T = TypeVar("T")
 PROBES = Path(__file__).resolve().parent / "probes"
 TABLE = "bench-operations"
 RUNTIME = load_template().runtime.removeprefix("python")
@@ -215,10 +216,30 @@ def against(first: Fresh, second: Fresh, pairs: int) -> dict[str, Any]:
     return {"ratio": timed["ratio"], "ratio_quartiles": timed["ratio_quartiles"]}
 
 
-def against_floor(handler: Fresh, floor: Fresh, pairs: int, count: bool) -> dict[str, Any]:
-    """Interleaved pairs of fresh processes, the handler's first request then the floor's one call; the
-    instructions each executes, counted once (the count does not vary from run to run)."""
-    return against_floors(handler, {"floor": floor}, pairs, count)
+def query_once(client: Any, **arguments: Any) -> tuple[float, float, int]:
+    """One DynamoDB Query, its capacity reported: (ms, capacity units, items)."""
+    started = time.perf_counter()
+    response = client.query(**arguments, ReturnConsumedCapacity="TOTAL")
+    elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
+
+
+def against_query(
+    repeats: int, read: Callable[[], T], floor: Callable[[], tuple[float, float, int]]
+) -> tuple[T, dict[str, Any]]:
+    """A read against the floor's one Query (query_once), interleaved after one read unmeasured (threads,
+    connections): the read's last answer, and the medians, their ratios and the floor's capacity and items."""
+    read()
+    answers: list[T] = []
+    timed = interleaved(repeats, clocked(lambda: answers.append(read())), lambda: floor()[0])
+    _, capacity, items = floor()
+    figures = {"ms": timed["first"], "floor_ms": timed["second"], "ratio": timed["ratio"]}
+    return answers[-1], {**figures, "floor_capacity": capacity, "floor_items": items}
+
+
+def share(part: float, whole: float) -> float | None:
+    """part / whole, None where the whole is nothing (a backend that reports no capacity)."""
+    return part / whole if whole else None
 
 
 def against_floors(handler: Fresh, floors: dict[str, Fresh], pairs: int, count: bool) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import botocore.session
 
-from devtools.bench.fresh import TABLE, clocked, interleaved, local_dynamodb
+from devtools.bench.fresh import TABLE, against_query, local_dynamodb, query_once, share
 from devtools.lambda_runtime import ensure_tables
 from operations_api import settings, store
 from operations_api.history import layout, query, reading
@@ -68,9 +68,10 @@ def floor_items(case: str, at: int) -> tuple[int, int]:
     return first, first + 24
 
 
-def floor_query(client: Any, first: int, last: int) -> tuple[float, int]:
-    """One Query of the history table returning entries first..last: (capacity, items)."""
-    response = client.query(
+def floor_query(client: Any, first: int, last: int) -> tuple[float, float, int]:
+    """One Query of the history table returning entries first..last: (ms, capacity, items)."""
+    return query_once(
+        client,
         TableName=settings.get_settings().history_table_name,
         KeyConditionExpression="#id = :id AND #position BETWEEN :first AND :last",
         ExpressionAttributeNames={"#id": layout.PARTITION_KEY, "#position": layout.SORT_KEY},
@@ -80,32 +81,29 @@ def floor_query(client: Any, first: int, last: int) -> tuple[float, int]:
             ":last": {"S": layout.chunk_position(LIFE, last, reading.LAST_CHUNK)},
         },
         ConsistentRead=True,
-        ReturnConsumedCapacity="TOTAL",
     )
-    return float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
 
 
 def measure_case(
     client: Any, capacity: Capacity, name: str, case: str, at: int, repeats: int
 ) -> dict[str, Any]:
     first, last = floor_items(case, at)
-    read(case, at)  # warm: connections
-    timed = interleaved(
-        repeats, clocked(lambda: read(case, at)), clocked(lambda: floor_query(client, first, last))
-    )
-    capacity.reset()
-    returned = read(case, at)
-    floor_capacity, floor_items_read = floor_query(client, first, last)
+
+    def read_alone() -> int:  # what the read alone reported: the last one's capacity is the figure
+        capacity.reset()
+        return read(case, at)
+
+    returned, timed = against_query(repeats, read_alone, lambda: floor_query(client, first, last))
     return {
         "case": name,
-        "history_ms": timed["first"],
-        "floor_ms": timed["second"],
+        "history_ms": timed["ms"],
+        "floor_ms": timed["floor_ms"],
         "latency_ratio": timed["ratio"],
         "history_capacity": capacity.units,
-        "floor_capacity": floor_capacity,
-        "capacity_ratio": capacity.units / floor_capacity if floor_capacity else None,
+        "floor_capacity": timed["floor_capacity"],
+        "capacity_ratio": share(capacity.units, timed["floor_capacity"]),
         "requests": capacity.requests,
-        "floor_items": floor_items_read,
+        "floor_items": timed["floor_items"],
         "returned": returned,
     }
 

@@ -14,7 +14,7 @@ from typing import Any, Final
 import botocore.session
 from boto3.dynamodb.types import TypeSerializer
 
-from devtools.bench.fresh import TABLE, clocked, interleaved, local_dynamodb
+from devtools.bench.fresh import TABLE, against_query, local_dynamodb, query_once, share
 from operations_api import settings, store
 from operations_api.listing import index as list_index
 from operations_api.listing import query as listing
@@ -80,21 +80,18 @@ def fill(client: Any, first: int, count: int, shards: int) -> None:
         list(pool.map(write, batches))
 
 
-def floor_query(client: Any, shard: str) -> tuple[float, float, int]:
+def floor_query(client: Any) -> tuple[float, float, int]:
     """One Query on one shard of the index returning 25 items: (ms, capacity, items)."""
-    started = time.perf_counter()
-    response = client.query(
+    return query_once(
+        client,
         TableName=TABLE,
         IndexName=list_index.INDEX_NAME,
         KeyConditionExpression="#shard = :shard",
         ExpressionAttributeNames={"#shard": list_index.SHARD_ATTRIBUTE},
-        ExpressionAttributeValues={":shard": {"S": shard}},
+        ExpressionAttributeValues={":shard": {"S": "completed#0"}},
         ScanIndexForward=False,
         Limit=PAGE_SIZE,
-        ReturnConsumedCapacity="TOTAL",
     )
-    elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
 
 
 def token_for_page(raw_query: str, page: int) -> str | None:
@@ -111,28 +108,26 @@ def measure_case(
     """One case: the list's page against the floor's Query, interleaved, and what the page read."""
     token = token_for_page(raw_query, page)
     query = raw_query + (f"&page_token={token}" if token else "")
-    listing.list_operations(query)  # warm: threads, connections
-    listed = []
-    one_page = clocked(lambda: listed.append(listing.list_operations(query)))
-    timed = interleaved(repeats, one_page, lambda: floor_query(client, "completed#0")[0])
-    _, floor_capacity, floor_items = floor_query(client, "completed#0")
-    assert floor_items == PAGE_SIZE, "the floor returns a full page"
-    page_read = listed[-1].page
+    listed, timed = against_query(
+        repeats, lambda: listing.list_operations(query), lambda: floor_query(client)
+    )
+    assert timed["floor_items"] == PAGE_SIZE, "the floor returns a full page"
+    page_read = listed.page
     return {
         "size": size,
         "case": case,
-        "list_ms": timed["first"],
-        "floor_ms": timed["second"],
-        "latency_ratio": timed["first"] / timed["second"],
+        "list_ms": timed["ms"],
+        "floor_ms": timed["floor_ms"],
+        "latency_ratio": timed["ms"] / timed["floor_ms"],
         "list_capacity": page_read.capacity_units,
-        "floor_capacity": floor_capacity,
-        "capacity_ratio": page_read.capacity_units / floor_capacity if floor_capacity else None,
+        "floor_capacity": timed["floor_capacity"],
+        "capacity_ratio": share(page_read.capacity_units, timed["floor_capacity"]),
         "requests": page_read.requests,
         "rounds": page_read.rounds,
         "shards": len(listing.shards_of(listing.parse_query(raw_query), shards)),
         "beyond_page": page_read.items_read - len(page_read.summaries),
         "returned": len(page_read.summaries),
-        "token_length": len(listed[-1].answer.get("next_page_token", "")),
+        "token_length": len(listed.answer.get("next_page_token", "")),
     }
 
 
