@@ -67,29 +67,31 @@ LIBRARIES_ALONE: tuple[tuple[str, list[str]], ...] = (
 
 @dataclass
 class Processes:
-    """The fresh processes of one environment against one local DynamoDB, their input in `files`."""
+    """The fresh processes of one environment and the services they use, their input in `files`."""
 
     environment: Environment
-    endpoint: str
+    service: dict[str, str]
     files: Path
 
     def handler(self, method: str, *options: str, clusters: int = 1, repeats: int = 0) -> Fresh:
         """Import the route's handler, serve its first request (and `repeats` more)."""
-        event = self.files / f"{method}-{clusters}-event.json"
-        event.write_text(json.dumps(event_for(method, record_with(clusters))))
+        event = self.written(f"{method}-{clusters}-event", event_for(method, record_with(clusters)))
         function = str(self.environment.function_root / FUNCTIONS[method])
-        args = probe("first_request", function, str(event), str(repeats), *options)
-        return self.fresh(args, self.environment.layer_paths)
+        return self.fresh(probe("first_request", function, event, str(repeats), *options))
 
     def floor(self, method: str, *options: str, path: list[Path] | None = None) -> Fresh:
         """The floor's one call for the route (one cluster); `botocore MODULE...` made as the store makes
         it, after importing the MODULEs (then on the layer's path)."""
-        request = self.files / f"{method}-floor.json"
-        request.write_text(json.dumps(floor_request(method, record_with(1))))
-        return self.fresh(probe("floor", str(request), *options), path or self.environment.floor_paths)
+        request = self.written(f"{method}-floor", floor_request(method, record_with(1)))
+        return self.fresh(probe("floor", request, *options), path or self.environment.floor_paths)
 
-    def fresh(self, args: list[str], path: list[Path]) -> Fresh:
-        return Fresh(self.environment.python, args, path, dynamodb_service(self.endpoint))
+    def written(self, name: str, data: dict[str, Any]) -> str:
+        """The file of a process's input."""
+        (self.files / f"{name}.json").write_text(json.dumps(data))
+        return str(self.files / f"{name}.json")
+
+    def fresh(self, args: list[str], path: list[Path] | None = None) -> Fresh:
+        return Fresh(self.environment.python, args, path or self.environment.layer_paths, self.service)
 
 
 def cold_start(processes: Processes, method: str, pairs: int, count: bool) -> dict[str, Any]:
@@ -106,7 +108,7 @@ def measure(quick: bool) -> dict[str, Any]:
         local_dynamodb() as (endpoint, backend),
     ):
         envs = environments(quick)
-        each = [Processes(env, endpoint, Path(scratch)) for env in envs]
+        each = [Processes(env, dynamodb_service(endpoint), Path(scratch)) for env in envs]
         artifact = each[1] if len(each) > 1 else each[0]
         rows = [cold_start(processes, method, pairs, count) for processes in each for method in FUNCTIONS]
         return {
@@ -161,7 +163,7 @@ def development_bytecode(development: Processes, count: bool) -> int | None:
     subprocess.run([environment.python, *COMPILE, str(copy)], check=True, env=written)
     paths = [copy / "layer", *environment.layer_paths[1:]]
     precompiled = Environment(environment.name, environment.python, paths, copy / "functions")
-    return Processes(precompiled, development.endpoint, development.files).handler("PUT").instructions(count)
+    return Processes(precompiled, development.service, development.files).handler("PUT").instructions(count)
 
 
 def collector_pause(processes: Processes, pairs: int, count: bool) -> list[dict[str, Any]]:
@@ -185,7 +187,7 @@ def powertools_modules(processes: Processes) -> dict[str, Any]:
     """The Powertools modules each handler's cold start loads, against those that importing the event
     handler package brings by itself (its `__init__`s import every resolver, Logger, Metrics and Tracer):
     what is left is what the handler asked for."""
-    listing = processes.fresh(probe("powertools_package"), processes.environment.layer_paths)
+    listing = processes.fresh(probe("powertools_package"))
     package = set(listing.facts()[1]["modules"])
     found: dict[str, Any] = {"package": len(package)}
     for method in ("PUT", "GET"):

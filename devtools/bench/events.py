@@ -7,7 +7,6 @@ EventBridge and DynamoDB are moto's server on loopback. The loop is off the requ
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
@@ -16,20 +15,18 @@ from typing import Any, Final
 
 import boto3
 
+from devtools.bench.cold import Processes
 from devtools.bench.fresh import (
     TABLE,
-    Environment,
-    Fresh,
     against_floors,
     clocked,
     dynamodb_service,
     environments,
     interleaved,
-    moto_server,
+    local_dynamodb,
     probe,
     use_services,
 )
-from devtools.lambda_runtime import ensure_tables
 from devtools.local_events import creations
 
 BUS: Final = "bench-events"
@@ -42,7 +39,7 @@ def measure(quick: bool) -> dict[str, Any]:
     pairs, records, batches = (1, 10, 2) if quick else (11, 100, 5)
     measured = [env for env in environments(quick) if "no bytecode" not in env.name]
     with local_eventbridge() as service, tempfile.TemporaryDirectory(prefix="bench-events-") as work:
-        cold = [cold_start(env, service, Path(work), pairs, not quick) for env in measured]
+        cold = [cold_start(Processes(env, service, Path(work)), pairs, not quick) for env in measured]
         with redirect_stdout(io.StringIO()):  # the consumer's log lines are written, as on Lambda, not shown
             warm = throughput(records, batches)
     return {"pairs": pairs, "warm_batches": batches, "cold": cold, "warm": warm}
@@ -58,19 +55,18 @@ def entries_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [publisher.entry(event) for change in changes for event in change_events.events_of(change, 1)]
 
 
-def cold_start(
-    environment: Environment, service: dict[str, str], files: Path, pairs: int, count: bool
-) -> dict[str, Any]:
+def cold_start(processes: Processes, pairs: int, count: bool) -> dict[str, Any]:
     """Interleaved pairs of fresh processes: the consumer's first batch (one record), the floor's one call."""
     records = creations(1)
-    (files / "batch.json").write_text(json.dumps({"Records": records}))
     call = {"service": "events", "operation": "put_events", "arguments": {"Entries": entries_of(records)}}
-    (files / "entries.json").write_text(json.dumps(call))
-    consumer = str(environment.function_root / CONSUMER)
-    python, path = environment.python, environment.layer_paths
-    handler = Fresh(python, probe("first_request", consumer, str(files / "batch.json"), "0"), path, service)
-    floor = Fresh(python, probe("floor", str(files / "entries.json")), path, service)
-    return {"environment": environment.name, **against_floors(handler, {"floor": floor}, pairs, count)}
+    consumer = str(processes.environment.function_root / CONSUMER)
+    batch = processes.written("batch", {"Records": records})
+    handler = processes.fresh(probe("first_request", consumer, batch, "0"))
+    floor = processes.fresh(probe("floor", processes.written("entries", call)))
+    return {
+        "environment": processes.environment.name,
+        **against_floors(handler, {"floor": floor}, pairs, count),
+    }
 
 
 def throughput(count: int, batches: int) -> dict[str, Any]:
@@ -125,7 +121,7 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
 def local_eventbridge() -> Iterator[dict[str, str]]:
     """moto's server on loopback, with the bus and the template's tables (the loop writes the history);
     this process configured for it: what the loop (and the floor) are configured with."""
-    with moto_server() as endpoint:
+    with local_dynamodb("moto") as (endpoint, _):
         service = {
             **dynamodb_service(endpoint),
             "EVENT_BUS_NAME": BUS,
@@ -134,5 +130,4 @@ def local_eventbridge() -> Iterator[dict[str, str]]:
         }
         use_services(**service)
         boto3.client("events", endpoint_url=endpoint).create_event_bus(Name=BUS)
-        ensure_tables(boto3.client("dynamodb", endpoint_url=endpoint), TABLE)
         yield {"TABLE_NAME": TABLE, **service}

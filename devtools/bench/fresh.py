@@ -242,6 +242,31 @@ def share(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
+class Requests:
+    """What a botocore client sends while this listens: its requests, the last one's parameters, and the
+    capacity DynamoDB reported (for them all, and for the last)."""
+
+    count: int
+    units: float
+    last: dict[str, Any]
+    last_units: float | None
+
+    def __init__(self, client: Any) -> None:
+        self.reset()
+        client.meta.events.register("provide-client-params.dynamodb.*", self._sent)
+        client.meta.events.register("after-call.dynamodb.*", self._answered)
+
+    def reset(self) -> None:
+        self.count, self.units, self.last, self.last_units = 0, 0.0, {}, None
+
+    def _sent(self, params: dict[str, Any], **_: Any) -> None:
+        self.count, self.last = self.count + 1, dict(params)
+
+    def _answered(self, parsed: dict[str, Any], **_: Any) -> None:
+        self.last_units = parsed.get("ConsumedCapacity", {}).get("CapacityUnits")
+        self.units += float(self.last_units or 0)
+
+
 def against_floors(handler: Fresh, floors: dict[str, Fresh], pairs: int, count: bool) -> dict[str, Any]:
     """Interleaved rounds of fresh processes, the handler's first request then each floor's one call: the
     first floor's figures at the top (`floor_ms`, `ratio` and its quartiles, `floor_instructions`), every

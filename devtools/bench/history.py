@@ -9,13 +9,11 @@ chunks from `layout.encode_blob`, a snapshot every CHECKPOINT_EVERY entries), it
 
 from __future__ import annotations
 
-import os
 from typing import Any, Final
 
 import botocore.session
 
-from devtools.bench.fresh import TABLE, against_query, local_dynamodb, query_once, share
-from devtools.lambda_runtime import ensure_tables
+from devtools.bench.fresh import Requests, against_query, local_dynamodb, query_once, share
 from operations_api import settings, store
 from operations_api.history import layout, query, reading
 from tests.support.history import versions_of, write_history
@@ -32,21 +30,6 @@ CASES: Final = (
     ("version 497 (a checkpoint)", "version", 497),
     (f"version 496 ({layout.CHECKPOINT_EVERY - 1} patches after its checkpoint)", "version", 496),
 )
-
-
-class Capacity:
-    """DynamoDB's reported capacity and the requests of what runs while it listens (botocore's hook)."""
-
-    def __init__(self, client: Any) -> None:
-        self.units, self.requests = 0.0, 0
-        client.meta.events.register("after-call.dynamodb.*", self._add)
-
-    def _add(self, parsed: dict[str, Any], **_: Any) -> None:
-        self.units += float(parsed.get("ConsumedCapacity", {}).get("CapacityUnits", 0))
-        self.requests += 1
-
-    def reset(self) -> None:
-        self.units, self.requests = 0.0, 0
 
 
 def read(case: str, at: int) -> int:
@@ -85,7 +68,7 @@ def floor_query(client: Any, first: int, last: int) -> tuple[float, float, int]:
 
 
 def measure_case(
-    client: Any, capacity: Capacity, name: str, case: str, at: int, repeats: int
+    client: Any, capacity: Requests, name: str, case: str, at: int, repeats: int
 ) -> dict[str, Any]:
     first, last = floor_items(case, at)
 
@@ -102,7 +85,7 @@ def measure_case(
         "history_capacity": capacity.units,
         "floor_capacity": timed["floor_capacity"],
         "capacity_ratio": share(capacity.units, timed["floor_capacity"]),
-        "requests": capacity.requests,
+        "requests": capacity.count,
         "floor_items": timed["floor_items"],
         "returned": returned,
     }
@@ -113,13 +96,10 @@ def measure(quick: bool) -> dict[str, Any]:
     cases = [(name, case, at) for name, case, at in CASES if (at * 25 if case == "page" else at) <= versions]
     with local_dynamodb("moto") as (endpoint, server):
         client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
-        names = ensure_tables(client, TABLE)
-        os.environ["HISTORY_TABLE_NAME"] = names["HistoryTable"]
-        settings.get_settings.cache_clear()
         records = versions_of(OPERATION, versions)
         store.put_operation(records[-1], "bench", store.VersionGuard())
-        write_history(client, names["HistoryTable"], OPERATION, records, life=LIFE)
-        capacity = Capacity(store.dynamodb_client())
+        write_history(client, settings.get_settings().history_table_name, OPERATION, records, life=LIFE)
+        capacity = Requests(store.dynamodb_client())
         figures = [measure_case(client, capacity, *case, repeats) for case in cases]
     longest = query.make_token(LONGEST_ID, "9" * 40, 10**layout.SEQUENCE_DIGITS - 1)
     return {

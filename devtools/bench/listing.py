@@ -19,6 +19,7 @@ from operations_api import settings, store
 from operations_api.listing import index as list_index
 from operations_api.listing import query as listing
 from operations_api.service import version_of
+from tests.support.fleet import put_items
 
 _SERIALIZER = TypeSerializer()  # a value as a DynamoDB attribute, as boto3 writes it
 
@@ -26,7 +27,6 @@ PAGE_SIZE: Final = 25
 DEEP_PAGE: Final = 10
 STATUS_MIX: Final = {"completed": 50, "failed": 15, "canceled": 5, "executing": 20, "unexecuted": 10}
 SECONDS_SPREAD: Final = 30 * 86_400
-BATCH: Final = 25
 WEEK: Final = "updated_since=20261201_000000&updated_before=20261208_000000"  # within the spread of times
 
 
@@ -69,15 +69,8 @@ def fill(client: Any, first: int, count: int, shards: int) -> None:
     """Write operations first..first+count straight to the table, 25 to a BatchWriteItem, 4 at once."""
     chance = random.Random(first)  # noqa: S311 (test data, not secrets)
     items = [item_of(operation(index, chance), shards) for index in range(first, first + count)]
-    batches = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
-
-    def write(batch: list[dict[str, Any]]) -> None:
-        requests = {TABLE: [{"PutRequest": {"Item": item}} for item in batch]}
-        while requests:
-            requests = client.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
-
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(write, batches))
+        list(pool.map(lambda part: put_items(client, items[part::4], TABLE), range(4)))
 
 
 def floor_query(client: Any) -> tuple[float, float, int]:
@@ -94,11 +87,14 @@ def floor_query(client: Any) -> tuple[float, float, int]:
     )
 
 
+def list_page(raw_query: str, token: str | None) -> listing.Listing:
+    return listing.list_operations(raw_query + (f"&page_token={token}" if token else ""))
+
+
 def token_for_page(raw_query: str, page: int) -> str | None:
     token = None
     for _ in range(page - 1):
-        query = raw_query + (f"&page_token={token}" if token else "")
-        token = listing.list_operations(query).answer.get("next_page_token")
+        token = list_page(raw_query, token).answer.get("next_page_token")
     return token
 
 
@@ -138,7 +134,7 @@ def second_rounds(size: int, pages: int) -> dict[str, Any]:
     for raw_query in WALKS:
         token = None
         for _ in range(pages):
-            listed = listing.list_operations(raw_query + (f"&page_token={token}" if token else ""))
+            listed = list_page(raw_query, token)
             walked += 1
             asked_again += listed.page.rounds > 1
             token = listed.answer.get("next_page_token")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.bench.cold import Processes, cold_start
-from devtools.bench.fresh import COMPILE, PROBES, Environment, environments, local_dynamodb
+from devtools.bench.fresh import COMPILE, PROBES, Environment, dynamodb_service, environments, local_dynamodb
 from devtools.bench.warm import percentile, timed
 
 STAND_INS = ("metrics", "snapstart")
@@ -28,7 +28,7 @@ def measure(quick: bool) -> dict[str, Any]:
         rows = []
         for environment in [env for env in environments(quick) if "no bytecode" not in env.name]:
             shipped, stood_in = (
-                Processes(environment, endpoint, work),
+                Processes(environment, dynamodb_service(endpoint), work),
                 without_metrics(environment, endpoint, work),
             )
             for method in ("PUT", "GET"):  # PUT first: it stores what the GET reads
@@ -58,7 +58,7 @@ def without_metrics(environment: Environment, endpoint: str, work: Path) -> Proc
         if (package / "__pycache__").exists():
             subprocess.run([environment.python, *COMPILE, str(package / f"{name}.py")], check=True)
     stood_in = Environment(environment.name, environment.python, [copy, *rest], environment.function_root)
-    return Processes(stood_in, endpoint, work)
+    return Processes(stood_in, dynamodb_service(endpoint), work)
 
 
 def count_cost_microseconds(counts: int) -> float:
