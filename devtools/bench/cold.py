@@ -23,25 +23,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from boto3.dynamodb.types import TypeSerializer
+
 from devtools.bench.fresh import (
     COMPILE,
     RUNTIME,
+    TABLE,
     Environment,
     Fresh,
     against,
     against_floors,
     dynamodb_service,
     environments,
-    event_for,
-    floor_request,
     local_dynamodb,
     probe,
-    record_with,
 )
+from devtools.lambda_runtime import local_table_names
 from devtools.template import ROOT, load_template
+from tests.support.events import get_event, load_event, put_event
+from tests.support.records import full_record
 
 # Every function on a request's path, by route, measured against the floors (PUT first: it stores what
-# the GET reads); a new one is a line here, its event in fresh.event_for and its call in fresh.floor_request.
+# the GET reads); a new one is a line here, its event in event_for and its call in floor_request.
 FUNCTIONS = {
     "PUT": "PutOperationFunction",
     "GET": "GetOperationFunction",
@@ -63,6 +66,67 @@ LIBRARIES_ALONE: tuple[tuple[str, list[str]], ...] = (
         ["operations_api.record.validation", *POWERTOOLS_HTTP],
     ),
 )
+
+
+def record_with(clusters: int) -> dict[str, Any]:
+    """The full fixture record, with `clusters` target clusters."""
+    record = full_record()
+    template = record["target_clusters"][0]
+    clustered = [{**template, "cluster_id": f"cluster-{index:04d}"} for index in range(clusters)]
+    return {**record, "target_clusters": clustered, "operation_id": f"bench-{clusters}"}
+
+
+def event_for(method: str, record: dict[str, Any]) -> dict[str, Any]:
+    if method == "LIST":
+        return load_event("list_operations")
+    if method == "COUNTS":
+        return load_event("count_operations")
+    return put_event(record) if method == "PUT" else get_event(record["operation_id"])
+
+
+def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The one DynamoDB call the floor makes for a route, as probes/floor.py reads it: the list's is one
+    Query of one shard of its index, for the page the list's event asks for."""
+    if method in ("LIST", "COUNTS"):
+        operation, arguments = "query", list_query() if method == "LIST" else counts_query()
+    elif method == "GET":
+        key = {"operation_id": {"S": record["operation_id"]}}
+        operation, arguments = "get_item", {"TableName": TABLE, "Key": key, "ConsistentRead": True}
+    else:
+        item = {name: TypeSerializer().serialize(value) for name, value in record.items()}
+        operation, arguments = "put_item", {"TableName": TABLE, "Item": item}
+    return {"service": "dynamodb", "operation": operation, "arguments": arguments}
+
+
+def counts_query() -> dict[str, Any]:
+    """One Query of one counts shard of the fleet table (the counts function makes one per shard, at once)."""
+    from operations_api.fleet import layout
+
+    return {
+        "TableName": local_table_names(TABLE)["FleetTable"],
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": layout.PARTITION_KEY},
+        "ExpressionAttributeValues": {":pk": {"S": layout.counts_partition(0)}},
+    }
+
+
+def list_query() -> dict[str, Any]:
+    """One Query of the list's index: the first shard of the list event's first status, newest first."""
+    from operations_api.listing import index
+
+    query = load_event("list_operations")["queryStringParameters"]
+    return {
+        "TableName": TABLE,
+        "IndexName": index.INDEX_NAME,
+        "KeyConditionExpression": "#shard = :shard AND #order >= :since",
+        "ExpressionAttributeNames": {"#shard": index.SHARD_ATTRIBUTE, "#order": index.ORDER_ATTRIBUTE},
+        "ExpressionAttributeValues": {
+            ":shard": {"S": index.shard_key(query["status"].split(",")[0], 0)},
+            ":since": {"S": query["updated_since"]},
+        },
+        "ScanIndexForward": False,
+        "Limit": int(query["page_size"]),
+    }
 
 
 @dataclass

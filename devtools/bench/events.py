@@ -18,6 +18,7 @@ import boto3
 from devtools.bench.cold import Processes
 from devtools.bench.fresh import (
     TABLE,
+    Requests,
     against_floors,
     clocked,
     dynamodb_service,
@@ -78,26 +79,21 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
     from tests.support.handlers import FakeLambdaContext, load_function
 
     consumer = load_function("publish_events")
-    records = creations(count)
     batch_numbers = iter(range(1_000_000))
-    sent: list[int] = []
-    stored: list[int] = []
-    publisher.events_client().meta.events.register("before-send.events.PutEvents", lambda **_: sent.append(0))
-    store.dynamodb_client().meta.events.register("before-send.dynamodb.*", lambda **_: stored.append(0))
+    client = publisher.events_client()
+    sent, stored = Requests(client, "events"), Requests(store.dynamodb_client())
     calls_per_batch, requests_per_record = [], []
 
     def consume() -> None:
-        sent.clear()
-        stored.clear()
+        sent.reset()
+        stored.reset()
         fresh = creations(count, prefix=f"b{next(batch_numbers)}")  # new operations: nothing redelivered
         consumer.lambda_handler({"Records": fresh}, FakeLambdaContext())
-        calls_per_batch.append(len(sent))
-        requests_per_record.append(len(stored) / count)
+        calls_per_batch.append(sent.count)
+        requests_per_record.append(stored.count / count)
 
-    entries = entries_of(records)
+    entries = entries_of(creations(count))
     groups = [[entries[index] for index in group] for group in publisher.calls(entries)]
-
-    client = publisher.events_client()
 
     def floor() -> None:
         for group in groups:

@@ -1,5 +1,5 @@
-"""Fresh processes: the environments measured, how each process is started, timed and counted, the
-requests they serve; and the local services they, and the suites' own process, talk to."""
+"""Fresh processes: the environments measured, how each process is started, timed and counted; measures
+interleaved against a floor; and the local services the processes, and the suites' own process, talk to."""
 
 from __future__ import annotations
 
@@ -22,15 +22,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import boto3
-from boto3.dynamodb.types import TypeSerializer
 
 from devtools import dynalite
-from devtools.lambda_runtime import ensure_tables, local_table_names, table_variables
+from devtools.lambda_runtime import ensure_tables, table_variables
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
 from devtools.template import ROOT, load_template
-from tests.support.events import get_event, load_event, put_event
-from tests.support.records import full_record
 
 T = TypeVar("T")
 PROBES = Path(__file__).resolve().parent / "probes"
@@ -251,10 +248,10 @@ class Requests:
     last: dict[str, Any]
     last_units: float | None
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, service: str = "dynamodb") -> None:
         self.reset()
-        client.meta.events.register("provide-client-params.dynamodb.*", self._sent)
-        client.meta.events.register("after-call.dynamodb.*", self._answered)
+        client.meta.events.register(f"provide-client-params.{service}.*", self._sent)
+        client.meta.events.register(f"after-call.{service}.*", self._answered)
 
     def reset(self) -> None:
         self.count, self.units, self.last, self.last_units = 0, 0.0, {}, None
@@ -293,71 +290,6 @@ def against_floors(handler: Fresh, floors: dict[str, Fresh], pairs: int, count: 
         "floors": each,
         "modules": served["facts"]["modules"],
         "handler_instructions": handler.instructions(count),
-    }
-
-
-def record_with(clusters: int) -> dict[str, Any]:
-    """The full fixture record, with `clusters` target clusters."""
-    record = full_record()
-    template = record["target_clusters"][0]
-    record["target_clusters"] = [
-        {**template, "cluster_id": f"cluster-{index:04d}"} for index in range(clusters)
-    ]
-    record["operation_id"] = f"bench-{clusters}"
-    return record
-
-
-def event_for(method: str, record: dict[str, Any]) -> dict[str, Any]:
-    if method == "LIST":
-        return load_event("list_operations")
-    if method == "COUNTS":
-        return load_event("count_operations")
-    return put_event(record) if method == "PUT" else get_event(record["operation_id"])
-
-
-def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
-    """The one DynamoDB call the floor makes for a route, as probes/floor.py reads it: the list's is one
-    Query of one shard of its index, for the page the list's event asks for."""
-    key = {"operation_id": {"S": record["operation_id"]}}
-    if method == "GET":
-        arguments: dict[str, Any] = {"TableName": TABLE, "Key": key, "ConsistentRead": True}
-        return {"service": "dynamodb", "operation": "get_item", "arguments": arguments}
-    if method == "LIST":
-        return {"service": "dynamodb", "operation": "query", "arguments": list_query()}
-    if method == "COUNTS":
-        return {"service": "dynamodb", "operation": "query", "arguments": counts_query()}
-    item = {name: TypeSerializer().serialize(value) for name, value in record.items()}
-    return {"service": "dynamodb", "operation": "put_item", "arguments": {"TableName": TABLE, "Item": item}}
-
-
-def counts_query() -> dict[str, Any]:
-    """One Query of one counts shard of the fleet table (the counts function makes one per shard, at once)."""
-    from operations_api.fleet import layout
-
-    return {
-        "TableName": local_table_names(TABLE)["FleetTable"],
-        "KeyConditionExpression": "#pk = :pk",
-        "ExpressionAttributeNames": {"#pk": layout.PARTITION_KEY},
-        "ExpressionAttributeValues": {":pk": {"S": layout.counts_partition(0)}},
-    }
-
-
-def list_query() -> dict[str, Any]:
-    """One Query of the list's index: the first shard of the list event's first status, newest first."""
-    from operations_api.listing import index
-
-    query = load_event("list_operations")["queryStringParameters"]
-    return {
-        "TableName": TABLE,
-        "IndexName": index.INDEX_NAME,
-        "KeyConditionExpression": "#shard = :shard AND #order >= :since",
-        "ExpressionAttributeNames": {"#shard": index.SHARD_ATTRIBUTE, "#order": index.ORDER_ATTRIBUTE},
-        "ExpressionAttributeValues": {
-            ":shard": {"S": index.shard_key(query["status"].split(",")[0], 0)},
-            ":since": {"S": query["updated_since"]},
-        },
-        "ScanIndexForward": False,
-        "Limit": int(query["page_size"]),
     }
 
 

@@ -13,7 +13,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from devtools.bench.fresh import Requests, clocked, event_for, floor_request, local_dynamodb, record_with
+from devtools.bench.cold import event_for, floor_request, record_with
+from devtools.bench.fresh import Requests, clocked, local_dynamodb
 from devtools.item_size import stored_item_size
 
 
