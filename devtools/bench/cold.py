@@ -1,13 +1,6 @@
-"""Suite "cold": fresh processes serving a first request, against the floor's one DynamoDB call; what they
-are made of (the garbage collector's pause, the Powertools modules, the source text compiled at run time,
-what the libraries cost alone, boto3's converters, bytecode), their memory, and the built layer's size.
-
-The floor is what the contract cannot do without: a fresh process that imports botocore alone and makes the
-same single DynamoDB call, against the same local DynamoDB (dynalite where npm has installed it, else moto's
-server), with the cyclic garbage collector paused while it imports and what it imported frozen, as each
-handler does (operations_api/coldstart.py); beside it, a bare boto3 process collecting as Python does by
-default.
-"""
+"""Suite "cold": fresh processes serving a first request, against the floors' one DynamoDB call (botocore's,
+and boto3's); what they are made of, their memory, the built layer's size. docs/performance.md, "Cold
+start", says what each floor is and why."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Suite "events": the history loop's cold start against a bare PutEvents process (measured as the API
-functions' are, with the same probes), its throughput on a batch of stream records (each written to the
-history, then published) against the same PutEvents calls made bare, and its DynamoDB requests per record;
-EventBridge and DynamoDB are moto's server on loopback. The loop is off the request path: reported, no goal.
-"""
+"""Suite "events": the history loop's cold start and warm throughput against the same PutEvents calls made
+bare, and its requests per record, on moto's server. docs/performance.md, "Change events", says how."""
 
 from __future__ import annotations
 

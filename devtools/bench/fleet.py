@@ -1,9 +1,6 @@
-"""Suite "fleet": the counts' read at 1,000 and 100,000 operations (its cost should not grow), a page of one
-cluster's list against one Query of 25 items on one of its partitions, and the longest page token of a
-cluster's list. The fleet table is filled straight with the items the stream loop keeps (the counters, the
-cluster items), built from the list suite's records; docs/performance.md, "The fleet", says what is
-measured and why.
-"""
+"""Suite "fleet": the counts' read at two table sizes, a page of one cluster's list against one Query of 25
+items on one of its partitions, the longest cluster token; the fleet table filled straight with the items
+the stream loop keeps. docs/performance.md, "The fleet", says what is measured and why."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""Suite "history": an operation with 1,000 versions; a page of its history and a version read through
-`history.reading`, each against the floor of one DynamoDB Query returning the same items; and the longest
-page token. docs/performance.md, "The history", says what is measured and why.
-
-The history is written straight to the table as the stream loop stores it (tests/support/history.py:
-chunks from `layout.encode_blob`, a snapshot every CHECKPOINT_EVERY entries), its record by the PUT's own
-`store.put_operation`.
-"""
+"""Suite "history": a page and a version of a 1,000-version history through `history.reading`, each against
+one Query returning the same items, and the longest page token; the history written straight to the table
+as the loop stores it (tests/support/history.py). docs/performance.md, "The history", says why."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Suite "list": a page of 25 against the floor of one DynamoDB Query returning 25 items, on each local
-DynamoDB server asked for and each table size (written straight to the table with BatchWriteItem, each item
-exactly as the PUT writes it); docs/performance.md, "The list", says what is measured and why.
-"""
+"""Suite "list": a page of 25 against one Query returning 25 items, on each server and table size (the items
+written straight, as the PUT writes them). docs/performance.md, "The list", says what is measured and why."""
 
 from __future__ import annotations
 
@@ -27,6 +25,7 @@ PAGE_SIZE: Final = 25
 DEEP_PAGE: Final = 10
 STATUS_MIX: Final = {"completed": 50, "failed": 15, "canceled": 5, "executing": 20, "unexecuted": 10}
 SECONDS_SPREAD: Final = 30 * 86_400
+CREATED: Final = {"status_code": 201, "body": '{"id": "n-1"}'}
 WEEK: Final = "updated_since=20261201_000000&updated_before=20261208_000000"  # within the spread of times
 
 
@@ -36,23 +35,17 @@ def operation(index: int, chance: random.Random) -> dict[str, Any]:
     second = chance.randrange(SECONDS_SPREAD)
     operation_id = f"{index:08d}-{chance.getrandbits(64):016x}"
     request = {"uri": "/v1/networks", "method": "POST", "body": '{"name": "net-a"}'}
+    clusters = [{"cluster_id": f"cluster-{n}", "request": request, "response": CREATED} for n in range(3)]
     record: dict[str, Any] = {
         "operation_id": operation_id,
         "occurred_time": time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second // 2)),
         "last_update_time": time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second)),
         "status": status,
         "request": {**request, "body": '{"name": "net-a", "cidr": "10.0.0.0/16"}'},
-        "target_clusters": [
-            {
-                "cluster_id": f"cluster-{n}",
-                "request": request,
-                "response": {"status_code": 201, "body": '{"id": "n-1"}'},
-            }
-            for n in range(3)
-        ],
+        "target_clusters": clusters,
     }
     if status in ("completed", "failed"):
-        record["response"] = {"status_code": 201 if status == "completed" else 500, "body": '{"id": "n-1"}'}
+        record["response"] = {**CREATED, "status_code": 201 if status == "completed" else 500}
     if status == "executing":
         record["sub_status"] = "creating the network on each cluster"
     return record

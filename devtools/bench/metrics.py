@@ -1,8 +1,5 @@
-"""Suite "metrics": what the business metrics (and the SnapStart hooks' registration) cost: the API
-functions' cold starts (cold.py) as they are and with `operations_api.metrics` and `operations_api.snapstart`
-replaced by stand-ins that do nothing (probes/stand_in_*.py); then, in this process, one `metrics.count`
-and SnapStart's after-restore hook.
-"""
+"""Suite "metrics": the API functions' cold starts as they are and with `metrics` and `snapstart` replaced by
+stand-ins (probes/stand_in_*.py); one `metrics.count` and SnapStart's after-restore hook, warm."""
 
 from __future__ import annotations
 
