@@ -5,7 +5,6 @@ the stream loop keeps. docs/performance.md, "The fleet", says what is measured a
 from __future__ import annotations
 
 import functools
-import random
 import time
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -13,7 +12,7 @@ from urllib.parse import urlencode
 import botocore.session
 
 from devtools.bench.fresh import against_query, local_dynamodb, query_once, share
-from devtools.bench.listing import PAGE_SIZE, operation
+from devtools.bench.listing import PAGE_SIZE, operations
 from devtools.bench.warm import median_ms
 from operations_api import settings, store
 from operations_api.fleet import counts, layout
@@ -51,8 +50,7 @@ def measure(quick: bool) -> dict[str, Any]:
 def count_cases(client: Any, table: str, sizes: tuple[int, ...], repeats: int) -> list[dict[str, Any]]:
     """The counters of the first `size` operations (their last updates over the last 30 days), then the
     counts' read over each window, checked against a recount of those operations."""
-    chance = random.Random(max(sizes))  # noqa: S311 (test data, not secrets)
-    records = [_within_30_days(operation(index, chance)) for index in range(max(sizes))]
+    records = [_within_30_days(record) for record in operations(0, max(sizes), seed=max(sizes))]
     figures = []
     for size in sorted(sizes):
         items = counter_items(records[:size])  # a superset of the smaller size's keys: each one replaced
@@ -73,8 +71,7 @@ def count_cases(client: Any, table: str, sizes: tuple[int, ...], repeats: int) -
 
 def cluster_case(client: Any, table: str, size: int, shards: int, repeats: int) -> dict[str, Any]:
     """A page of 25 of cluster-0's list against one Query of 25 items on one of its partitions."""
-    chance = random.Random(size)  # noqa: S311 (test data, not secrets)
-    records = [operation(index, chance) for index in range(size)]
+    records = operations(0, size, seed=size)
     put_items(client, [item for record in records for item in cluster_items(record, shards)], table)
     query = f"cluster={CLUSTER}&page_size={PAGE_SIZE}"
     partition = layout.cluster_partition(CLUSTER, "all", 0)
@@ -101,7 +98,7 @@ def longest_token(client: Any, table: str, shards: int) -> int:
     longest ids."""
     records = []
     for operation_id in LONGEST_IDS:
-        record = operation(0, random.Random(0))  # noqa: S311 (test data, not secrets)
+        (record,) = operations(0, 1, seed=0)
         record.update(operation_id=operation_id)
         record["target_clusters"][0]["cluster_id"] = LONGEST_CLUSTER
         records.append(record)

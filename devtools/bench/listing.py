@@ -51,6 +51,12 @@ def operation(index: int, chance: random.Random) -> dict[str, Any]:
     return record
 
 
+def operations(first: int, count: int, seed: int) -> list[dict[str, Any]]:
+    """Operations first..first+count, drawn from one seed: the same ones run after run."""
+    chance = random.Random(seed)  # noqa: S311 (test data, not secrets)
+    return [operation(index, chance) for index in range(first, first + count)]
+
+
 def item_of(record: dict[str, Any], shards: int) -> dict[str, Any]:
     """The item the PUT writes for this record (its attributes, the index's, and its version)."""
     attributes = {**record, **list_index.attributes(record, shards, retention_days=0)}
@@ -60,8 +66,7 @@ def item_of(record: dict[str, Any], shards: int) -> dict[str, Any]:
 
 def fill(client: Any, first: int, count: int, shards: int) -> None:
     """Write operations first..first+count straight to the table, 25 to a BatchWriteItem, 4 at once."""
-    chance = random.Random(first)  # noqa: S311 (test data, not secrets)
-    items = [item_of(operation(index, chance), shards) for index in range(first, first + count)]
+    items = [item_of(record, shards) for record in operations(first, count, seed=first)]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda part: put_items(client, items[part::4], TABLE), range(4)))
 
