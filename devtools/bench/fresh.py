@@ -260,7 +260,10 @@ class Requests:
         self.count, self.last = self.count + 1, dict(params)
 
     def _answered(self, parsed: dict[str, Any], **_: Any) -> None:
-        self.last_units = parsed.get("ConsumedCapacity", {}).get("CapacityUnits")
+        consumed = parsed.get("ConsumedCapacity", {})  # a transaction's: a list, one entry per table
+        parts = consumed if isinstance(consumed, list) else [consumed]
+        reported = [part["CapacityUnits"] for part in parts if "CapacityUnits" in part]
+        self.last_units = sum(reported) if reported else None
         self.units += float(self.last_units or 0)
 
 
