@@ -33,17 +33,17 @@ def measure(quick: bool) -> dict[str, Any]:
         client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
         table = settings.get_settings().fleet_table_name
         shards = settings.get_settings().list_shards
-        counted = count_cases(client, table, sizes, repeats)
-        clusters = cluster_case(client, table, min(sizes), shards, repeats)
-        longest = longest_token(client, table, shards)
+        figures = {
+            "counts": count_cases(client, table, sizes, repeats),
+            "cluster": cluster_case(client, table, min(sizes), shards, repeats),
+            "longest_token": longest_token(client, table, shards),
+        }
     return {
         "server": server,
         "shards": shards,
         "count_shards": layout.COUNT_SHARDS,
         "repeats": repeats,
-        "counts": counted,
-        "cluster": clusters,
-        "longest_token": longest,
+        **figures,
     }
 
 

@@ -89,17 +89,14 @@ def restore_cost_milliseconds(restores: int) -> dict[str, float]:
 
 def compared(shipped: dict[str, Any], stood_in: dict[str, Any]) -> dict[str, Any]:
     """A cold start with the metrics against the same without them (same environment and route)."""
-    counted = shipped["handler_instructions"] and stood_in["handler_instructions"]
+    handler, without = shipped["handler_instructions"], stood_in["handler_instructions"]
+    counted = bool(handler and without)
     return {
         "environment": shipped["environment"],
         "method": shipped["method"],
         "ratio": shipped["ratio"],
         "ratio_without": stood_in["ratio"],
         "modules": shipped["modules"] - stood_in["modules"],
-        "instructions_added": shipped["handler_instructions"] / stood_in["handler_instructions"] - 1
-        if counted
-        else None,
-        "ratio_instructions": shipped["handler_instructions"] / shipped["floor_instructions"]
-        if counted
-        else None,
+        "instructions_added": handler / without - 1 if counted else None,
+        "ratio_instructions": handler / shipped["floor_instructions"] if counted else None,
     }
