@@ -1,8 +1,8 @@
 """`make screenshots`: the console's pages in headless Chromium, saved as docs/console-*.png.
 
 Seeds the README's example operations on a local API (devtools.local_server, in this process), the failed one
-change by change, serves the console against it, and photographs the list, the failed operation's page and
-its history (once the history has recorded every change). The browser is Debian's
+change by change, serves the console against it, and photographs the list, the overview, the failed
+operation's page and its history (once the history has recorded every change). The browser is Debian's
 chromium driven by its chromedriver through Selenium, named explicitly: Selenium Manager never downloads a
 browser or a driver. The browser tests start Chromium with `headless_chromium` too.
 """
@@ -223,9 +223,10 @@ def take(
 
 
 def photograph(console_url: str) -> None:
-    """The list, the failed operation's page and its history, into docs/."""
+    """The list, the overview, the failed operation's page and its history, into docs/."""
     with headless_chromium() as driver:
         take(driver, console_url + "/", DOCS / "console-list.png")
+        take(driver, console_url + "/overview", DOCS / "console-overview.png")
         operation_url = console_url + operation_href(full_operation()["operation_id"])
         take(driver, operation_url, DOCS / "console-operation.png", open_details=("cluster-1-response",))
         take(driver, operation_url, DOCS / "console-history.png", section="section.history")

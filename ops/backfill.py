@@ -153,12 +153,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--history-table",
         help="back-fill the history instead: this table (the stack's HistoryTableName output)",
     )
+    parser.add_argument(
+        "--fleet-table",
+        help="with --history-table, count and index the operations too: this table (FleetTableName)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.shards < 1 or arguments.retention_days < 0:
         parser.error("--shards must be at least 1 and --retention-days at least 0")
     client = botocore.session.get_session().create_client(
         "dynamodb", region_name=arguments.region, endpoint_url=arguments.endpoint_url
     )
+    if arguments.fleet_table and not arguments.history_table:
+        parser.error("--fleet-table goes with --history-table (the fleet's marks follow the history's head)")
     if arguments.history_table:
         return _backfill_history(client, arguments)
     tally = backfill(
@@ -172,6 +178,8 @@ def _backfill_history(client: Any, arguments: argparse.Namespace) -> int:
     """The history's back-fill, through the service's own store and loop code, configured as a function is
     (its environment variables) for this table, history table and endpoint."""
     os.environ.update(TABLE_NAME=arguments.table, HISTORY_TABLE_NAME=arguments.history_table)
+    if arguments.fleet_table:
+        os.environ["FLEET_TABLE_NAME"] = arguments.fleet_table
     if arguments.endpoint_url:
         os.environ["DYNAMODB_ENDPOINT_URL"] = arguments.endpoint_url
     region = arguments.region or client.meta.region_name
@@ -180,7 +188,9 @@ def _backfill_history(client: Any, arguments: argparse.Namespace) -> int:
     settings.get_settings.cache_clear()
     store.dynamodb_client.cache_clear()
     items = scan_items(client, arguments.table)
-    counts = backfill_history(items, arguments.table, dry_run=arguments.dry_run)
+    counts = backfill_history(
+        items, arguments.table, dry_run=arguments.dry_run, with_fleet=bool(arguments.fleet_table)
+    )
     print(("dry run: " if arguments.dry_run else "") + summary_line(counts))
     return 0
 

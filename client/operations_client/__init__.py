@@ -1,6 +1,7 @@
-"""A client of the operations API: sign, retry, list, wait and verify histories (docs/client.md)."""
+"""A client of the operations API: sign, retry, list, count, wait and verify histories (docs/client.md)."""
 
 from operations_client._client import OperationsClient, Page, StoredRecord
+from operations_client._counts import Counts
 from operations_client._errors import (
     ConflictError,
     CredentialsError,
@@ -17,6 +18,7 @@ from operations_client._retry import RetryPolicy
 
 __all__ = [
     "ConflictError",
+    "Counts",
     "CredentialsError",
     "HistoryMismatch",
     "HistoryPage",

@@ -1,4 +1,4 @@
-"""opsctl's commands: get, put, list, watch operations and read their history (docs/client.md).
+"""opsctl's commands: get, put, list, count and watch operations, and read their history (docs/client.md).
 
 Run through operations_client.cli.main, which first checks that the [cli] extra is installed.
 
@@ -210,6 +210,7 @@ def parse_time(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 )
 @click.option("--before", callback=parse_time, metavar="T", help="Updated before T (same forms).")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N operations (default: all).")
+@click.option("--cluster", metavar="ID", help="Only those that name this cluster, with its state there.")
 @click.option("-o", "--output", type=OUTPUT, default="table", show_default=True)
 @click.pass_obj
 def list_operations(
@@ -218,6 +219,7 @@ def list_operations(
     since: str | None,
     before: str | None,
     limit: int | None,
+    cluster: str | None,
     output: str,
 ) -> None:
     """List operations, newest first, following the pages."""
@@ -226,6 +228,7 @@ def list_operations(
         updated_since=since,
         updated_before=before,
         page_size=min(limit or MAX_PAGE_SIZE, MAX_PAGE_SIZE),
+        cluster=cluster,
     )
     found = list(islice(summaries, limit))
     if output == "json":
@@ -234,10 +237,30 @@ def list_operations(
         from operations_client import _views
 
         console = rich_console()
-        console.print(_views.summaries_table(found, console.width))
+        console.print(_views.summaries_table(found, console.width, by_cluster=cluster is not None))
     if not found:
-        filtered = status is not None or since is not None or before is not None
+        filtered = any(value is not None for value in (status, since, before, cluster))
         click.echo("no operation matches these filters" if filtered else "no operations yet", err=True)
+
+
+@cli.command()
+@click.option(
+    "--hours",
+    type=int,
+    metavar="N",
+    help="Finished in the last N whole hours, 1-720 (default: the API's, 24).",
+)
+@click.option("-o", "--output", type=OUTPUT, default="table", show_default=True)
+@click.pass_obj
+def counts(settings: Settings, hours: int | None, output: str) -> None:
+    """Count operations by status: in progress now, and finished in the last hours."""
+    answer = settings.client().counts(hours=hours)
+    if output == "json":
+        click.echo(answer.raw)
+    else:
+        from operations_client import _views
+
+        print_rich(_views.counts_table(answer))
 
 
 @cli.command()

@@ -11,6 +11,7 @@ from typing import Any, Final, cast
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from operations_client import _retry
+from operations_client._counts import Counts, parse_counts
 from operations_client._errors import NotFoundError, OperationsError, WaitTimeout, client_problem
 from operations_client._history import HistoryPage, Verified, verify_history
 from operations_client._record import TERMINAL_STATUSES, Operation
@@ -20,6 +21,7 @@ from operations_client._transport import Answer, Transport
 
 VERSION_PREFIX: Final = "/v1"  # every path the client sends begins with it
 LIST_PATH: Final = f"{VERSION_PREFIX}/operations"
+COUNTS_PATH: Final = f"{VERSION_PREFIX}/operation-counts"
 MAX_INTERVAL_FACTOR: Final = 8  # wait(): the polling interval grows up to this many times the first one
 
 
@@ -101,9 +103,13 @@ class OperationsClient:
         updated_before: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
+        cluster: str | None = None,
     ) -> Page:
-        """One page of summaries, newest first (docs/api.md, "Listing operations")."""
+        """One page of summaries, newest first (docs/api.md, "Listing operations"); with `cluster`, only
+        the operations that name that cluster, each summary with the cluster's `state` (its "cluster" key)."""
         query = _list_query(status, updated_since, updated_before, page_size, page_token)
+        if cluster is not None:
+            query["cluster"] = cluster
         answer = self._transport.call("GET", LIST_PATH, query=query)
         _, page = _json_object(answer)
         operations, token = page.get("operations"), page.get("next_page_token")
@@ -118,6 +124,7 @@ class OperationsClient:
         updated_since: str | None = None,
         updated_before: str | None = None,
         page_size: int | None = None,
+        cluster: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Every matching summary, newest first, following the pages as they are consumed."""
         statuses = status if status is None or isinstance(status, str) else tuple(status)
@@ -129,6 +136,7 @@ class OperationsClient:
                 updated_before=updated_before,
                 page_size=page_size,
                 page_token=token,
+                cluster=cluster,
             )
             yield from page.operations
             if page.next_page_token is None:
@@ -161,6 +169,16 @@ class OperationsClient:
         """Reads the whole history and the current record, and verifies them (verify_history)."""
         entries = self.history(operation_id, page_size=page_size)
         return verify_history(entries, self.get(operation_id).record)
+
+    def counts(self, hours: int | None = None) -> Counts:
+        """How many operations are in progress now, and finished in the last `hours` whole hours (the API's
+        default: 24), by status (docs/api.md, "Counting operations")."""
+        query = {} if hours is None else {"hours": str(hours)}
+        answer = self._transport.call("GET", COUNTS_PATH, query=query)
+        counts = parse_counts(*_json_object(answer))
+        if counts is None:
+            raise _invalid_answer(answer, "counts without their statuses and hours")
+        return counts
 
     def follow(
         self,

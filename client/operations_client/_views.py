@@ -1,4 +1,4 @@
-"""What opsctl draws with Rich: one record, a list of summaries, the live view of `watch`.
+"""What opsctl draws with Rich: one record, a list of summaries, the counts, the live view of `watch`.
 
 Imported only for table or live output: `-o json` and piped `watch` never load Rich.
 """
@@ -13,13 +13,14 @@ from rich.table import Table
 from rich.text import Text
 
 from operations_client._client import StoredRecord
+from operations_client._counts import FINISHED, IN_PROGRESS, Counts
 from operations_client._printable import printable
 from operations_client._watching import cluster_state, clusters_of, counts, elapsed, format_elapsed
 
 ID_ON_ONE_LINE: Final = 40  # a UUID is 36
 MIN_REQUEST_WIDTH: Final = 12
 COLUMN_GAP: Final = 2
-FIXED_COLUMNS: Final = ((1, "STATUS"), (2, "UPDATED"), (4, "CLUSTERS"))  # (cell index, header)
+FIXED_COLUMNS: Final = ((1, "STATUS"), (2, "UPDATED"))  # (cell index, header); then the last column
 STATUS_STYLES: Final = {
     "unexecuted": "dim",
     "executing": "cyan",
@@ -89,34 +90,75 @@ def clusters_table(stored: StoredRecord) -> RenderableType:
     return Group(table, bar) if clusters else Text("no target clusters", style="dim")
 
 
-def summaries_table(summaries: list[dict[str, Any]], width: int) -> Table:
+def summaries_table(summaries: list[dict[str, Any]], width: int, *, by_cluster: bool = False) -> Table:
     """Summaries, one a row, in `width` columns (80 and up): an id of up to 40 characters stays on one line,
     for copying; the request gets what is left, cut with an ellipsis, and is left out below 12 columns.
+    `by_cluster` (a list by cluster): no request, and the last column is the cluster's state there, and its
+    rollback's, folded at spaces where room is short, instead of the count of all clusters.
     No summaries: the header alone."""
-    rows = [_summary_cells(summary) for summary in summaries]
+    rows = [_summary_cells(summary, by_cluster) for summary in summaries]
+    last_header = "IN CLUSTER" if by_cluster else "CLUSTERS"
     longest_id = max((len(row[0]) for row in rows), default=0)
     id_width = max(len("OPERATION"), min(ID_ON_ONE_LINE, longest_id))
-    fixed = id_width + sum(max([len(header), *(len(row[i]) for row in rows)]) for i, header in FIXED_COLUMNS)
-    request_room = width - fixed - COLUMN_GAP * 4
+    fixed_columns = (*FIXED_COLUMNS, (4, last_header))
+    fixed = id_width + sum(max([len(header), *(len(row[i]) for row in rows)]) for i, header in fixed_columns)
+    request_room = 0 if by_cluster else width - fixed - COLUMN_GAP * 4
     table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, COLUMN_GAP // 2))
     table.add_column("OPERATION", overflow="fold", min_width=id_width)
     table.add_column("STATUS", no_wrap=True)
     table.add_column("UPDATED", no_wrap=True)
     if request_room >= MIN_REQUEST_WIDTH:
         table.add_column("REQUEST", no_wrap=True, overflow="ellipsis", max_width=request_room)
-    table.add_column("CLUSTERS", no_wrap=True, justify="right")
-    for operation_id, status, updated, request, clusters in rows:
+    if by_cluster:  # folded, at spaces, into what room the other columns leave
+        others = fixed - max([len(last_header), *(len(row[4]) for row in rows)]) + COLUMN_GAP * 3
+        table.add_column(last_header, max_width=max(len(last_header), width - others))
+    else:
+        table.add_column(last_header, no_wrap=True, justify="right")
+    for operation_id, status, updated, request, last in rows:
         request_cell = [plain(request)] if request_room >= MIN_REQUEST_WIDTH else []
-        table.add_row(plain(operation_id), styled(status), updated, *request_cell, clusters)
+        last_cell = _state_cell(last) if by_cluster else last
+        table.add_row(plain(operation_id), styled(status), updated, *request_cell, last_cell)
     return table
 
 
-def _summary_cells(summary: dict[str, Any]) -> tuple[str, str, str, str, str]:
-    tally = summary["target_clusters"]
-    done = tally["succeeded"] + tally["failed"]
-    clusters = f"{done}/{tally['total']}" + (f" ({tally['failed']}✗)" if tally["failed"] else "")
+def _summary_cells(summary: dict[str, Any], by_cluster: bool) -> tuple[str, str, str, str, str]:
     request = f"{summary['request']['method']} {summary['request']['uri']}"
-    return summary["operation_id"], summary["status"], summary["last_update_time"], request, clusters
+    if by_cluster:
+        last = in_cluster(summary.get("cluster") or {})
+    else:
+        tally = summary["target_clusters"]
+        done = tally["succeeded"] + tally["failed"]
+        last = f"{done}/{tally['total']}" + (f" ({tally['failed']}✗)" if tally["failed"] else "")
+    return summary["operation_id"], summary["status"], summary["last_update_time"], request, last
+
+
+def _state_cell(in_cluster: str) -> Text:
+    state, comma, rollback = in_cluster.partition(",")
+    return Text.assemble(styled(state), comma + rollback)
+
+
+def in_cluster(cluster: dict[str, Any]) -> str:
+    """A cluster's part in one operation: its request's state, then its rollback's ("-": no request, the
+    cluster is named in the rollback only)."""
+    state = cluster.get("state", "-")
+    rollback = cluster.get("rollback")
+    return state if rollback is None else f"{state}, rollback {rollback}"
+
+
+def counts_table(counts: Counts) -> Table:
+    """The counts by status, in progress now and then finished in the window, with the window's hours."""
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, COLUMN_GAP // 2))
+    table.add_column("", no_wrap=True)
+    table.add_column("STATUS", no_wrap=True)
+    table.add_column("COUNT", no_wrap=True, justify="right")
+    finished = f"last {counts.hours} h"
+    for group, statuses, tally in (
+        ("in progress", IN_PROGRESS, counts.in_progress),
+        (finished, FINISHED, counts.finished),
+    ):
+        for index, status in enumerate(statuses):
+            table.add_row(group if index == 0 else "", styled(status), str(tally[status]))
+    return table
 
 
 class WatchView:

@@ -3,7 +3,10 @@ recorded as received (method, path, query, headers, body), so a test sees what t
 it behaves on answers the real server gives rarely (503, 429, a connection reset). With no answers left,
 GET /v1/operations serves `summaries` in pages as the contract says
 (docs/api.md, "Listing operations"), its tokens opaque offsets bound to the filters; an operation given
-`serve_history` is served too: its record, its history in pages and each version (docs/api.md)."""
+`serve_history` is served too: its record, its history in pages and each version (docs/api.md); with
+`?cluster=ID`, `by_cluster[ID]` instead of `summaries` (none for a cluster it does not hold); GET
+/v1/operation-counts answers `counts` with the `hours` asked for (24 by default; outside 1-720, the API's 400
+naming `hours`)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from typing import Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
 
 RESET: Final = "reset"  # a scripted answer: close the connection at once, with a TCP reset
+MAX_HOURS: Final = 720  # the counts' longest window (docs/api.md, "Counting operations")
 STOP_SECONDS: Final = 120.0  # shutdown() returns once serving stopped: the thread ends at once
 OPERATIONS: Final = "/v1/operations/"
 MAX_PAGE_SIZE: Final = 100
@@ -51,6 +55,8 @@ class FakeApi(ThreadingHTTPServer):
         self.script: deque[Reply | str] = deque()
         self.received: list[Received] = []
         self.summaries: list[dict[str, Any]] = []
+        self.by_cluster: dict[str, list[dict[str, Any]]] = {}
+        self.counts: dict[str, dict[str, int]] = {"in_progress": {}, "finished": {}}
         self.accepted: list[socket.socket] = []  # each connection a client opened, in order
         self.versions: dict[str, list[dict[str, Any]]] = {}  # each served operation's records, oldest first
         self.entries: dict[str, list[dict[str, Any]]] = {}  # and its history's entries
@@ -117,10 +123,21 @@ class FakeApi(ThreadingHTTPServer):
             if bound != str(hash(filters)):
                 return Reply(400, {"code": "VALIDATION_ERROR", "detail": "page_token", "status": 400})
             start = int(offset)
-        page: dict[str, Any] = {"operations": self.summaries[start : start + size]}
-        if start + size < len(self.summaries):
+        listed = self.by_cluster.get(query["cluster"], []) if "cluster" in query else self.summaries
+        page: dict[str, Any] = {"operations": listed[start : start + size]}
+        if start + size < len(listed):
             page["next_page_token"] = f"{hash(filters)}@{start + size}"
         return Reply(200, page)
+
+    def counts_answer(self, query: dict[str, str]) -> Reply:
+        hours = query.get("hours", "24")
+        if not hours.isdigit() or not 1 <= int(hours) <= MAX_HOURS:
+            detail = f"hours must be a whole number from 1 to {MAX_HOURS}, not {hours!r}"
+            fault = {"parameter": "hours", "detail": detail}
+            return Reply(
+                400, {"code": "VALIDATION_ERROR", "detail": detail, "status": 400, "errors": [fault]}
+            )
+        return Reply(200, {**self.counts, "hours": int(hours)})
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -152,14 +169,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
-        if isinstance(scripted, Reply):
-            pass
-        elif parts.path == "/v1/operations":
-            scripted = self.server.list_page(query)
-        elif self.server.serves(parts.path):
-            scripted = self.server.operation_reply(parts.path, query)
-        else:
-            scripted = Reply(404, {})
+        if not isinstance(scripted, Reply):
+            scripted = self._default(parts.path, query)
         body = scripted.body if isinstance(scripted.body, bytes) else json.dumps(scripted.body).encode()
         self.send_response(scripted.status)
         for name, value in scripted.headers.items():
@@ -167,6 +178,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _default(self, path: str, query: dict[str, str]) -> Reply:
+        if path == "/v1/operations":
+            return self.server.list_page(query)
+        if path == "/v1/operation-counts":
+            return self.server.counts_answer(query)
+        if self.server.serves(path):
+            return self.server.operation_reply(path, query)
+        return Reply(404, {})
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the test reads `received`."""
@@ -203,6 +223,18 @@ def summary(number: int, status: str = "executing") -> dict[str, Any]:
         "request": {"method": "POST", "uri": "/v1/networks/with/a/rather/long/path/" + "p" * 40},
         "target_clusters": {"total": 3, "succeeded": 1, "failed": 1, "pending": 1},
     }
+
+
+def cluster_summary(
+    number: int, cluster_id: str, state: str | None, rollback: str | None = None
+) -> dict[str, Any]:
+    """A summary of a list by cluster: summary(number), with that cluster's state (and rollback's)."""
+    cluster: dict[str, str] = {"cluster_id": cluster_id}
+    if state is not None:
+        cluster["state"] = state
+    if rollback is not None:
+        cluster["rollback"] = rollback
+    return {**summary(number), "cluster": cluster}
 
 
 def serve() -> Iterator[FakeApi]:

@@ -95,7 +95,7 @@ def test_help_shows_each_command_s_description_whole_and_every_exit_status() -> 
     help_text = ok(run_opsctl("--help")).stdout
     shown = " ".join(help_text[help_text.index("Commands:") : help_text.index("Exit status:")].split())
     context = cli.make_context("opsctl", ["--help"], resilient_parsing=True)
-    for name in ("console", "get", "history", "list", "put", "watch"):
+    for name in ("console", "counts", "get", "history", "list", "put", "watch"):
         command = cli.get_command(context, name)
         assert command is not None
         assert command.help is not None

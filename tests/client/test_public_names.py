@@ -16,7 +16,7 @@ from operations_client import cli
 # pinned here, apart from operations_client.__all__: a name added or dropped there is a change of the API
 PINNED = (
     "OperationsClient StoredRecord Page Operation RetryPolicy OperationsError ValidationError NotFoundError "
-    "ConflictError PreconditionFailedError UnavailableError CredentialsError WaitTimeout HistoryPage "
+    "ConflictError Counts PreconditionFailedError UnavailableError CredentialsError WaitTimeout HistoryPage "
     "verify_history Verified HistoryMismatch"
 )
 PUBLIC_NAMES = sorted(PINNED.split())

@@ -47,8 +47,10 @@ def publish_handler() -> ModuleType:
 @pytest.fixture
 def pipeline(table: Any, publish_handler: ModuleType) -> Iterator[Pipeline]:
     from operations_api.events import publisher
+    from operations_api.fleet import gauges
 
     use_bus()
+    gauges.forget()  # each test's loop publishes its gauges after its first batch
     yield Pipeline(publish_handler)
     os.environ.pop("EVENT_BUS_NAME", None)
     publisher.events_client.cache_clear()

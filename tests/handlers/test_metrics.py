@@ -157,14 +157,13 @@ def test_the_consumer_counts_the_events_a_batch_published(
     capsys.readouterr()
     assert len(pipeline.deliver()) == 3
     assert published(capsys) == [
-        {
-            "namespace": "OperationsApi",
-            "name": name,
-            "dimensions": [["stage"]],
-            "stage": STAGE,
-            "value": 3,
-        }
-        for name in ("HistoryEntriesWritten", "EventsPublished")
+        {"namespace": "OperationsApi", "name": name, "dimensions": [["stage"]], "stage": STAGE, **value}
+        for name, value in (
+            ("HistoryEntriesWritten", {"value": 3}),
+            ("EventsPublished", {"value": 3}),
+            ("OperationsInProgress", {"value": 3}),  # the gauges (fleet/gauges.py)
+            ("OperationsFailedThisHour", {"value": 0}),
+        )
     ]
 
 

@@ -196,8 +196,9 @@ def test_the_documented_history_backfill_counts_then_writes_each_sequence_1_as_w
     served_table: tuple[Any, str],
 ) -> None:
     client, endpoint = served_table
-    history = f"{TABLE_NAME}-history"
+    history, fleet = f"{TABLE_NAME}-history", f"{TABLE_NAME}-fleet"
     client.create_table(**load_template().create_table_request(history, "HistoryTable"))
+    client.create_table(**load_template().create_table_request(fleet, "FleetTable"))
     for record in records():
         written_before_the_list(client, record)
     dry_run, real_run = documented_commands("--history-table")
@@ -206,6 +207,7 @@ def test_the_documented_history_backfill_counts_then_writes_each_sequence_1_as_w
             command,
             TABLE=TABLE_NAME,
             HISTORY=history,
+            FLEET=fleet,
             AWS_ENDPOINT_URL_DYNAMODB=endpoint,
             AWS_REGION="us-east-1",
         )
@@ -218,6 +220,11 @@ def test_the_documented_history_backfill_counts_then_writes_each_sequence_1_as_w
     assert said[0].startswith("dry run: 6 records read: 6 given their sequence 1, 0 left"), said
     assert said[1].startswith("6 records read: 6 given their sequence 1, 0 left"), said
     assert said[2].startswith("6 records read: 0 given their sequence 1, 6 left"), said
+    assert [line.split("; the fleet: ")[1] for line in said] == [
+        "6 counted, 6 indexed",
+        "6 counted, 6 indexed",
+        "0 counted, 0 indexed",
+    ], "each operation counted and indexed once"
     heads = client.scan(
         TableName=history,
         FilterExpression="#p = :head",

@@ -31,9 +31,14 @@ def items_of(operation_id: str) -> list[dict[str, Any]]:
         "ExpressionAttributeValues": {":id": {"S": operation_id}},
         "ConsistentRead": True,
     }
+    return every_page("query", request)
+
+
+def every_page(operation: str, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items of a Query or a Scan, page after page."""
     items: list[dict[str, Any]] = []
     while True:
-        answer = store.request("query", **request)
+        answer = store.request(operation, **request)
         items.extend(answer["Items"])
         if "LastEvaluatedKey" not in answer:
             return items

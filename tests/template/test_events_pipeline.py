@@ -63,6 +63,19 @@ def test_the_consumer_may_read_the_stream_publish_to_the_bus_and_the_queue_and_n
             ],
             {"Fn::GetAtt": ["HistoryTable", "Arn"]},
         ),
+        # the marks read with the head; the cluster items; the marks and counters in the transaction;
+        # the counts read for the gauges
+        "KeepFleetReadModels": (
+            [
+                "dynamodb:BatchGetItem",
+                "dynamodb:BatchWriteItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Query",
+            ],
+            {"Fn::GetAtt": ["FleetTable", "Arn"]},
+        ),
         "PublishChangeEvents": ("events:PutEvents", {"Fn::GetAtt": ["OperationEventBus", "Arn"]}),
         "SendFailedBatchesToDeadLetterQueue": (
             "sqs:SendMessage",
@@ -85,6 +98,7 @@ def test_the_bus_is_the_stacks_and_named_in_an_output() -> None:
     variables = RESOURCES["PublishEventsFunction"]["Properties"]["Environment"]["Variables"]
     assert variables["EVENT_BUS_NAME"] == {"Ref": "OperationEventBus"}
     assert variables["HISTORY_TABLE_NAME"] == {"Ref": "HistoryTable"}
+    assert variables["FLEET_TABLE_NAME"] == {"Ref": "FleetTable"}
     assert variables["EVENTS_DEAD_LETTER_QUEUE_URL"] == {"Ref": "PublishEventsDeadLetterQueue"}
 
 

@@ -67,6 +67,16 @@ def test_the_records_and_the_history_survive_mistakes_and_upgrades(table_id: str
     assert [(key["AttributeName"], key["KeyType"]) for key in properties["KeySchema"]] == KEYS[table_id]
 
 
+def test_only_the_history_loops_stream_marks_expire() -> None:
+    """HistoryTable's TTL reads `_expires_at`, which the loop sets on its stream marks alone (2 days after
+    writing them, tests/handlers/test_fleet_loop.py): the head and the entries are kept."""
+    properties = RESOURCES["HistoryTable"]["Properties"]
+    assert properties["TimeToLiveSpecification"] == {
+        "AttributeName": history_layout.EXPIRES_ATTRIBUTE,
+        "Enabled": True,
+    }
+
+
 def test_every_log_group_is_declared_with_a_retention_period() -> None:
     groups = {name: res for name, res in RESOURCES.items() if res["Type"] == "AWS::Logs::LogGroup"}
     assert set(groups) == {

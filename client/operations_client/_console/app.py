@@ -1,6 +1,8 @@
 """The console's routes: which page a URL asks for, the API call behind it, and the page for its failures.
 
 /                           the list (filters and page tokens in the query string, see `query`)
+/overview                   the counts by status (each a link to its list), a box to go to an operation
+/go?id={id}                 the box's answer: a redirect to that operation's page
 /operations/{id}            one operation, laid out for a person, with a page of its history
                             (`?changes=TOKEN…`: the history's page tokens that led to a later page)
 /operations/{id}.json       the record exactly as the API returned it
@@ -27,18 +29,23 @@ from operations_client import (
     ValidationError,
 )
 from operations_client._console import pages
-from operations_client._console.pages import Problem, Timeline
+from operations_client._console.pages import REFRESH_SECONDS, Problem, Timeline
 from operations_client._console.query import (
     HISTORY_SEGMENT,
+    JUMP_PATH,
     OPERATIONS_PREFIX,
+    OVERVIEW_PATH,
     RAW_SUFFIX,
     BadQuery,
     ListQuery,
+    OverviewQuery,
     history_tokens,
+    jump_target,
     parse_sequence,
     timeline_href,
 )
 from operations_client._console.server import Reply
+from operations_client._counts import Counts
 from operations_client._errors import NO_ANSWER
 from operations_client._timeline import steps
 
@@ -46,6 +53,7 @@ STATIC_PREFIX: Final = "/static/"
 STATIC_TYPES: Final = {
     "console.css": "text/css; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
+    "refresh.js": "text/javascript; charset=utf-8",
 }
 JSON: Final = "application/json; charset=utf-8"
 HISTORY_PAGE_SIZE: Final = 100  # changes on one operation page
@@ -65,11 +73,16 @@ class Console:
     """The console's pages for one API endpoint, read through `client`."""
 
     def __init__(
-        self, client: OperationsClient, endpoint: str, clock: Callable[[], datetime] = utc_now
+        self,
+        client: OperationsClient,
+        endpoint: str,
+        clock: Callable[[], datetime] = utc_now,
+        refresh_seconds: float = REFRESH_SECONDS,
     ) -> None:
         self.client = client
         self.endpoint = endpoint
         self.clock = clock
+        self.refresh_seconds = refresh_seconds
         self.static = {name: (files(__package__) / "static" / name).read_bytes() for name in STATIC_TYPES}
 
     def answer(self, target: str) -> Reply:
@@ -93,6 +106,10 @@ class Console:
     def _route(self, path: str, query: str) -> Reply:
         if path == "/":
             return self._list(ListQuery.parse(query))
+        if path == OVERVIEW_PATH:
+            return self._overview(OverviewQuery.parse(query))
+        if path == JUMP_PATH:
+            return Reply(303, b"", headers={"Location": jump_target(query)})
         segment = path.removeprefix(OPERATIONS_PREFIX)
         operation, *history = segment.split("/")
         a_version = operation and len(history) == 2 and history[0] == HISTORY_SEGMENT
@@ -114,8 +131,21 @@ class Console:
             page = self.client.list_page(**query.api_filters(now))
         except OperationsError as error:
             return self._problem(self._api_problem(error))
-        html = pages.list_page(self.endpoint, query, page.operations, page.next_page_token, now)
+        html = pages.list_page(
+            self.endpoint, query, page.operations, page.next_page_token, now, self.refresh_seconds
+        )
         return Reply(200, html.encode())
+
+    def _overview(self, query: OverviewQuery) -> Reply:
+        """The overview; the counts' failure is told in their place, so that the box still works."""
+        now = self.clock()
+        try:
+            counts: Counts | Problem = self.client.counts(hours=query.hours)
+        except OperationsError as error:
+            counts = self._api_problem(error)
+        return Reply(
+            200, pages.overview_page(self.endpoint, query, counts, now, self.refresh_seconds).encode()
+        )
 
     def _operation(self, operation_id: str, tokens: tuple[str, ...]) -> Reply:
         stored = self._get(operation_id)

@@ -40,7 +40,9 @@ def console(settings: Settings, port: int, endpoint: str | None) -> None:
     except OSError as error:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
     stop_on_signals()
-    click.echo(f"opsctl console on {server.url}/  (API: {client.endpoint})  Ctrl-C stops it.", err=True)
+    click.echo(
+        f"opsctl console on {server.url}/overview  (API: {client.endpoint})  Ctrl-C stops it.", err=True
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

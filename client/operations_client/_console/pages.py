@@ -10,14 +10,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from operations_client._console import present
-from operations_client._console.query import WINDOWS, ListQuery, operation_href, version_href
+from operations_client._console.query import (
+    HOURS_CHOICES,
+    JUMP_PATH,
+    OVERVIEW_PATH,
+    WINDOWS,
+    ListQuery,
+    OverviewQuery,
+    operation_href,
+    version_href,
+)
+from operations_client._counts import FINISHED, IN_PROGRESS, Counts, finished_since
 from operations_client._summary import count_clusters
 from operations_client._timeline import Step
+
+REFRESH_SECONDS: Final = 10.0  # the list and the overview refresh themselves this often
 
 
 @cache
@@ -46,6 +58,11 @@ def environment() -> Environment:
         version_href=version_href,
         statuses=present.STATUSES,
         windows=tuple(WINDOWS),
+        in_progress=IN_PROGRESS,
+        finished=FINISHED,
+        hours_choices=HOURS_CHOICES,
+        overview_path=OVERVIEW_PATH,
+        jump_path=JUMP_PATH,
     )
     return env
 
@@ -80,6 +97,7 @@ def list_page(
     operations: Sequence[Mapping[str, Any]],
     next_page_token: str | None,
     now: datetime,
+    refresh_seconds: float = REFRESH_SECONDS,
 ) -> str:
     return (
         environment()
@@ -91,6 +109,31 @@ def list_page(
             next_href=query.next_href(next_page_token, now) if next_page_token else None,
             previous_href=query.previous_href(),
             now=now,
+            refresh_seconds=refresh_seconds,
+        )
+    )
+
+
+def overview_page(
+    endpoint: str,
+    query: OverviewQuery,
+    counts: Counts | Problem,
+    now: datetime,
+    refresh_seconds: float = REFRESH_SECONDS,
+) -> str:
+    """The counts (or why there are none) with a link to each one's list, and the box to go to an id."""
+    found = counts if isinstance(counts, Counts) else None
+    return (
+        environment()
+        .get_template("overview.html")
+        .render(
+            endpoint=endpoint,
+            query=query,
+            counts=found,
+            problem=None if found else counts,
+            since=finished_since(query.hours, now),
+            now=now,
+            refresh_seconds=refresh_seconds,
         )
     )
 

@@ -1,4 +1,5 @@
-"""The console's URLs: what a list page's query string asks for, and the links between pages.
+"""The console's URLs: what a list page's (or the overview's) query string asks for, and the links between
+pages.
 
 A view lives entirely in its URL, so it can be shared: the statuses, the time window, the page size, and the
 stack of page tokens that led to the page (the API's tokens only go forward, so "previous" pops the stack).
@@ -16,6 +17,7 @@ from typing import Any, Final
 from urllib.parse import parse_qs, quote, urlencode
 
 from operations_client._console.present import STATUSES, window_start
+from operations_client._counts import IN_PROGRESS, finished_since
 
 WINDOWS: Final[dict[str, timedelta | None]] = {
     "15m": timedelta(minutes=15),
@@ -25,6 +27,10 @@ WINDOWS: Final[dict[str, timedelta | None]] = {
     "all": None,
 }
 DEFAULT_WINDOW: Final = "all"
+DEFAULT_HOURS: Final = 24  # the API's default window of finished counts
+HOURS_CHOICES: Final = {1: "1 h", 24: "24 h", 168: "7 d", 720: "30 d"}  # the overview's windows
+OVERVIEW_PATH: Final = "/overview"
+JUMP_PATH: Final = "/go"
 OPERATIONS_PREFIX: Final = "/operations/"
 RAW_SUFFIX: Final = ".json"
 HISTORY_SEGMENT: Final = "history"  # /operations/{id}/history/{sequence}: the record as it was then
@@ -42,6 +48,7 @@ class ListQuery:
     since: str | None = None  # the window's start, frozen once the list is paged
     page_size: int | None = None  # the API says which sizes are valid
     tokens: tuple[str, ...] = ()  # the page tokens that led here, oldest first
+    cluster: str | None = None  # only the operations that name this cluster (the API checks it)
 
     @classmethod
     def parse(cls, query_string: str) -> ListQuery:
@@ -55,6 +62,7 @@ class ListQuery:
             since=_last(params, "since"),
             page_size=_page_size(_last(params, "page_size")),
             tokens=tuple(params.get("page", [])),
+            cluster=_last(params, "cluster"),
         )
 
     def updated_since(self, now: datetime) -> str | None:
@@ -62,12 +70,15 @@ class ListQuery:
 
     def api_filters(self, now: datetime) -> dict[str, Any]:
         """The keyword arguments of OperationsClient.list_page for this page."""
-        return {
+        filters: dict[str, Any] = {
             "status": list(self.statuses) or None,
             "updated_since": self.updated_since(now),
             "page_size": self.page_size,
             "page_token": self.tokens[-1] if self.tokens else None,
         }
+        if self.cluster is not None:
+            filters["cluster"] = self.cluster
+        return filters
 
     @property
     def page_number(self) -> int:
@@ -88,8 +99,42 @@ class ListQuery:
             pairs.append(("since", self.since))
         if self.page_size is not None:
             pairs.append(("page_size", str(self.page_size)))
+        if self.cluster is not None:
+            pairs.append(("cluster", self.cluster))
         pairs.extend(("page", token) for token in self.tokens)
         return "/?" + urlencode(pairs) if pairs else "/"
+
+
+@dataclass(frozen=True)
+class OverviewQuery:
+    """The overview's query string: the window of its finished counts, in hours (the API checks it)."""
+
+    hours: int = DEFAULT_HOURS
+
+    @classmethod
+    def parse(cls, query_string: str) -> OverviewQuery:
+        hours = _last(parse_qs(query_string), "hours")
+        if hours is None:
+            return cls()
+        try:
+            return cls(int(hours))
+        except ValueError:
+            raise BadQuery(f"hours must be a whole number, not {hours!r}") from None
+
+    def count_href(self, status: str, now: datetime) -> str:
+        """The list of the operations a count counts: those in progress in that status now, or those
+        finished in that status in the window's hours."""
+        if status in IN_PROGRESS:
+            return ListQuery(statuses=(status,)).href()
+        return ListQuery(statuses=(status,), since=finished_since(self.hours, now)).href()
+
+
+def jump_target(query_string: str) -> str:
+    """Where the box "go to an operation" leads: the page of the operation whose id was typed."""
+    operation_id = (_last(parse_qs(query_string, keep_blank_values=True), "id") or "").strip()
+    if not operation_id:
+        raise BadQuery("type an operation's id to go to its page: the id is empty")
+    return operation_href(operation_id)
 
 
 def _last(params: dict[str, list[str]], name: str) -> str | None:

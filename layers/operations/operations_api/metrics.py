@@ -31,6 +31,8 @@ EVENTS_PUBLISHED: Final = "EventsPublished"
 EVENTS_NOT_PUBLISHED: Final = "EventsNotPublished"
 HISTORY_ENTRIES_WRITTEN: Final = "HistoryEntriesWritten"
 HISTORY_CHANGES_HELD_BACK: Final = "HistoryChangesHeldBack"
+OPERATIONS_IN_PROGRESS: Final = "OperationsInProgress"
+OPERATIONS_FAILED_THIS_HOUR: Final = "OperationsFailedThisHour"
 
 # Each metric, and the dimension that breaks it down beside `stage` (None: the stage only).
 METRICS: Final[dict[str, str | None]] = {
@@ -45,6 +47,10 @@ METRICS: Final[dict[str, str | None]] = {
     # stream records the loop could not record, and every later record of their batch: reported failed, they
     # hold back their stream shard until recorded (the loop logs `held back` with the operation_id)
     HISTORY_CHANGES_HELD_BACK: None,
+    # gauges, from the counts (fleet/gauges.py: the loop, at most once a minute): operations in progress
+    # now, and operations failed in the current hour (UTC)
+    OPERATIONS_IN_PROGRESS: None,
+    OPERATIONS_FAILED_THIS_HOUR: None,
 }
 
 

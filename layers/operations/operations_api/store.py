@@ -337,6 +337,11 @@ def _to_attribute(value: Any) -> dict[str, Any]:
     raise TypeError(f"a record holds no {type(value).__name__}")
 
 
+def to_attribute(value: Any) -> dict[str, Any]:
+    """A record's value as a DynamoDB attribute value (the fleet's items carry the summary too)."""
+    return _to_attribute(value)
+
+
 def from_attribute(attribute: dict[str, Any]) -> Any:
     (kind, value), *_ = attribute.items()
     if kind == "S":

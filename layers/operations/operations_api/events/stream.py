@@ -28,6 +28,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from operations_api import metrics
 from operations_api.events import publisher
 from operations_api.events.changes import ChangeEvent, events_of, read_change
+from operations_api.fleet import gauges
 from operations_api.history import recording
 
 logger = Logger()
@@ -79,6 +80,8 @@ def process(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     finally:
         _log_batch(records, batch, outcome, len(unsent))
         _count_batch(batch, outcome)
+    if batch.entries_written:
+        gauges.publish_if_due()
     return processor.response()
 
 

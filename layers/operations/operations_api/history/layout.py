@@ -12,6 +12,7 @@ One partition per operation (`operation_id`), ordered by `position`:
   recorded_time, status, chunk count), so a page can be sized and checked before it is decoded.
 - `stream#<stream sequence number>`: the loop's mark that a stream record was applied, and the sequence it
   got, written in the entry's transaction: a redelivered record is recognised and its event republished.
+  It expires (`_expires_at`) 2 days after it is written, once the stream can no longer deliver its record.
 
 A blob is the entry (with its digest) and, at checkpoints, the whole record after it, as zlib-compressed
 canonical JSON: any version is rebuilt from the checkpoint at or before it, at most CHECKPOINT_EVERY - 1
@@ -32,6 +33,10 @@ CHECKPOINT_EVERY: Final = 16
 CHUNK_BYTES: Final = 300 * 1024  # an item holds 400 KB, keys and plain attributes included
 SEQUENCE_DIGITS: Final = 10
 PRE_HISTORY_LIFE: Final = "0"  # the life of an operation stored before history existed
+# A stream mark's TTL attribute (the head and the entries never carry it): a mark is only needed while its
+# stream record can be redelivered, and the stream keeps records 24 hours; 2 days leaves a margin.
+EXPIRES_ATTRIBUTE: Final = "_expires_at"
+MARK_KEPT_SECONDS: Final = 2 * 86_400
 
 
 def is_checkpoint(sequence: int) -> bool:

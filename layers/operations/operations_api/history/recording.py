@@ -20,17 +20,16 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
-from operations_api import store
+from operations_api import batches, store
 from operations_api.events.changes import Change
+from operations_api.fleet.recording import FleetChange, Marks, marks_of
+from operations_api.fleet.recording import mark_keys as fleet_marks
+from operations_api.fleet.recording import table as fleet_table
 from operations_api.history import layout
 from operations_api.history.entries import Written, build_entry
 from operations_api.settings import get_settings
 
 BATCH_WRITE_LIMIT: Final = 25  # BatchWriteItem's requests per call
-UNPROCESSED_ATTEMPTS: Final = 5  # calls for what BatchGetItem / BatchWriteItem left unprocessed
-UNPROCESSED_PAUSE_SECONDS: Final = 0.05  # doubled after each such call
 _NAMES: Final = {"#position": layout.SORT_KEY}
 _ABSENT: Final = "attribute_not_exists(#position)"
 
@@ -64,19 +63,26 @@ def record(change: Change) -> Recorded | None:
     """Write the change's entry (once); None when it adds nothing (an identical replay, a life ended)."""
     if change.is_replay:
         return None
-    head, mark = read_head_and_mark(change.operation_id, change.stream_sequence)
+    head, mark, marks = read_state(change.operation_id, change.stream_sequence)
     if mark is not None:
         return _redelivered(change, mark)
     bootstrapped = 0
     if head is None and change.old is not None:
         bootstrapped = int(write_pre_history(change.operation_id, change.old))
         head, _ = read_head_and_mark(change.operation_id, change.stream_sequence)
+    fleet = FleetChange(
+        change.operation_id,
+        marks,
+        change.old.document if change.old is not None else None,
+        change.new.document if change.new is not None else None,
+        change.old_expired,
+    )
     if change.new is None:
-        recorded = _record_expiry(change, head)
+        recorded = _record_expiry(change, head, fleet)
     elif change.starts_life or head is None or head.ended is not None:
-        recorded = _record_new_life(change, head)
+        recorded = _record_new_life(change, head, fleet)
     else:
-        recorded = _record_next(change, head)
+        recorded = _record_next(change, head, fleet)
     if recorded is None:
         return None
     return Recorded(
@@ -97,7 +103,7 @@ def write_pre_history(operation_id: str, stored: store.StoredOperation, *, recor
     actions = _entry_puts(operation_id, layout.PRE_HISTORY_LIFE, entry, stored.document)
     actions.append(_put(_head_item(operation_id, layout.PRE_HISTORY_LIFE, entry), None))
     if records_table:
-        actions.append(_version_check(records_table, operation_id, stored.version))
+        actions.append(batches.version_check(records_table, stored))
     try:
         _transact(actions)
     except HistoryConflict:
@@ -105,7 +111,7 @@ def write_pre_history(operation_id: str, stored: store.StoredOperation, *, recor
     return True
 
 
-def _record_next(change: Change, head: Head) -> Recorded:
+def _record_next(change: Change, head: Head, fleet: FleetChange) -> Recorded:
     assert change.new is not None
     assert change.old is not None
     if head.life == layout.PRE_HISTORY_LIFE and head.sequence == 1 and head.version != change.old.version:
@@ -116,11 +122,11 @@ def _record_next(change: Change, head: Head) -> Recorded:
     actions = _entry_puts(change.operation_id, head.life, entry, change.new.document)
     actions.append(_mark(change, head.life, entry["sequence"]))
     actions.append(_head_update(change.operation_id, head, entry, change.new_expires_at))
-    _transact(actions)
+    _transact(actions + fleet.prepare(head.life, entry["sequence"]))
     return Recorded(entry["sequence"], entries_written=1)
 
 
-def _record_new_life(change: Change, head: Head | None) -> Recorded:
+def _record_new_life(change: Change, head: Head | None, fleet: FleetChange) -> Recorded:
     assert change.new is not None
     life = change.stream_sequence
     entry = _entry(change, Written(None))
@@ -131,13 +137,13 @@ def _record_new_life(change: Change, head: Head | None) -> Recorded:
     actions = _entry_puts(change.operation_id, life, entry, change.new.document)
     actions.append(_mark(change, life, 1, **expired, **old_life))
     actions.append(_put(_head_item(change.operation_id, life, entry, change.new_expires_at), head))
-    _transact(actions)
+    _transact(actions + fleet.prepare(life, 1))
     if head is not None:
         delete_life(change.operation_id, head.life)
     return Recorded(1, expired_sequence, change.recorded_time if expired_sequence else None, 1)
 
 
-def _record_expiry(change: Change, head: Head | None) -> Recorded | None:
+def _record_expiry(change: Change, head: Head | None, fleet: FleetChange) -> Recorded | None:
     if head is None or head.ended is not None:
         return None  # no life to end (it was never recorded, or it ended already)
     ended = head.sequence + 1
@@ -158,7 +164,7 @@ def _record_expiry(change: Change, head: Head | None) -> Recorded | None:
             },
         }
     }
-    _transact([mark, update])
+    _transact([mark, update, *fleet.prepare(head.life, ended)])
     delete_life(change.operation_id, head.life)
     return Recorded(None, ended, change.recorded_time)
 
@@ -187,29 +193,24 @@ def _entry(change: Change, previous: Written) -> dict[str, Any]:
 
 
 def read_head_and_mark(operation_id: str, stream_sequence: str) -> tuple[Head | None, dict[str, Any] | None]:
-    """The operation's head and the stream record's mark, in one strongly consistent BatchGetItem."""
-    table = _table()
-    mark_position = layout.stream_mark_position(stream_sequence)
-    wanted = {
-        table: {
-            "Keys": [_key(operation_id, layout.HEAD), _key(operation_id, mark_position)],
-            "ConsistentRead": True,
-        }
-    }
-    items: list[dict[str, Any]] = []
-    for attempt in range(UNPROCESSED_ATTEMPTS):
-        if attempt:
-            time.sleep(UNPROCESSED_PAUSE_SECONDS * 2 ** (attempt - 1))
-        answer = store.request("batch_get_item", RequestItems=wanted)
-        items.extend(answer.get("Responses", {}).get(table, []))
-        wanted = answer.get("UnprocessedKeys") or {}
-        if not wanted:
-            break
-    else:
-        raise HistoryConflict("BatchGetItem left keys unprocessed")
-    by_position = {item[layout.SORT_KEY]["S"]: item for item in items}
+    head, mark, _ = read_state(operation_id, stream_sequence, with_fleet=False)
+    return head, mark
+
+
+def read_state(
+    operation_id: str, stream_sequence: str, *, with_fleet: bool = True
+) -> tuple[Head | None, dict[str, Any] | None, Marks]:
+    """The operation's head, the stream record's mark and the fleet's marks: one consistent BatchGetItem."""
+    table, mark_position = _table(), layout.stream_mark_position(stream_sequence)
+    keys = [_key(operation_id, layout.HEAD), _key(operation_id, mark_position)]
+    wanted = {table: {"Keys": keys, "ConsistentRead": True}}
+    if with_fleet:
+        wanted[fleet_table()] = {"Keys": fleet_marks(operation_id), "ConsistentRead": True}
+    found = batches.batch_get(wanted)
+    by_position = {item[layout.SORT_KEY]["S"]: item for item in found[table]}
     head = by_position.get(layout.HEAD)
-    return (_head_of(head) if head is not None else None), by_position.get(mark_position)
+    marks = marks_of(found[fleet_table()]) if with_fleet else Marks()
+    return (_head_of(head) if head is not None else None), by_position.get(mark_position), marks
 
 
 def delete_life(operation_id: str, life: str) -> None:
@@ -219,7 +220,7 @@ def delete_life(operation_id: str, life: str) -> None:
     ]
     for start in range(0, len(keys), BATCH_WRITE_LIMIT):
         requests = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + BATCH_WRITE_LIMIT]]
-        _batch_write(requests)
+        batches.batch_write(_table(), requests)
 
 
 def _positions(operation_id: str, prefix: str) -> list[str]:
@@ -240,26 +241,10 @@ def _positions(operation_id: str, prefix: str) -> list[str]:
         request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
 
 
-def _batch_write(requests: list[dict[str, Any]]) -> None:
-    table = _table()
-    pending: dict[str, Any] = {table: requests}
-    for attempt in range(UNPROCESSED_ATTEMPTS):
-        if attempt:
-            time.sleep(UNPROCESSED_PAUSE_SECONDS * 2 ** (attempt - 1))
-        pending = store.request("batch_write_item", RequestItems=pending).get("UnprocessedItems") or {}
-        if not pending:
-            return
-    raise HistoryConflict("BatchWriteItem left items unprocessed")
-
-
 def _transact(actions: list[dict[str, Any]]) -> None:
-    try:
-        store.request("transact_write_items", TransactItems=actions)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-            raise
-        reasons = [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
-        raise HistoryConflict(f"transaction canceled: {reasons}") from None
+    reasons = batches.transact(actions)
+    if reasons is not None:
+        raise HistoryConflict(f"transaction canceled: {reasons}")
 
 
 _HEAD_NAMES: Final = {"#life": "life", "#sequence": "sequence"}
@@ -369,22 +354,11 @@ def _mark(change: Change, life: str, sequence: int, **extra: Any) -> dict[str, A
         "sequence": {"N": str(sequence)},
         "life": {"S": life},
         "recorded_time": _text_or_null(change.recorded_time),
+        layout.EXPIRES_ATTRIBUTE: {"N": str(int(time.time()) + layout.MARK_KEPT_SECONDS)},
     }
     for name, value in extra.items():
         item[name] = {"N": str(value)} if isinstance(value, int) else _text_or_null(value)
     return _put(item, None)
-
-
-def _version_check(records_table: str, operation_id: str, version: str) -> dict[str, Any]:
-    return {
-        "ConditionCheck": {
-            "TableName": records_table,
-            "Key": {"operation_id": {"S": operation_id}},
-            "ConditionExpression": "#version = :version",
-            "ExpressionAttributeNames": {"#version": store.VERSION_ATTRIBUTE},
-            "ExpressionAttributeValues": {":version": {"S": version}},
-        }
-    }
 
 
 def _key(operation_id: str, position: str) -> dict[str, Any]:
