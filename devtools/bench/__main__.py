@@ -31,7 +31,7 @@ def main(argv: list[str]) -> int:
         results[name] = suites.run(name, arguments.quick)
         suites.save(results, arguments.results)
         if name == "warm" and not arguments.quick:
-            from devtools.bench.chart import chart
+            from devtools.bench.warm import chart
 
             chart(results["warm"]["rows"], arguments.page.parent / "latency-by-record-size.png")
     arguments.page.write_text(render(results), encoding="utf-8")

@@ -1,13 +1,6 @@
-"""Suite "cold": fresh processes serving a first request, against the floor's one DynamoDB call; what they
-are made of (the garbage collector's pause, the Powertools modules, the source text compiled at run time,
-what the libraries cost alone, boto3's converters, bytecode), their memory, and the built layer's size.
-
-The floor is what the contract cannot do without: a fresh process that imports botocore alone and makes the
-same single DynamoDB call, against the same local DynamoDB (dynalite where npm has installed it, else moto's
-server), with the cyclic garbage collector paused while it imports and what it imported frozen, as each
-handler does (operations_api/coldstart.py); beside it, a bare boto3 process collecting as Python does by
-default.
-"""
+"""Suite "cold": fresh processes serving a first request, against the floors' one DynamoDB call (botocore's,
+and boto3's); what they are made of, their memory, the built layer's size. docs/performance.md, "Cold
+start", says what each floor is and why."""
 
 from __future__ import annotations
 
@@ -23,25 +16,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from boto3.dynamodb.types import TypeSerializer
+
 from devtools.bench.fresh import (
     COMPILE,
     RUNTIME,
+    TABLE,
     Environment,
     Fresh,
     against,
     against_floors,
     dynamodb_service,
     environments,
-    event_for,
-    floor_request,
     local_dynamodb,
     probe,
-    record_with,
 )
+from devtools.lambda_runtime import local_table_names
 from devtools.template import ROOT, load_template
+from tests.support.events import get_event, load_event, put_event
+from tests.support.records import full_record
 
 # Every function on a request's path, by route, measured against the floors (PUT first: it stores what
-# the GET reads); a new one is a line here, its event in fresh.event_for and its call in fresh.floor_request.
+# the GET reads); a new one is a line here, its event in event_for and its call in floor_request.
 FUNCTIONS = {
     "PUT": "PutOperationFunction",
     "GET": "GetOperationFunction",
@@ -65,31 +61,94 @@ LIBRARIES_ALONE: tuple[tuple[str, list[str]], ...] = (
 )
 
 
+def record_with(clusters: int) -> dict[str, Any]:
+    """The full fixture record, with `clusters` target clusters."""
+    record = full_record()
+    template = record["target_clusters"][0]
+    clustered = [{**template, "cluster_id": f"cluster-{index:04d}"} for index in range(clusters)]
+    return {**record, "target_clusters": clustered, "operation_id": f"bench-{clusters}"}
+
+
+def event_for(method: str, record: dict[str, Any]) -> dict[str, Any]:
+    if method == "LIST":
+        return load_event("list_operations")
+    if method == "COUNTS":
+        return load_event("count_operations")
+    return put_event(record) if method == "PUT" else get_event(record["operation_id"])
+
+
+def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
+    """The one DynamoDB call the floor makes for a route, as probes/floor.py reads it: the list's is one
+    Query of one shard of its index, for the page the list's event asks for."""
+    if method in ("LIST", "COUNTS"):
+        operation, arguments = "query", list_query() if method == "LIST" else counts_query()
+    elif method == "GET":
+        key = {"operation_id": {"S": record["operation_id"]}}
+        operation, arguments = "get_item", {"TableName": TABLE, "Key": key, "ConsistentRead": True}
+    else:
+        item = {name: TypeSerializer().serialize(value) for name, value in record.items()}
+        operation, arguments = "put_item", {"TableName": TABLE, "Item": item}
+    return {"service": "dynamodb", "operation": operation, "arguments": arguments}
+
+
+def counts_query() -> dict[str, Any]:
+    """One Query of one counts shard of the fleet table (the counts function makes one per shard, at once)."""
+    from operations_api.fleet import layout
+
+    return {
+        "TableName": local_table_names(TABLE)["FleetTable"],
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": layout.PARTITION_KEY},
+        "ExpressionAttributeValues": {":pk": {"S": layout.counts_partition(0)}},
+    }
+
+
+def list_query() -> dict[str, Any]:
+    """One Query of the list's index: the first shard of the list event's first status, newest first."""
+    from operations_api.listing import index
+
+    query = load_event("list_operations")["queryStringParameters"]
+    return {
+        "TableName": TABLE,
+        "IndexName": index.INDEX_NAME,
+        "KeyConditionExpression": "#shard = :shard AND #order >= :since",
+        "ExpressionAttributeNames": {"#shard": index.SHARD_ATTRIBUTE, "#order": index.ORDER_ATTRIBUTE},
+        "ExpressionAttributeValues": {
+            ":shard": {"S": index.shard_key(query["status"].split(",")[0], 0)},
+            ":since": {"S": query["updated_since"]},
+        },
+        "ScanIndexForward": False,
+        "Limit": int(query["page_size"]),
+    }
+
+
 @dataclass
 class Processes:
-    """The fresh processes of one environment against one local DynamoDB, their input in `files`."""
+    """The fresh processes of one environment and the services they use, their input in `files`."""
 
     environment: Environment
-    endpoint: str
+    service: dict[str, str]
     files: Path
 
     def handler(self, method: str, *options: str, clusters: int = 1, repeats: int = 0) -> Fresh:
         """Import the route's handler, serve its first request (and `repeats` more)."""
-        event = self.files / f"{method}-{clusters}-event.json"
-        event.write_text(json.dumps(event_for(method, record_with(clusters))))
+        event = self.written(f"{method}-{clusters}-event", event_for(method, record_with(clusters)))
         function = str(self.environment.function_root / FUNCTIONS[method])
-        args = probe("first_request", function, str(event), str(repeats), *options)
-        return self.fresh(args, self.environment.layer_paths)
+        return self.fresh(probe("first_request", function, event, str(repeats), *options))
 
     def floor(self, method: str, *options: str, path: list[Path] | None = None) -> Fresh:
         """The floor's one call for the route (one cluster); `botocore MODULE...` made as the store makes
         it, after importing the MODULEs (then on the layer's path)."""
-        request = self.files / f"{method}-floor.json"
-        request.write_text(json.dumps(floor_request(method, record_with(1))))
-        return self.fresh(probe("floor", str(request), *options), path or self.environment.floor_paths)
+        request = self.written(f"{method}-floor", floor_request(method, record_with(1)))
+        return self.fresh(probe("floor", request, *options), path or self.environment.floor_paths)
 
-    def fresh(self, args: list[str], path: list[Path]) -> Fresh:
-        return Fresh(self.environment.python, args, path, dynamodb_service(self.endpoint))
+    def written(self, name: str, data: dict[str, Any]) -> str:
+        """The file of a process's input."""
+        (self.files / f"{name}.json").write_text(json.dumps(data))
+        return str(self.files / f"{name}.json")
+
+    def fresh(self, args: list[str], path: list[Path] | None = None) -> Fresh:
+        return Fresh(self.environment.python, args, path or self.environment.layer_paths, self.service)
 
 
 def cold_start(processes: Processes, method: str, pairs: int, count: bool) -> dict[str, Any]:
@@ -106,7 +165,7 @@ def measure(quick: bool) -> dict[str, Any]:
         local_dynamodb() as (endpoint, backend),
     ):
         envs = environments(quick)
-        each = [Processes(env, endpoint, Path(scratch)) for env in envs]
+        each = [Processes(env, dynamodb_service(endpoint), Path(scratch)) for env in envs]
         artifact = each[1] if len(each) > 1 else each[0]
         rows = [cold_start(processes, method, pairs, count) for processes in each for method in FUNCTIONS]
         return {
@@ -161,7 +220,7 @@ def development_bytecode(development: Processes, count: bool) -> int | None:
     subprocess.run([environment.python, *COMPILE, str(copy)], check=True, env=written)
     paths = [copy / "layer", *environment.layer_paths[1:]]
     precompiled = Environment(environment.name, environment.python, paths, copy / "functions")
-    return Processes(precompiled, development.endpoint, development.files).handler("PUT").instructions(count)
+    return Processes(precompiled, development.service, development.files).handler("PUT").instructions(count)
 
 
 def collector_pause(processes: Processes, pairs: int, count: bool) -> list[dict[str, Any]]:
@@ -185,7 +244,7 @@ def powertools_modules(processes: Processes) -> dict[str, Any]:
     """The Powertools modules each handler's cold start loads, against those that importing the event
     handler package brings by itself (its `__init__`s import every resolver, Logger, Metrics and Tracer):
     what is left is what the handler asked for."""
-    listing = processes.fresh(probe("powertools_package"), processes.environment.layer_paths)
+    listing = processes.fresh(probe("powertools_package"))
     package = set(listing.facts()[1]["modules"])
     found: dict[str, Any] = {"package": len(package)}
     for method in ("PUT", "GET"):

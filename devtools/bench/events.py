@@ -1,13 +1,9 @@
-"""Suite "events": the history loop's cold start against a bare PutEvents process (measured as the API
-functions' are, with the same probes), its throughput on a batch of stream records (each written to the
-history, then published) against the same PutEvents calls made bare, and its DynamoDB requests per record;
-EventBridge and DynamoDB are moto's server on loopback. The loop is off the request path: reported, no goal.
-"""
+"""Suite "events": the history loop's cold start and warm throughput against the same PutEvents calls made
+bare, and its requests per record, on moto's server. docs/performance.md, "Change events", says how."""
 
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
@@ -16,20 +12,19 @@ from typing import Any, Final
 
 import boto3
 
+from devtools.bench.cold import Processes
 from devtools.bench.fresh import (
     TABLE,
-    Environment,
-    Fresh,
-    against_floor,
+    Requests,
+    against_floors,
     clocked,
     dynamodb_service,
     environments,
     interleaved,
-    moto_server,
+    local_dynamodb,
     probe,
     use_services,
 )
-from devtools.lambda_runtime import ensure_tables
 from devtools.local_events import creations
 
 BUS: Final = "bench-events"
@@ -42,7 +37,7 @@ def measure(quick: bool) -> dict[str, Any]:
     pairs, records, batches = (1, 10, 2) if quick else (11, 100, 5)
     measured = [env for env in environments(quick) if "no bytecode" not in env.name]
     with local_eventbridge() as service, tempfile.TemporaryDirectory(prefix="bench-events-") as work:
-        cold = [cold_start(env, service, Path(work), pairs, not quick) for env in measured]
+        cold = [cold_start(Processes(env, service, Path(work)), pairs, not quick) for env in measured]
         with redirect_stdout(io.StringIO()):  # the consumer's log lines are written, as on Lambda, not shown
             warm = throughput(records, batches)
     return {"pairs": pairs, "warm_batches": batches, "cold": cold, "warm": warm}
@@ -58,19 +53,18 @@ def entries_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [publisher.entry(event) for change in changes for event in change_events.events_of(change, 1)]
 
 
-def cold_start(
-    environment: Environment, service: dict[str, str], files: Path, pairs: int, count: bool
-) -> dict[str, Any]:
+def cold_start(processes: Processes, pairs: int, count: bool) -> dict[str, Any]:
     """Interleaved pairs of fresh processes: the consumer's first batch (one record), the floor's one call."""
     records = creations(1)
-    (files / "batch.json").write_text(json.dumps({"Records": records}))
     call = {"service": "events", "operation": "put_events", "arguments": {"Entries": entries_of(records)}}
-    (files / "entries.json").write_text(json.dumps(call))
-    consumer = str(environment.function_root / CONSUMER)
-    python, path = environment.python, environment.layer_paths
-    handler = Fresh(python, probe("first_request", consumer, str(files / "batch.json"), "0"), path, service)
-    floor = Fresh(python, probe("floor", str(files / "entries.json")), path, service)
-    return {"environment": environment.name, **against_floor(handler, floor, pairs, count)}
+    consumer = str(processes.environment.function_root / CONSUMER)
+    batch = processes.written("batch", {"Records": records})
+    handler = processes.fresh(probe("first_request", consumer, batch, "0"))
+    floor = processes.fresh(probe("floor", processes.written("entries", call)))
+    return {
+        "environment": processes.environment.name,
+        **against_floors(handler, {"floor": floor}, pairs, count),
+    }
 
 
 def throughput(count: int, batches: int) -> dict[str, Any]:
@@ -82,26 +76,21 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
     from tests.support.handlers import FakeLambdaContext, load_function
 
     consumer = load_function("publish_events")
-    records = creations(count)
     batch_numbers = iter(range(1_000_000))
-    sent: list[int] = []
-    stored: list[int] = []
-    publisher.events_client().meta.events.register("before-send.events.PutEvents", lambda **_: sent.append(0))
-    store.dynamodb_client().meta.events.register("before-send.dynamodb.*", lambda **_: stored.append(0))
+    client = publisher.events_client()
+    sent, stored = Requests(client, "events"), Requests(store.dynamodb_client())
     calls_per_batch, requests_per_record = [], []
 
     def consume() -> None:
-        sent.clear()
-        stored.clear()
+        sent.reset()
+        stored.reset()
         fresh = creations(count, prefix=f"b{next(batch_numbers)}")  # new operations: nothing redelivered
         consumer.lambda_handler({"Records": fresh}, FakeLambdaContext())
-        calls_per_batch.append(len(sent))
-        requests_per_record.append(len(stored) / count)
+        calls_per_batch.append(sent.count)
+        requests_per_record.append(stored.count / count)
 
-    entries = entries_of(records)
+    entries = entries_of(creations(count))
     groups = [[entries[index] for index in group] for group in publisher.calls(entries)]
-
-    client = publisher.events_client()
 
     def floor() -> None:
         for group in groups:
@@ -125,7 +114,7 @@ def throughput(count: int, batches: int) -> dict[str, Any]:
 def local_eventbridge() -> Iterator[dict[str, str]]:
     """moto's server on loopback, with the bus and the template's tables (the loop writes the history);
     this process configured for it: what the loop (and the floor) are configured with."""
-    with moto_server() as endpoint:
+    with local_dynamodb("moto") as (endpoint, _):
         service = {
             **dynamodb_service(endpoint),
             "EVENT_BUS_NAME": BUS,
@@ -134,5 +123,4 @@ def local_eventbridge() -> Iterator[dict[str, str]]:
         }
         use_services(**service)
         boto3.client("events", endpoint_url=endpoint).create_event_bus(Name=BUS)
-        ensure_tables(boto3.client("dynamodb", endpoint_url=endpoint), TABLE)
         yield {"TABLE_NAME": TABLE, **service}

@@ -1,24 +1,19 @@
-"""Suite "fleet": the counts' read at 1,000 and 100,000 operations (its cost should not grow), a page of one
-cluster's list against one Query of 25 items on one of its partitions, and the longest page token of a
-cluster's list. The fleet table is filled straight with the items the stream loop keeps (the counters, the
-cluster items), built from the list suite's records; docs/performance.md, "The fleet", says what is
-measured and why.
-"""
+"""Suite "fleet": the counts' read at two table sizes, a page of one cluster's list against one Query of 25
+items on one of its partitions, the longest cluster token; the fleet table filled straight with the items
+the stream loop keeps. docs/performance.md, "The fleet", says what is measured and why."""
 
 from __future__ import annotations
 
 import functools
-import random
-import statistics
 import time
-from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import urlencode
 
 import botocore.session
 
-from devtools.bench.fresh import clocked, interleaved, local_dynamodb
-from devtools.bench.listing import PAGE_SIZE, operation
+from devtools.bench.fresh import against_query, local_dynamodb, query_once, share
+from devtools.bench.listing import PAGE_SIZE, operations
+from devtools.bench.warm import median_ms
 from operations_api import settings, store
 from operations_api.fleet import counts, layout
 from operations_api.listing import query as listing
@@ -38,25 +33,24 @@ def measure(quick: bool) -> dict[str, Any]:
         client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
         table = settings.get_settings().fleet_table_name
         shards = settings.get_settings().list_shards
-        counted = count_cases(client, table, sizes, repeats)
-        clusters = cluster_case(client, table, min(sizes), shards, repeats)
-        longest = longest_token(client, table, shards)
+        figures = {
+            "counts": count_cases(client, table, sizes, repeats),
+            "cluster": cluster_case(client, table, min(sizes), shards, repeats),
+            "longest_token": longest_token(client, table, shards),
+        }
     return {
         "server": server,
         "shards": shards,
         "count_shards": layout.COUNT_SHARDS,
         "repeats": repeats,
-        "counts": counted,
-        "cluster": clusters,
-        "longest_token": longest,
+        **figures,
     }
 
 
 def count_cases(client: Any, table: str, sizes: tuple[int, ...], repeats: int) -> list[dict[str, Any]]:
     """The counters of the first `size` operations (their last updates over the last 30 days), then the
     counts' read over each window, checked against a recount of those operations."""
-    chance = random.Random(max(sizes))  # noqa: S311 (test data, not secrets)
-    records = [_within_30_days(operation(index, chance)) for index in range(max(sizes))]
+    records = [_within_30_days(record) for record in operations(0, max(sizes), seed=max(sizes))]
     figures = []
     for size in sorted(sizes):
         items = counter_items(records[:size])  # a superset of the smaller size's keys: each one replaced
@@ -67,7 +61,7 @@ def count_cases(client: Any, table: str, sizes: tuple[int, ...], repeats: int) -
             counted = counts.count_operations(query)  # warm: threads, connections
             assert counted.answer == recount(records[:size], store.now_seconds(), hours), "counts exactly"
             case[f"hours_{hours}"] = {
-                "ms": _median_ms(functools.partial(counts.count_operations, query), repeats),
+                "ms": median_ms(functools.partial(counts.count_operations, query), repeats),
                 "requests": counted.requests,
                 "capacity": counted.capacity_units,
             }
@@ -77,29 +71,23 @@ def count_cases(client: Any, table: str, sizes: tuple[int, ...], repeats: int) -
 
 def cluster_case(client: Any, table: str, size: int, shards: int, repeats: int) -> dict[str, Any]:
     """A page of 25 of cluster-0's list against one Query of 25 items on one of its partitions."""
-    chance = random.Random(size)  # noqa: S311 (test data, not secrets)
-    records = [operation(index, chance) for index in range(size)]
+    records = operations(0, size, seed=size)
     put_items(client, [item for record in records for item in cluster_items(record, shards)], table)
     query = f"cluster={CLUSTER}&page_size={PAGE_SIZE}"
-    listing.list_operations(query)  # warm
-    listed: list[listing.Listing] = []
     partition = layout.cluster_partition(CLUSTER, "all", 0)
-    timed = interleaved(
-        repeats,
-        clocked(lambda: listed.append(listing.list_operations(query))),
-        lambda: _floor(client, table, partition)[0],
+    listed, timed = against_query(
+        repeats, lambda: listing.list_operations(query), lambda: _floor(client, table, partition)
     )
-    _, floor_capacity, floor_items = _floor(client, table, partition)
-    page = listed[-1].page
+    page = listed.page
     return {
         "size": size,
-        "list_ms": timed["first"],
-        "floor_ms": timed["second"],
+        "list_ms": timed["ms"],
+        "floor_ms": timed["floor_ms"],
         "latency_ratio": timed["ratio"],
         "list_capacity": page.capacity_units,
-        "floor_capacity": floor_capacity,
-        "floor_items": floor_items,
-        "capacity_ratio": page.capacity_units / floor_capacity if floor_capacity else None,
+        "floor_capacity": timed["floor_capacity"],
+        "floor_items": timed["floor_items"],
+        "capacity_ratio": share(page.capacity_units, timed["floor_capacity"]),
         "requests": page.requests,
         "returned": len(page.summaries),
     }
@@ -110,7 +98,7 @@ def longest_token(client: Any, table: str, shards: int) -> int:
     longest ids."""
     records = []
     for operation_id in LONGEST_IDS:
-        record = operation(0, random.Random(0))  # noqa: S311 (test data, not secrets)
+        (record,) = operations(0, 1, seed=0)
         record.update(operation_id=operation_id)
         record["target_clusters"][0]["cluster_id"] = LONGEST_CLUSTER
         records.append(record)
@@ -120,22 +108,15 @@ def longest_token(client: Any, table: str, shards: int) -> int:
 
 
 def _floor(client: Any, table: str, partition: str) -> tuple[float, float, int]:
-    started = time.perf_counter()
-    response = client.query(
+    return query_once(
+        client,
         TableName=table,
         KeyConditionExpression="#pk = :pk",
         ExpressionAttributeNames={"#pk": layout.PARTITION_KEY},
         ExpressionAttributeValues={":pk": {"S": partition}},
         ScanIndexForward=False,
         Limit=PAGE_SIZE,
-        ReturnConsumedCapacity="TOTAL",
     )
-    elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
-
-
-def _median_ms(call: Callable[[], object], repeats: int) -> float:
-    return statistics.median(clocked(call)() for _ in range(repeats))
 
 
 def _within_30_days(record: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""Fresh processes: the environments measured, how each process is started, timed and counted, the
-requests they serve; and the local services they, and the suites' own process, talk to."""
+"""Fresh processes: the environments measured, how each process is started, timed and counted; measures
+interleaved against a floor; and the local services the processes, and the suites' own process, talk to."""
 
 from __future__ import annotations
 
@@ -19,19 +19,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
-from boto3.dynamodb.types import TypeSerializer
 
 from devtools import dynalite
-from devtools.lambda_runtime import ensure_tables, local_table_names, table_variables
+from devtools.lambda_runtime import ensure_tables, table_variables
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
 from devtools.template import ROOT, load_template
-from tests.support.events import get_event, load_event, put_event
-from tests.support.records import full_record
 
+T = TypeVar("T")
 PROBES = Path(__file__).resolve().parent / "probes"
 TABLE = "bench-operations"
 RUNTIME = load_template().runtime.removeprefix("python")
@@ -215,10 +213,58 @@ def against(first: Fresh, second: Fresh, pairs: int) -> dict[str, Any]:
     return {"ratio": timed["ratio"], "ratio_quartiles": timed["ratio_quartiles"]}
 
 
-def against_floor(handler: Fresh, floor: Fresh, pairs: int, count: bool) -> dict[str, Any]:
-    """Interleaved pairs of fresh processes, the handler's first request then the floor's one call; the
-    instructions each executes, counted once (the count does not vary from run to run)."""
-    return against_floors(handler, {"floor": floor}, pairs, count)
+def query_once(client: Any, **arguments: Any) -> tuple[float, float, int]:
+    """One DynamoDB Query, its capacity reported: (ms, capacity units, items)."""
+    started = time.perf_counter()
+    response = client.query(**arguments, ReturnConsumedCapacity="TOTAL")
+    elapsed = (time.perf_counter() - started) * 1000
+    return elapsed, float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
+
+
+def against_query(
+    repeats: int, read: Callable[[], T], floor: Callable[[], tuple[float, float, int]]
+) -> tuple[T, dict[str, Any]]:
+    """A read against the floor's one Query (query_once), interleaved after one read unmeasured (threads,
+    connections): the read's last answer, and the medians, their ratios and the floor's capacity and items."""
+    read()
+    answers: list[T] = []
+    timed = interleaved(repeats, clocked(lambda: answers.append(read())), lambda: floor()[0])
+    _, capacity, items = floor()
+    figures = {"ms": timed["first"], "floor_ms": timed["second"], "ratio": timed["ratio"]}
+    return answers[-1], {**figures, "floor_capacity": capacity, "floor_items": items}
+
+
+def share(part: float, whole: float) -> float | None:
+    """part / whole, None where the whole is nothing (a backend that reports no capacity)."""
+    return part / whole if whole else None
+
+
+class Requests:
+    """What a botocore client sends while this listens: its requests, the last one's parameters, and the
+    capacity DynamoDB reported (for them all, and for the last)."""
+
+    count: int
+    units: float
+    last: dict[str, Any]
+    last_units: float | None
+
+    def __init__(self, client: Any, service: str = "dynamodb") -> None:
+        self.reset()
+        client.meta.events.register(f"provide-client-params.{service}.*", self._sent)
+        client.meta.events.register(f"after-call.{service}.*", self._answered)
+
+    def reset(self) -> None:
+        self.count, self.units, self.last, self.last_units = 0, 0.0, {}, None
+
+    def _sent(self, params: dict[str, Any], **_: Any) -> None:
+        self.count, self.last = self.count + 1, dict(params)
+
+    def _answered(self, parsed: dict[str, Any], **_: Any) -> None:
+        consumed = parsed.get("ConsumedCapacity", {})  # a transaction's: a list, one entry per table
+        parts = consumed if isinstance(consumed, list) else [consumed]
+        reported = [part["CapacityUnits"] for part in parts if "CapacityUnits" in part]
+        self.last_units = sum(reported) if reported else None
+        self.units += float(self.last_units or 0)
 
 
 def against_floors(handler: Fresh, floors: dict[str, Fresh], pairs: int, count: bool) -> dict[str, Any]:
@@ -247,71 +293,6 @@ def against_floors(handler: Fresh, floors: dict[str, Fresh], pairs: int, count: 
         "floors": each,
         "modules": served["facts"]["modules"],
         "handler_instructions": handler.instructions(count),
-    }
-
-
-def record_with(clusters: int) -> dict[str, Any]:
-    """The full fixture record, with `clusters` target clusters."""
-    record = full_record()
-    template = record["target_clusters"][0]
-    record["target_clusters"] = [
-        {**template, "cluster_id": f"cluster-{index:04d}"} for index in range(clusters)
-    ]
-    record["operation_id"] = f"bench-{clusters}"
-    return record
-
-
-def event_for(method: str, record: dict[str, Any]) -> dict[str, Any]:
-    if method == "LIST":
-        return load_event("list_operations")
-    if method == "COUNTS":
-        return load_event("count_operations")
-    return put_event(record) if method == "PUT" else get_event(record["operation_id"])
-
-
-def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
-    """The one DynamoDB call the floor makes for a route, as probes/floor.py reads it: the list's is one
-    Query of one shard of its index, for the page the list's event asks for."""
-    key = {"operation_id": {"S": record["operation_id"]}}
-    if method == "GET":
-        arguments: dict[str, Any] = {"TableName": TABLE, "Key": key, "ConsistentRead": True}
-        return {"service": "dynamodb", "operation": "get_item", "arguments": arguments}
-    if method == "LIST":
-        return {"service": "dynamodb", "operation": "query", "arguments": list_query()}
-    if method == "COUNTS":
-        return {"service": "dynamodb", "operation": "query", "arguments": counts_query()}
-    item = {name: TypeSerializer().serialize(value) for name, value in record.items()}
-    return {"service": "dynamodb", "operation": "put_item", "arguments": {"TableName": TABLE, "Item": item}}
-
-
-def counts_query() -> dict[str, Any]:
-    """One Query of one counts shard of the fleet table (the counts function makes one per shard, at once)."""
-    from operations_api.fleet import layout
-
-    return {
-        "TableName": local_table_names(TABLE)["FleetTable"],
-        "KeyConditionExpression": "#pk = :pk",
-        "ExpressionAttributeNames": {"#pk": layout.PARTITION_KEY},
-        "ExpressionAttributeValues": {":pk": {"S": layout.counts_partition(0)}},
-    }
-
-
-def list_query() -> dict[str, Any]:
-    """One Query of the list's index: the first shard of the list event's first status, newest first."""
-    from operations_api.listing import index
-
-    query = load_event("list_operations")["queryStringParameters"]
-    return {
-        "TableName": TABLE,
-        "IndexName": index.INDEX_NAME,
-        "KeyConditionExpression": "#shard = :shard AND #order >= :since",
-        "ExpressionAttributeNames": {"#shard": index.SHARD_ATTRIBUTE, "#order": index.ORDER_ATTRIBUTE},
-        "ExpressionAttributeValues": {
-            ":shard": {"S": index.shard_key(query["status"].split(",")[0], 0)},
-            ":since": {"S": query["updated_since"]},
-        },
-        "ScanIndexForward": False,
-        "Limit": int(query["page_size"]),
     }
 
 

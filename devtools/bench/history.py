@@ -1,21 +1,14 @@
-"""Suite "history": an operation with 1,000 versions; a page of its history and a version read through
-`history.reading`, each against the floor of one DynamoDB Query returning the same items; and the longest
-page token. docs/performance.md, "The history", says what is measured and why.
-
-The history is written straight to the table as the stream loop stores it (tests/support/history.py:
-chunks from `layout.encode_blob`, a snapshot every CHECKPOINT_EVERY entries), its record by the PUT's own
-`store.put_operation`.
-"""
+"""Suite "history": a page and a version of a 1,000-version history through `history.reading`, each against
+one Query returning the same items, and the longest page token; the history written straight to the table
+as the loop stores it (tests/support/history.py). docs/performance.md, "The history", says why."""
 
 from __future__ import annotations
 
-import os
 from typing import Any, Final
 
 import botocore.session
 
-from devtools.bench.fresh import TABLE, clocked, interleaved, local_dynamodb
-from devtools.lambda_runtime import ensure_tables
+from devtools.bench.fresh import Requests, against_query, local_dynamodb, query_once, share
 from operations_api import settings, store
 from operations_api.history import layout, query, reading
 from tests.support.history import versions_of, write_history
@@ -32,21 +25,6 @@ CASES: Final = (
     ("version 497 (a checkpoint)", "version", 497),
     (f"version 496 ({layout.CHECKPOINT_EVERY - 1} patches after its checkpoint)", "version", 496),
 )
-
-
-class Capacity:
-    """DynamoDB's reported capacity and the requests of what runs while it listens (botocore's hook)."""
-
-    def __init__(self, client: Any) -> None:
-        self.units, self.requests = 0.0, 0
-        client.meta.events.register("after-call.dynamodb.*", self._add)
-
-    def _add(self, parsed: dict[str, Any], **_: Any) -> None:
-        self.units += float(parsed.get("ConsumedCapacity", {}).get("CapacityUnits", 0))
-        self.requests += 1
-
-    def reset(self) -> None:
-        self.units, self.requests = 0.0, 0
 
 
 def read(case: str, at: int) -> int:
@@ -68,9 +46,10 @@ def floor_items(case: str, at: int) -> tuple[int, int]:
     return first, first + 24
 
 
-def floor_query(client: Any, first: int, last: int) -> tuple[float, int]:
-    """One Query of the history table returning entries first..last: (capacity, items)."""
-    response = client.query(
+def floor_query(client: Any, first: int, last: int) -> tuple[float, float, int]:
+    """One Query of the history table returning entries first..last: (ms, capacity, items)."""
+    return query_once(
+        client,
         TableName=settings.get_settings().history_table_name,
         KeyConditionExpression="#id = :id AND #position BETWEEN :first AND :last",
         ExpressionAttributeNames={"#id": layout.PARTITION_KEY, "#position": layout.SORT_KEY},
@@ -80,32 +59,29 @@ def floor_query(client: Any, first: int, last: int) -> tuple[float, int]:
             ":last": {"S": layout.chunk_position(LIFE, last, reading.LAST_CHUNK)},
         },
         ConsistentRead=True,
-        ReturnConsumedCapacity="TOTAL",
     )
-    return float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
 
 
 def measure_case(
-    client: Any, capacity: Capacity, name: str, case: str, at: int, repeats: int
+    client: Any, capacity: Requests, name: str, case: str, at: int, repeats: int
 ) -> dict[str, Any]:
     first, last = floor_items(case, at)
-    read(case, at)  # warm: connections
-    timed = interleaved(
-        repeats, clocked(lambda: read(case, at)), clocked(lambda: floor_query(client, first, last))
-    )
-    capacity.reset()
-    returned = read(case, at)
-    floor_capacity, floor_items_read = floor_query(client, first, last)
+
+    def read_alone() -> int:  # what the read alone reported: the last one's capacity is the figure
+        capacity.reset()
+        return read(case, at)
+
+    returned, timed = against_query(repeats, read_alone, lambda: floor_query(client, first, last))
     return {
         "case": name,
-        "history_ms": timed["first"],
-        "floor_ms": timed["second"],
+        "history_ms": timed["ms"],
+        "floor_ms": timed["floor_ms"],
         "latency_ratio": timed["ratio"],
         "history_capacity": capacity.units,
-        "floor_capacity": floor_capacity,
-        "capacity_ratio": capacity.units / floor_capacity if floor_capacity else None,
-        "requests": capacity.requests,
-        "floor_items": floor_items_read,
+        "floor_capacity": timed["floor_capacity"],
+        "capacity_ratio": share(capacity.units, timed["floor_capacity"]),
+        "requests": capacity.count,
+        "floor_items": timed["floor_items"],
         "returned": returned,
     }
 
@@ -115,13 +91,10 @@ def measure(quick: bool) -> dict[str, Any]:
     cases = [(name, case, at) for name, case, at in CASES if (at * 25 if case == "page" else at) <= versions]
     with local_dynamodb("moto") as (endpoint, server):
         client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
-        names = ensure_tables(client, TABLE)
-        os.environ["HISTORY_TABLE_NAME"] = names["HistoryTable"]
-        settings.get_settings.cache_clear()
         records = versions_of(OPERATION, versions)
         store.put_operation(records[-1], "bench", store.VersionGuard())
-        write_history(client, names["HistoryTable"], OPERATION, records, life=LIFE)
-        capacity = Capacity(store.dynamodb_client())
+        write_history(client, settings.get_settings().history_table_name, OPERATION, records, life=LIFE)
+        capacity = Requests(store.dynamodb_client())
         figures = [measure_case(client, capacity, *case, repeats) for case in cases]
     longest = query.make_token(LONGEST_ID, "9" * 40, 10**layout.SEQUENCE_DIGITS - 1)
     return {

@@ -1,7 +1,5 @@
-"""Suite "list": a page of 25 against the floor of one DynamoDB Query returning 25 items, on each local
-DynamoDB server asked for and each table size (written straight to the table with BatchWriteItem, each item
-exactly as the PUT writes it); docs/performance.md, "The list", says what is measured and why.
-"""
+"""Suite "list": a page of 25 against one Query returning 25 items, on each server and table size (the items
+written straight, as the PUT writes them). docs/performance.md, "The list", says what is measured and why."""
 
 from __future__ import annotations
 
@@ -14,11 +12,12 @@ from typing import Any, Final
 import botocore.session
 from boto3.dynamodb.types import TypeSerializer
 
-from devtools.bench.fresh import TABLE, clocked, interleaved, local_dynamodb
+from devtools.bench.fresh import TABLE, against_query, local_dynamodb, query_once, share
 from operations_api import settings, store
 from operations_api.listing import index as list_index
 from operations_api.listing import query as listing
 from operations_api.service import version_of
+from tests.support.fleet import put_items
 
 _SERIALIZER = TypeSerializer()  # a value as a DynamoDB attribute, as boto3 writes it
 
@@ -26,7 +25,7 @@ PAGE_SIZE: Final = 25
 DEEP_PAGE: Final = 10
 STATUS_MIX: Final = {"completed": 50, "failed": 15, "canceled": 5, "executing": 20, "unexecuted": 10}
 SECONDS_SPREAD: Final = 30 * 86_400
-BATCH: Final = 25
+CREATED: Final = {"status_code": 201, "body": '{"id": "n-1"}'}
 WEEK: Final = "updated_since=20261201_000000&updated_before=20261208_000000"  # within the spread of times
 
 
@@ -36,26 +35,26 @@ def operation(index: int, chance: random.Random) -> dict[str, Any]:
     second = chance.randrange(SECONDS_SPREAD)
     operation_id = f"{index:08d}-{chance.getrandbits(64):016x}"
     request = {"uri": "/v1/networks", "method": "POST", "body": '{"name": "net-a"}'}
+    clusters = [{"cluster_id": f"cluster-{n}", "request": request, "response": CREATED} for n in range(3)]
     record: dict[str, Any] = {
         "operation_id": operation_id,
         "occurred_time": time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second // 2)),
         "last_update_time": time.strftime("%Y%m%d_%H%M%S", time.gmtime(1_795_000_000 + second)),
         "status": status,
         "request": {**request, "body": '{"name": "net-a", "cidr": "10.0.0.0/16"}'},
-        "target_clusters": [
-            {
-                "cluster_id": f"cluster-{n}",
-                "request": request,
-                "response": {"status_code": 201, "body": '{"id": "n-1"}'},
-            }
-            for n in range(3)
-        ],
+        "target_clusters": clusters,
     }
     if status in ("completed", "failed"):
-        record["response"] = {"status_code": 201 if status == "completed" else 500, "body": '{"id": "n-1"}'}
+        record["response"] = {**CREATED, "status_code": 201 if status == "completed" else 500}
     if status == "executing":
         record["sub_status"] = "creating the network on each cluster"
     return record
+
+
+def operations(first: int, count: int, seed: int) -> list[dict[str, Any]]:
+    """Operations first..first+count, drawn from one seed: the same ones run after run."""
+    chance = random.Random(seed)  # noqa: S311 (test data, not secrets)
+    return [operation(index, chance) for index in range(first, first + count)]
 
 
 def item_of(record: dict[str, Any], shards: int) -> dict[str, Any]:
@@ -67,41 +66,33 @@ def item_of(record: dict[str, Any], shards: int) -> dict[str, Any]:
 
 def fill(client: Any, first: int, count: int, shards: int) -> None:
     """Write operations first..first+count straight to the table, 25 to a BatchWriteItem, 4 at once."""
-    chance = random.Random(first)  # noqa: S311 (test data, not secrets)
-    items = [item_of(operation(index, chance), shards) for index in range(first, first + count)]
-    batches = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
-
-    def write(batch: list[dict[str, Any]]) -> None:
-        requests = {TABLE: [{"PutRequest": {"Item": item}} for item in batch]}
-        while requests:
-            requests = client.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
-
+    items = [item_of(record, shards) for record in operations(first, count, seed=first)]
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(write, batches))
+        list(pool.map(lambda part: put_items(client, items[part::4], TABLE), range(4)))
 
 
-def floor_query(client: Any, shard: str) -> tuple[float, float, int]:
+def floor_query(client: Any) -> tuple[float, float, int]:
     """One Query on one shard of the index returning 25 items: (ms, capacity, items)."""
-    started = time.perf_counter()
-    response = client.query(
+    return query_once(
+        client,
         TableName=TABLE,
         IndexName=list_index.INDEX_NAME,
         KeyConditionExpression="#shard = :shard",
         ExpressionAttributeNames={"#shard": list_index.SHARD_ATTRIBUTE},
-        ExpressionAttributeValues={":shard": {"S": shard}},
+        ExpressionAttributeValues={":shard": {"S": "completed#0"}},
         ScanIndexForward=False,
         Limit=PAGE_SIZE,
-        ReturnConsumedCapacity="TOTAL",
     )
-    elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, float(response["ConsumedCapacity"]["CapacityUnits"]), len(response["Items"])
+
+
+def list_page(raw_query: str, token: str | None) -> listing.Listing:
+    return listing.list_operations(raw_query + (f"&page_token={token}" if token else ""))
 
 
 def token_for_page(raw_query: str, page: int) -> str | None:
     token = None
     for _ in range(page - 1):
-        query = raw_query + (f"&page_token={token}" if token else "")
-        token = listing.list_operations(query).answer.get("next_page_token")
+        token = list_page(raw_query, token).answer.get("next_page_token")
     return token
 
 
@@ -111,28 +102,26 @@ def measure_case(
     """One case: the list's page against the floor's Query, interleaved, and what the page read."""
     token = token_for_page(raw_query, page)
     query = raw_query + (f"&page_token={token}" if token else "")
-    listing.list_operations(query)  # warm: threads, connections
-    listed = []
-    one_page = clocked(lambda: listed.append(listing.list_operations(query)))
-    timed = interleaved(repeats, one_page, lambda: floor_query(client, "completed#0")[0])
-    _, floor_capacity, floor_items = floor_query(client, "completed#0")
-    assert floor_items == PAGE_SIZE, "the floor returns a full page"
-    page_read = listed[-1].page
+    listed, timed = against_query(
+        repeats, lambda: listing.list_operations(query), lambda: floor_query(client)
+    )
+    assert timed["floor_items"] == PAGE_SIZE, "the floor returns a full page"
+    page_read = listed.page
     return {
         "size": size,
         "case": case,
-        "list_ms": timed["first"],
-        "floor_ms": timed["second"],
-        "latency_ratio": timed["first"] / timed["second"],
+        "list_ms": timed["ms"],
+        "floor_ms": timed["floor_ms"],
+        "latency_ratio": timed["ms"] / timed["floor_ms"],
         "list_capacity": page_read.capacity_units,
-        "floor_capacity": floor_capacity,
-        "capacity_ratio": page_read.capacity_units / floor_capacity if floor_capacity else None,
+        "floor_capacity": timed["floor_capacity"],
+        "capacity_ratio": share(page_read.capacity_units, timed["floor_capacity"]),
         "requests": page_read.requests,
         "rounds": page_read.rounds,
         "shards": len(listing.shards_of(listing.parse_query(raw_query), shards)),
         "beyond_page": page_read.items_read - len(page_read.summaries),
         "returned": len(page_read.summaries),
-        "token_length": len(listed[-1].answer.get("next_page_token", "")),
+        "token_length": len(listed.answer.get("next_page_token", "")),
     }
 
 
@@ -143,7 +132,7 @@ def second_rounds(size: int, pages: int) -> dict[str, Any]:
     for raw_query in WALKS:
         token = None
         for _ in range(pages):
-            listed = listing.list_operations(raw_query + (f"&page_token={token}" if token else ""))
+            listed = list_page(raw_query, token)
             walked += 1
             asked_again += listed.page.rounds > 1
             token = listed.answer.get("next_page_token")

@@ -1,8 +1,5 @@
-"""Suite "metrics": what the business metrics (and the SnapStart hooks' registration) cost: the API
-functions' cold starts (cold.py) as they are and with `operations_api.metrics` and `operations_api.snapstart`
-replaced by stand-ins that do nothing (probes/stand_in_*.py); then, in this process, one `metrics.count`
-and SnapStart's after-restore hook.
-"""
+"""Suite "metrics": the API functions' cold starts as they are and with `metrics` and `snapstart` replaced by
+stand-ins (probes/stand_in_*.py); one `metrics.count` and SnapStart's after-restore hook, warm."""
 
 from __future__ import annotations
 
@@ -15,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from devtools.bench.cold import Processes, cold_start
-from devtools.bench.fresh import COMPILE, PROBES, Environment, environments, local_dynamodb
+from devtools.bench.fresh import COMPILE, PROBES, Environment, dynamodb_service, environments, local_dynamodb
 from devtools.bench.warm import percentile, timed
 
 STAND_INS = ("metrics", "snapstart")
@@ -28,7 +25,7 @@ def measure(quick: bool) -> dict[str, Any]:
         rows = []
         for environment in [env for env in environments(quick) if "no bytecode" not in env.name]:
             shipped, stood_in = (
-                Processes(environment, endpoint, work),
+                Processes(environment, dynamodb_service(endpoint), work),
                 without_metrics(environment, endpoint, work),
             )
             for method in ("PUT", "GET"):  # PUT first: it stores what the GET reads
@@ -58,7 +55,7 @@ def without_metrics(environment: Environment, endpoint: str, work: Path) -> Proc
         if (package / "__pycache__").exists():
             subprocess.run([environment.python, *COMPILE, str(package / f"{name}.py")], check=True)
     stood_in = Environment(environment.name, environment.python, [copy, *rest], environment.function_root)
-    return Processes(stood_in, endpoint, work)
+    return Processes(stood_in, dynamodb_service(endpoint), work)
 
 
 def count_cost_microseconds(counts: int) -> float:
@@ -92,17 +89,14 @@ def restore_cost_milliseconds(restores: int) -> dict[str, float]:
 
 def compared(shipped: dict[str, Any], stood_in: dict[str, Any]) -> dict[str, Any]:
     """A cold start with the metrics against the same without them (same environment and route)."""
-    counted = shipped["handler_instructions"] and stood_in["handler_instructions"]
+    handler, without = shipped["handler_instructions"], stood_in["handler_instructions"]
+    counted = bool(handler and without)
     return {
         "environment": shipped["environment"],
         "method": shipped["method"],
         "ratio": shipped["ratio"],
         "ratio_without": stood_in["ratio"],
         "modules": shipped["modules"] - stood_in["modules"],
-        "instructions_added": shipped["handler_instructions"] / stood_in["handler_instructions"] - 1
-        if counted
-        else None,
-        "ratio_instructions": shipped["handler_instructions"] / shipped["floor_instructions"]
-        if counted
-        else None,
+        "instructions_added": handler / without - 1 if counted else None,
+        "ratio_instructions": handler / shipped["floor_instructions"] if counted else None,
     }

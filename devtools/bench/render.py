@@ -30,6 +30,7 @@ def render(results: dict[str, Any]) -> str:
     environment.filters.update(
         millions=lambda count: f"{count / 1e6:,.0f} M",
         units=lambda reported: "-" if reported is None else f"{reported:g}",
+        by=lambda rows, key: {row[key]: row for row in rows},
     )
     return environment.get_template(TEMPLATE.name).render(**view(results))
 
@@ -42,7 +43,7 @@ def view(results: dict[str, Any]) -> dict[str, Any]:
     found |= {"limit": LINEAR_GROWTH_LIMIT, "cold": cold and {**cold, **cold_view(cold)}}
     found["warm"] = warm and {**warm, **warm_view(warm["rows"])}
     found["list"] = listed and [list_view(run, listed["shards"]) for run in listed["runs"]]
-    found["summary"] = found["cold"] and warm and "before" in results and summary_view(found["cold"])
+    found["summary"] = found["cold"] and warm and "before" in results and summary_ready(found["cold"])
     return found
 
 
@@ -90,6 +91,7 @@ def cold_view(cold: dict[str, Any]) -> dict[str, Any]:
     floors = {method: row.get("floor_instructions") for method, row in built.items()}
     return {
         "built": built,
+        "bare": bare,
         "bytecode": list(zip(built.values(), bare.values(), strict=False)),
         "development_put": by_method(cold["rows"], "development").get("PUT", {}).get("handler_instructions"),
         "alone": alone,
@@ -186,24 +188,11 @@ def warm_view(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def summary_view(cold: dict[str, Any]) -> dict[str, Any] | None:
-    """What the summary adds; None where the run did not measure all it needs (the built artifact under
-    the runtime's Python, with valgrind)."""
+def summary_ready(cold: dict[str, Any]) -> bool:
+    """Whether the run measured all the summary needs (the built artifact under the runtime's Python, with
+    valgrind)."""
     counted = all(row["instructions_ratio"] for row in cold["libraries_alone"])
-    if not (counted and cold["compiled"] and len(cold["standing"]) == 2):
-        return None
-    built, bare = cold["built"], by_method(cold["rows"], "no bytecode")
-    pause = {row["method"]: row for row in cold["collector_pause"]}
-    return {
-        "cpu": cold["measured"].split(",")[0],
-        "backend": cold["backend"].split()[0],
-        "saved": {
-            m: 1 - row["paused_instructions"] / row["collecting_instructions"] for m, row in pause.items()
-        },
-        "pause": pause,
-        "precompiled": {m: 1 - built[m]["handler_ms"] / bare[m]["handler_ms"] for m in ("PUT", "GET")},
-        "memory": {row["function"]: row["max_rss_mb"] for row in cold["memory"]},
-    }
+    return counted and bool(cold["compiled"]) and len(cold["standing"]) == 2
 
 
 def list_view(run: dict[str, Any], shards: int) -> dict[str, Any]:
@@ -211,22 +200,12 @@ def list_view(run: dict[str, Any], shards: int) -> dict[str, Any]:
     shards (no filter, one status, a time range) within 2x the floor's capacity, any page within one
     half unit per shard asked plus the floor (one Query of the page's 25 items)."""
     figures = run["figures"]
-    grouped = [figure for figure in figures if figure["shards"] == shards]
-    sizes = sorted({figure["size"] for figure in figures})
     return {
         **run,
         "shards": shards,
-        "moto": "moto" in run["server"],
-        "capacity": [f["capacity_ratio"] for f in grouped],
+        "capacity": [f["capacity_ratio"] for f in figures if f["shards"] == shards],
         "beyond_bound": [f for f in figures if f["list_capacity"] > 0.5 * f["shards"] + f["floor_capacity"]],
-        "latency": [f["latency_ratio"] for f in figures],
-        "floors": [figure["floor_ms"] for figure in figures],
         "extra_requests": max(f["requests"] - f["shards"] for f in figures),
-        "rounds": max(f.get("rounds", 0) for f in figures),
-        "beyond": max(f["beyond_page"] for f in figures),
-        "token": max(f.get("token_length", 0) for f in figures),
-        "walks": run.get("walks", []),
-        "by_size": [(size, [f for f in figures if f["size"] == size]) for size in sizes],
         "capacity_growth": capacity_growth(figures),
     }
 

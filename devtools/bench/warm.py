@@ -10,9 +10,11 @@ import statistics
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from devtools.bench.fresh import clocked, event_for, floor_request, local_dynamodb, record_with
+from devtools.bench.cold import event_for, floor_request, record_with
+from devtools.bench.fresh import Requests, clocked, local_dynamodb
 from devtools.item_size import stored_item_size
 
 
@@ -41,29 +43,20 @@ def measure(quick: bool) -> dict[str, Any]:
     with local_dynamodb() as (endpoint, backend), redirect_stdout(io.StringIO()):
         handlers = {"PUT": load_function("put_operation"), "GET": load_function("get_operation")}
         floor_client = boto3.client("dynamodb", endpoint_url=endpoint)
-        # how many requests the handler sent, and the last one; keeping all 300 copies of a 64 KiB item would
-        # give the garbage collector a heap to rescan that a Lambda process never holds (a skewed p99)
-        sent: dict[str, Any] = {"count": 0, "last": {}, "capacity": None}
-
-        def capture(params: dict[str, Any], **_: Any) -> None:
-            sent.update(count=sent["count"] + 1, last=dict(params))
-
-        def capacity(parsed: dict[str, Any], **_: Any) -> None:  # what ReturnConsumedCapacity brought back
-            sent["capacity"] = parsed.get("ConsumedCapacity", {}).get("CapacityUnits")
-
-        store.dynamodb_client().meta.events.register("provide-client-params.dynamodb.*", capture)
-        store.dynamodb_client().meta.events.register("after-call.dynamodb.*", capacity)
+        # the last request only: keeping all 300 copies of a 64 KiB item would give the garbage collector a
+        # heap to rescan that a Lambda process never holds (a skewed p99)
+        sent = Requests(store.dynamodb_client())
         rows = []
         for clusters in CLUSTER_COUNTS:
             record = record_with(clusters)
             for method in ("PUT", "GET"):
                 event = event_for(method, record)
-                sent.update(count=0, capacity=None)
+                sent.reset()
                 handler = timed(
                     partial(handlers[method].lambda_handler, event, FakeLambdaContext()), iterations
                 )
                 # the floor sends exactly the request the service sent (same condition, same options)
-                floor = timed(partial(_floor_call, floor_client, method, sent["last"]), iterations)
+                floor = timed(partial(_floor_call, floor_client, method, sent.last), iterations)
                 rows.append(
                     {
                         "method": method,
@@ -71,8 +64,8 @@ def measure(quick: bool) -> dict[str, Any]:
                         "item_bytes": stored_item_size(record),
                         **{f"handler_p{n}": percentile(handler, n / 100) for n in (50, 99)},
                         **{f"floor_p{n}": percentile(floor, n / 100) for n in (50, 99)},
-                        "requests_per_call": sent["count"] / iterations,
-                        "capacity_units": _capacity(method, record, sent["capacity"]),
+                        "requests_per_call": sent.count / iterations,
+                        "capacity_units": _capacity(method, record, sent.last_units),
                         "parts": _put_parts(event, parts) if method == "PUT" else _get_parts(record, parts),
                     }
                 )
@@ -132,3 +125,27 @@ def _get_parts(record: dict[str, Any], runs: int) -> dict[str, float]:
         "from_attributes": median_ms(lambda: store.from_item(item), runs),
         "serialise": median_ms(lambda: json.dumps(document, ensure_ascii=False, separators=(",", ":")), runs),
     }
+
+
+def chart(rows: list[dict[str, Any]], path: Path) -> None:
+    """The chart of docs/performance.md: warm latency by record size, handler against floor."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=False)
+    for axis, method in zip(axes, ("GET", "PUT"), strict=True):
+        mine = [row for row in rows if row["method"] == method]
+        sizes = [row["item_bytes"] / 1024 for row in mine]
+        axis.plot(sizes, [row["handler_p50"] for row in mine], "o-", label="handler p50")
+        axis.plot(sizes, [row["handler_p99"] for row in mine], "o--", label="handler p99")
+        axis.plot(sizes, [row["floor_p50"] for row in mine], "s-", label="floor p50")
+        axis.plot(sizes, [row["floor_p99"] for row in mine], "s--", label="floor p99")
+        axis.set_title(f"warm {method}: latency by record size")
+        axis.set_xlabel("stored item (KiB): 1, 50, 400 target clusters")
+        axis.set_ylabel("ms per request")
+        axis.grid(alpha=0.3)
+        axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)

@@ -8,17 +8,17 @@ items, rounded up."""
 from __future__ import annotations
 
 import math
-import random
 from typing import Any, Final
 
 import pytest
 
-from devtools.bench.listing import BATCH, item_of, operation
+from devtools.bench.listing import item_of, operations
 from operations_api import store
 from operations_api.listing import index
 from operations_api.listing import query as listing
 from operations_api.record.rules import STATUSES
 from tests.support.dynamodb import DynamoTable
+from tests.support.fleet import put_items
 from tests.support.listing import query_string, service_settings
 
 OPERATIONS: Final = 600
@@ -43,12 +43,8 @@ FILTERS: Final = [
 def write_operations(table: DynamoTable, shards: int) -> dict[str, int]:
     """The bench's realistic operations, written as the PUT writes them; each one's item in the index, in
     bytes, by id."""
-    chance = random.Random(0)  # noqa: S311 (test data, not secrets)
-    items = [item_of(operation(number, chance), shards) for number in range(OPERATIONS)]
-    for start in range(0, OPERATIONS, BATCH):
-        requests = {table.name: [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]}
-        while requests:
-            requests = table.client.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}
+    items = [item_of(record, shards) for record in operations(0, OPERATIONS, seed=0)]
+    put_items(table.client, items, table.name)
     return {
         item["operation_id"]["S"]: store.item_size(
             {name: item[name] for name in INDEX_ATTRIBUTES if name in item}
