@@ -170,6 +170,14 @@ COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
         "test_help_shows_each_command_s_description_whole_and_every_exit_status"
     ),
     "opsctl watch": Names("docs/client.md's block of commands, run by tests/http/test_doc_examples.py"),
+    # README.md's prose (ID: an operation or cluster id)
+    "opsctl history ID --verify": RunBy(
+        "tests/client/test_history.py::test_verify_names_the_first_altered_entry_and_what_is_wrong"
+    ),
+    "opsctl counts": RunBy("tests/client/test_fleet.py::test_opsctl_counts_is_a_compact_table"),
+    "opsctl list --cluster ID": RunBy(
+        "tests/client/test_fleet.py::test_opsctl_list_of_one_cluster_shows_its_state_and_rollback"
+    ),
     # docs/deploy.md
     ".venv-sam/bin/sam": Names("make build and make test run it"),
     "sam": Names("the SAM CLI: make build and make test run it"),
