@@ -5,8 +5,8 @@ every other one refused. Three rules of a PUT are beyond a JSON Schema (docs/api
 and "Strict types"): the body's operation_id is the path's; last_update_time is not earlier than
 occurred_time; an integer is written as one (JSON Schema takes 540.0 for the integer 540, the contract
 refuses it). A generated PUT meant to fit the schema is made to keep them; so is a list's query, whose
-page_token only the list can make and whose updated_since must come before updated_before. Every other
-value stays as generated.
+page_token only the list can make and whose updated_since must come before updated_before, and so is a
+history's query (its page_token too only the history makes). Every other value stays as generated.
 
 And the local server stands in for API Gateway without its AWS_IAM authorizer (docs/deploy.md): the
 signature the document requires is checked by API Gateway before any function runs, never by this code.
@@ -27,6 +27,7 @@ from schemathesis.openapi.checks import IgnoredAuth, MissingHeaderNotRejected, U
 
 AUTHORIZATION: Final = "authorization"
 LIST_PATH: Final = "/v1/operations"
+HISTORY_PATH: Final = "/v1/operations/{operation_id}/history"
 
 
 @schemathesis.hook
@@ -34,6 +35,8 @@ def before_call(context: HookContext, case: Case[Any], kwargs: dict[str, Any]) -
     """Just before a request is sent, in every phase (a stateful one fills values from earlier answers)."""
     if case.method == "GET" and case.path == LIST_PATH and _meant_to_fit(case):
         case.query = list_query_that_fits(dict(case.query or {}))
+    if case.method == "GET" and case.path == HISTORY_PATH and _meant_to_fit(case):
+        case.query = {key: value for key, value in (case.query or {}).items() if key != "page_token"}
     if case.method != "PUT" or not isinstance(case.body, dict) or not _meant_to_fit(case):
         return
     body: dict[str, Any] = integers_as_integers(case.body)
