@@ -126,7 +126,10 @@ COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
     ),
     "make layer-pins": RunBy(GENERATED),
     "make test": NotRun("what CI runs (.ci/run): a test running it would run itself"),
-    "make test-fast": Runs("slow", passed_tests),
+    "make test-fast": NotRun(
+        "every test it runs, make test runs too (the doubling cost CI ten minutes); the same target runs "
+        "as written below, with PYTEST_ARGS, and tests/test_collection.py checks its selection"
+    ),
     "make test-fast PYTEST_ARGS=tests/devtools": Runs("slow", passed_tests),
     "make build": Runs("build", deploy_build_made),
     "make invoke FN=GetOperationFunction EVENT=events/get_operation.json": Runs(
