@@ -1,8 +1,9 @@
 """GET /v1/operations: find operations by status and update time, newest first, a page at a time.
 
-Its inputs, the query's parameters, are checked by `listing`; the page is read from the list index by
-`list_store`, never from the records (docs/api.md, "Listing operations"). Read-only: its role may only
-Query that index. `make openapi` documents the parameters and the page from `listing`.
+Its inputs, the query's parameters, are checked by `listing.query`; the page is read by `listing.shards`
+from the list index (or, with `cluster`, from the fleet table's cluster index), never from the records
+(docs/api.md, "Listing operations"). Read-only: its role may only Query those. `make openapi` documents
+the parameters and the page from `listing.query`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ event on the stack's bus.
 Not behind API Gateway: Lambda's event source mapping calls it with batches of DynamoDB stream records
 (template.yaml: bisection on error, retried until recorded, partial batch responses). What a record means
 is `events.changes`; its entry, `history.recording`; the PutEvents batching and the dead-letter queue,
-`publisher`; the batch and its partial response, `stream_batch` (docs/events.md, docs/design.md).
+`events.publisher`; the batch and its partial response, `events.stream` (docs/events.md, docs/design.md).
 """
 
 from __future__ import annotations
