@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from operations_api.history import layout
 from operations_api.service import version_of
 from tests.support.environment import TEST_ENVIRONMENT
 from tests.support.events import load_event
+from tests.support.handlers import Invoke
 from tests.support.records import minimal_record
 
 HISTORY_TABLE_NAME = TEST_ENVIRONMENT["HISTORY_TABLE_NAME"]  # the `table` fixture makes it
@@ -134,6 +136,27 @@ def history_event(operation_id: str, sequence: str | None = None, raw_query: str
     if sequence is not None:
         event["pathParameters"]["sequence"] = sequence
     return event
+
+
+def walk_history(
+    read: Invoke, operation_id: str, page_size: int
+) -> tuple[list[list[dict[str, Any]]], list[str]]:
+    """Every page of an operation's history through the route, following next_page_token, each page
+    checked as the contract says (200, 1 to page_size entries); the pages, and the tokens given."""
+    pages: list[list[dict[str, Any]]] = []
+    tokens: list[str] = []
+    raw_query = f"page_size={page_size}"
+    for _ in range(100_000):
+        answer = read(history_event(operation_id, raw_query=raw_query))
+        assert answer["statusCode"] == 200, answer
+        page = json.loads(answer["body"])
+        assert 1 <= len(page["entries"]) <= page_size, "every page holds 1 to page_size entries"
+        pages.append(page["entries"])
+        if "next_page_token" not in page:
+            return pages, tokens
+        tokens.append(page["next_page_token"])
+        raw_query = f"page_size={page_size}&page_token={quote(page['next_page_token'])}"
+    raise AssertionError("the pages never ended")
 
 
 # The stream loop records the history once operations_api/history/recording.py exists (issue 28's loop);
