@@ -40,6 +40,11 @@ def list_call(table: Any, list_handler: ModuleType) -> ListCall:
 
 
 @pytest.fixture(scope="session")
+def count_handler() -> ModuleType:
+    return load_function("count_operations")
+
+
+@pytest.fixture(scope="session")
 def history_handler() -> ModuleType:
     return load_function("get_history")
 

@@ -189,8 +189,9 @@ def test_what_the_loop_keeps_is_what_the_cluster_list_reads(
 ) -> None:
     """End to end: PUTs, the loop, then ListOperationsFunction's ?cluster= (fleet-read's) over pages; the
     stored items are exactly the ones the list's tests seed (tests/support/fleet.py)."""
-    from tests.handlers.test_cluster_list import SHARDS, listed
+    from tests.handlers.test_cluster_list import SHARDS
     from tests.support import fleet as seeded
+    from tests.support.fleet import listed
     from tests.support.listing import walk
 
     records = [
