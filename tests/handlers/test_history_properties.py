@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from operations_api import store
 from operations_api.history import recording
 from operations_api.listing.index import epoch_seconds
+from operations_api.record.rules import TERMINAL_STATUSES
 from tests.support.change_events import Pipeline
 from tests.support.environment import TABLE_NAME
 from tests.support.events import put_event
@@ -91,7 +92,7 @@ class Clock:
         """Whether a record has expired now, by the contract's rule (decision 12): finished, and its
         retention ended."""
         ended = epoch_seconds(record["last_update_time"]) + RETENTION_DAYS * 86_400
-        return record["status"] != "executing" and ended <= self.seconds()
+        return record["status"] in TERMINAL_STATUSES and ended <= self.seconds()
 
 
 @dataclass

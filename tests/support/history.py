@@ -16,6 +16,7 @@ from operations_api.service import version_of
 from tests.support.environment import TEST_ENVIRONMENT
 from tests.support.events import load_event
 from tests.support.handlers import Invoke
+from tests.support.listing import LONGEST_TOKEN
 from tests.support.records import minimal_record
 
 HISTORY_TABLE_NAME = TEST_ENVIRONMENT["HISTORY_TABLE_NAME"]  # the `table` fixture makes it
@@ -142,7 +143,8 @@ def walk_history(
     read: Invoke, operation_id: str, page_size: int
 ) -> tuple[list[list[dict[str, Any]]], list[str]]:
     """Every page of an operation's history through the route, following next_page_token, each page
-    checked as the contract says (200, 1 to page_size entries); the pages, and the tokens given."""
+    checked as the contract says (200, 1 to page_size entries, its token within 512 characters); the pages,
+    and the tokens given."""
     pages: list[list[dict[str, Any]]] = []
     tokens: list[str] = []
     raw_query = f"page_size={page_size}"
@@ -155,6 +157,7 @@ def walk_history(
         if "next_page_token" not in page:
             return pages, tokens
         tokens.append(page["next_page_token"])
+        assert len(tokens[-1]) <= LONGEST_TOKEN, f"a token of {len(tokens[-1])} characters"
         raw_query = f"page_size={page_size}&page_token={quote(page['next_page_token'])}"
     raise AssertionError("the pages never ended")
 
