@@ -211,8 +211,9 @@ def test_the_counts_and_the_clusters_equal_the_records_however_the_stream_delive
 
 def test_a_record_naming_thousands_of_clusters_is_counted_and_listed(workload: Workload) -> None:
     """The drawn records name at most 1,000 clusters (moto makes each item slow); this one, 3,000, once,
-    on tables of its own, checked by its answers alone (a Scan of its 6,000 items takes moto a minute;
-    test_fleet_loop compares every item of a 2,000-cluster record)."""
+    on tables of its own, checked by its answers alone (a Scan of its 6,000 items adds half a minute on
+    moto; test_fleet_loop compares every item of a 2,000-cluster record). Slow: moto's writes of those
+    items take one to three minutes."""
     workload(THOUSANDS_OF_CLUSTERS, ("once", 0), ("executing", 2), False)
 
 
