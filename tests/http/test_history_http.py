@@ -1,8 +1,8 @@
 """The history's routes over real HTTP against the local server (`make run`), and docs/api.md's History
 examples run as written against it.
 
-The history is written by the stream loop; until it records one, these tests write it themselves from the
-versions they PUT (tests/support/history.py, history_recorded).
+The history is written by the local server's stream loop (devtools/local_events.py), a moment after each PUT:
+the tests wait until it holds the versions they PUT (tests/support/history.py, history_recorded).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def put(local_api: str, record: dict[str, Any]) -> None:
 
 
 def recorded(operation_id: str, versions: list[dict[str, Any]]) -> None:
-    """The history of these versions, PUT already (tests/support/history.py)."""
+    """Waits until the loop has recorded these versions, PUT already (tests/support/history.py)."""
     client = boto3.client("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT_URL"])
     history_recorded(client, local_table_names(local_table_name())["HistoryTable"], operation_id, versions)
 
