@@ -15,10 +15,11 @@ import pytest
 from devtools.item_size import padded_to
 from operations_api import settings
 from operations_api.history import layout
+from operations_api.service import version_of
 from tests.support.change_events import Pipeline
 from tests.support.events import put_event
 from tests.support.handlers import Invoke, invoker, load_function
-from tests.support.history import history_event
+from tests.support.history import LAMBDA_ANSWER_LIMIT, history_event, walk_history
 from tests.support.history_loop import stored_history, verified_versions, version_at
 from tests.support.records import minimal_record, record_at
 
@@ -108,6 +109,17 @@ def test_a_399_kb_record_rewritten_whole_several_times_is_stored_whole_and_rebui
     assert version_at(history, 5) == records[4]
     chunk_counts = [item["chunks"]["N"] for item in _first_chunks("op-1")]
     assert max(int(count) for count in chunk_counts) > 1, "an entry over one item is split"
+    read = invoker(load_function("get_history"))
+    pages, _ = walk_history(read, "op-1", page_size=2)
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert walk_history(read, "op-1", page_size=25)[0] == [history.entries], "2 MB fit one page"
+    assert [entry for page in pages for entry in page] == history.entries
+    assert [entry["version"] for entry in history.entries] == [version_of(record) for record in records]
+    for sequence, record in enumerate(records, start=1):
+        answer = read(history_event("op-1", sequence=str(sequence)))
+        assert (answer["statusCode"], json.loads(answer["body"])) == (200, record)
+        assert answer["headers"]["ETag"] == f'"{version_of(record)}"'
+        assert len(json.dumps(answer).encode("utf-8")) < LAMBDA_ANSWER_LIMIT
 
 
 def _first_chunks(operation_id: str) -> list[dict[str, Any]]:

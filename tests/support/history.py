@@ -4,7 +4,6 @@ would write it, so that the history's reads are tested apart from the loop."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import time
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from tests.support.records import minimal_record
 
 HISTORY_TABLE_NAME = TEST_ENVIRONMENT["HISTORY_TABLE_NAME"]  # the `table` fixture makes it
 PRINCIPAL = "arn:aws:iam::123456789012:user/deployer"
+LAMBDA_ANSWER_LIMIT = 6 * 1024 * 1024  # a synchronous function's whole answer
 
 
 def history_entries(versions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -143,14 +143,15 @@ def walk_history(
     read: Invoke, operation_id: str, page_size: int
 ) -> tuple[list[list[dict[str, Any]]], list[str]]:
     """Every page of an operation's history through the route, following next_page_token, each page
-    checked as the contract says (200, 1 to page_size entries, its token within 512 characters); the pages,
-    and the tokens given."""
+    checked as the contract says (200, 1 to page_size entries, the whole answer under Lambda's 6 MB, its
+    token within 512 characters); the pages, and the tokens given."""
     pages: list[list[dict[str, Any]]] = []
     tokens: list[str] = []
     raw_query = f"page_size={page_size}"
     for _ in range(100_000):
         answer = read(history_event(operation_id, raw_query=raw_query))
         assert answer["statusCode"] == 200, answer
+        assert len(json.dumps(answer).encode("utf-8")) < LAMBDA_ANSWER_LIMIT
         page = json.loads(answer["body"])
         assert 1 <= len(page["entries"]) <= page_size, "every page holds 1 to page_size entries"
         pages.append(page["entries"])
@@ -162,19 +163,13 @@ def walk_history(
     raise AssertionError("the pages never ended")
 
 
-# The stream loop records the history once operations_api/history/recording.py exists (issue 28's loop);
-# until it does, a test that PUT these versions writes their history itself.
-LOOP_RECORDS_HISTORY = importlib.util.find_spec("operations_api.history.recording") is not None
 RECORDING_SECONDS = 120.0
 
 
 def history_recorded(
     client: Any, table_name: str, operation_id: str, versions: Sequence[dict[str, Any]]
 ) -> None:
-    """The history of these versions, already PUT in order: waited for from the loop, or written here."""
-    if not LOOP_RECORDS_HISTORY:
-        write_history(client, table_name, operation_id, versions)
-        return
+    """Waits until the stream loop has recorded the history of these versions, already PUT in order."""
     key = {layout.PARTITION_KEY: {"S": operation_id}, layout.SORT_KEY: {"S": layout.HEAD}}
     deadline = time.monotonic() + RECORDING_SECONDS
     while time.monotonic() < deadline:
