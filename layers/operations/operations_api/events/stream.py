@@ -39,9 +39,9 @@ from operations_api.history import recording
 
 logger = Logger()
 processor: Final = BatchProcessor(event_type=EventType.DynamoDBStreams)
-# Left for the change under way and the batch's events: a record naming thousands of clusters takes some
-# 20 s of cluster writes, and a PutEvents call that fails uses the client's 9 s budget (settings). 60 s of
-# the function's 300 leaves room for both, and the first change of a batch is always tried.
+# Left for one more change and the batch's events: a record naming thousands of clusters makes hundreds of
+# BatchWriteItem calls (25 items each), and a PutEvents call that fails uses the client's whole budget
+# (settings). 60 s of the function's 300 leaves room for both; the first change of a batch is always tried.
 TIME_MARGIN_MS: Final = 60_000
 
 

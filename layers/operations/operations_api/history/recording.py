@@ -65,17 +65,20 @@ def record(change: Change) -> Recorded | None:
     """Write the change's entry (once); None when it adds nothing (an identical replay, a life ended)."""
     if change.is_replay:
         return None
-    recorded, retries = batches.retried(lambda: _record_once(change))
-    return replace(recorded, retries=retries) if recorded is not None else None
+    bootstrapped: list[str] = []  # the pre-history sequence 1 written by an attempt, kept across them
+    recorded, retries = batches.retried(lambda: _record_once(change, bootstrapped))
+    if recorded is None:
+        return None
+    return replace(recorded, entries_written=recorded.entries_written + len(bootstrapped), retries=retries)
 
 
-def _record_once(change: Change) -> Recorded | None:
+def _record_once(change: Change, bootstrapped: list[str]) -> Recorded | None:
     head, mark, marks = read_state(change.operation_id, change.stream_sequence)
     if mark is not None:
         return _redelivered(change, mark)
-    bootstrapped = 0
     if head is None and change.old is not None:
-        bootstrapped = int(_write_pre_history_once(change.operation_id, change.old))
+        if _write_pre_history_once(change.operation_id, change.old):
+            bootstrapped.append(change.operation_id)
         head, _ = read_head_and_mark(change.operation_id, change.stream_sequence)
     fleet = FleetChange(
         change.operation_id,
@@ -85,19 +88,10 @@ def _record_once(change: Change) -> Recorded | None:
         change.old_expired,
     )
     if change.new is None:
-        recorded = _record_expiry(change, head, fleet)
-    elif change.starts_life or head is None or head.ended is not None:
-        recorded = _record_new_life(change, head, fleet)
-    else:
-        recorded = _record_next(change, head, fleet)
-    if recorded is None:
-        return None
-    return Recorded(
-        recorded.sequence,
-        recorded.expired_sequence,
-        recorded.expired_time,
-        recorded.entries_written + bootstrapped,
-    )
+        return _record_expiry(change, head, fleet)
+    if change.starts_life or head is None or head.ended is not None:
+        return _record_new_life(change, head, fleet)
+    return _record_next(change, head, fleet)
 
 
 def write_pre_history(operation_id: str, stored: store.StoredOperation, *, records_table: str = "") -> bool:
