@@ -23,7 +23,7 @@ that Lambda bisects the batch. One log line a batch: counts and error names, nev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
@@ -118,7 +118,7 @@ def record_change(record: dict[str, Any], batch: Batch) -> list[ChangeEvent]:
     return events_of(change, recorded.sequence, recorded.expired_sequence, recorded.expired_time)
 
 
-def _defer(record: dict[str, Any], batch: Batch, records: int, context: LambdaContext) -> None:
+def _defer(record: dict[str, Any], batch: Batch, records: int, context: LambdaContext) -> NoReturn:
     """Report this record failed, untried, for want of time; the first one deferred is logged."""
     if not batch.deferred:
         logger.info(

@@ -6,8 +6,8 @@ sequence 1 a single `add` of the whole record at the root path `""`. A patch is 
 and kept only if it rebuilds the new record exactly (the same canonical JSON, so the same version):
 `make_patch` has open bugs, and a patch that does not rebuild its version would break every later one for
 readers. Otherwise the entry holds a single `replace` of the whole record at the root path, which always
-does. `digest` chains the entries: the
-SHA-256 of the previous entry's digest followed by this entry's canonical JSON without its digest.
+does. `digest` chains the entries: the SHA-256 of the previous entry's digest followed by this entry's
+canonical JSON without its digest.
 """
 
 from __future__ import annotations
