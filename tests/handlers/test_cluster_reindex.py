@@ -56,8 +56,11 @@ def test_a_list_shards_change_leaves_every_cluster_list_exact_with_no_step(
         accept(put, record)
     pipeline.deliver()
     assert_each_cluster_lists(list_call, records)
+    status, first = list_call("cluster=a&page_size=3")
     for shards, changed in (("2", 3), ("4", 5), ("7", 3)):  # down, back, up; a change under each
         with service_settings(LIST_SHARDS=shards):
+            resumed = list_call(f"cluster=a&page_size=3&page_token={first['next_page_token']}")
+            assert resumed[0] == status == 200, "a cluster's page token outlives the change"
             assert_each_cluster_lists(list_call, records)
             moment = NOW - timedelta(minutes=30 - int(shards))
             record = record_at(f"op-{changed}", moment, status="failed", target_clusters=clusters(("a", 500)))

@@ -5,11 +5,11 @@ The parameters are read from the raw query string, so that a repeated one is see
 its parameter; the token is read only once the filters it must be bound to are valid.
 
 A page token (`listing.token`) holds the order key of the page's last summary, bound by a digest to the
-filters and the shard count: a token altered, cut short, made by another query or before the shard count
-changed is a 400 naming page_token. The digest is not a secret (no HMAC, so no secret to provision and
-rotate): a client that forges a token with a matching digest gains nothing, since its position is checked
-to be an order key within the query's time bounds before DynamoDB sees it, and it reads only what these
-filters list anyway.
+filters and the shard count (ListShards; for a cluster's list, the cluster index's own): a token altered,
+cut short, made by another query or before the shard count changed is a 400 naming page_token. The digest
+is not a secret (no HMAC, so no secret to provision and rotate): a client that forges a token with a
+matching digest gains nothing, since its position is checked to be an order key within the query's time
+bounds before DynamoDB sees it, and it reads only what these filters list anyway.
 """
 
 from __future__ import annotations
