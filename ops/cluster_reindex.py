@@ -62,9 +62,8 @@ def reindex_clusters(table: str, tally: ClusterTally, *, dry_run: bool) -> None:
                 if not dry_run:
                     _rewrite(current)
         tally.removed += len(stale)
-        deletes = [{"DeleteRequest": {"Key": _attributes_of(_key_of(item))}} for item in stale]
-        for start in range(0, 0 if dry_run else len(deletes), BATCH_WRITE_LIMIT):
-            batches.batch_write(table, deletes[start : start + BATCH_WRITE_LIMIT])
+        if not dry_run:
+            _delete(table, [_key_of(item) for item in stale])
 
 
 def _rewrite(current: store.StoredOperation) -> None:
@@ -73,6 +72,12 @@ def _rewrite(current: store.StoredOperation) -> None:
     newer = store.get_operation(current.document["operation_id"])
     if newer is None or newer.version != current.version:
         write_clusters(current.document, newer.document if newer is not None else None)
+
+
+def _delete(table: str, keys: list[Key]) -> None:
+    deletes = [{"DeleteRequest": {"Key": _attributes_of(key)}} for key in keys]
+    for start in range(0, len(deletes), BATCH_WRITE_LIMIT):
+        batches.batch_write(table, deletes[start : start + BATCH_WRITE_LIMIT])
 
 
 def _cluster_pages(table: str) -> Iterator[list[dict[str, Any]]]:
