@@ -12,8 +12,9 @@ import pytest
 
 from operations_api import store
 from operations_api.fleet import layout
+from operations_api.fleet.recording import write_clusters
 from operations_api.store import VersionGuard
-from ops import backfill
+from ops import backfill, cluster_reindex
 from tests.handlers.test_cluster_list import listed
 from tests.handlers.test_fleet_loop import accept, clusters
 from tests.support.change_events import Pipeline
@@ -169,3 +170,28 @@ def stored_items() -> dict[tuple[str, str], dict[str, Any]]:
     return {
         (item["pk"]["S"], item["sk"]["S"]): item for item in scan_fleet() if item["pk"]["S"][:8] == "cluster#"
     }
+
+
+def test_a_record_a_put_changes_meanwhile_is_indexed_as_the_put_left_it(
+    fleet: Any, list_call: ListCall, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (record,) = operations(1)
+    store.put_operation(record, "v1", VersionGuard())
+    earlier = cluster_items(record, 7)  # under an earlier ListShards
+    assert earlier != cluster_items(record)
+    put_items(fleet, earlier)
+    newer = record_at("op-0", NOW, status="failed", target_clusters=clusters(("b", 500)))
+    writes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = []
+
+    def put_between(old: dict[str, Any] | None, new: dict[str, Any] | None) -> int:
+        if not writes:  # the re-index has read the record; a PUT comes before its write
+            store.put_operation(newer, "v2", VersionGuard())
+        writes.append((old, new))
+        return write_clusters(old, new)
+
+    monkeypatch.setattr(cluster_reindex, "write_clusters", put_between)
+    reindex(0, capsys)
+    assert writes == [(None, record), (record, newer)]
+    assert stored_items() == {(item["pk"]["S"], item["sk"]["S"]): item for item in cluster_items(newer)}
+    assert walk(list_call, cluster="a") == []
+    assert walk(list_call, cluster="b", status="failed") == listed([newer], "b")
