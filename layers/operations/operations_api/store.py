@@ -196,6 +196,8 @@ def _value_size(attribute: dict[str, Any]) -> int:
         return len(value.encode("utf-8"))
     if kind == "N":
         return _number_size(value)
+    if kind == "B":  # raw bytes (a history entry's blob)
+        return len(value)
     if kind == "L":  # 3 bytes, and 1 per element
         return 3 + sum(1 + _value_size(element) for element in value)
     if kind == "M":
