@@ -19,9 +19,8 @@ and the record holds only strings, integers, nulls, lists and maps.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
@@ -75,19 +74,17 @@ class ConditionFailed(Exception):
         self.current = current
 
 
-@dataclass(frozen=True)
-class StoredOperation:
+class StoredOperation(NamedTuple):
     document: dict[str, Any]
     version: str
     capacity_units: float | None = None
 
 
-@dataclass(frozen=True)
-class VersionGuard:
+class VersionGuard(NamedTuple):
     """The client's preconditions: versions the stored record must (not) have; "*" stands for any."""
 
-    if_match: frozenset[str] = field(default_factory=frozenset)
-    if_none_match: frozenset[str] = field(default_factory=frozenset)
+    if_match: frozenset[str] = frozenset()
+    if_none_match: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from operations_api import problems, service, store
 from operations_api.history import layout, query
@@ -32,8 +31,7 @@ PAGE_PREFIX: Final = '{"entries":['
 PAGE_SUFFIX: Final = '],"next_page_token":"' + "x" * 40 + '"}'  # a token's room, counted whether or not given
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
     life: str
     sequence: int
 
