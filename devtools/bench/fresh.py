@@ -240,13 +240,14 @@ def share(part: float, whole: float) -> float | None:
 
 
 class Requests:
-    """What a botocore client sends while this listens: its requests, the last one's parameters, and the
-    capacity DynamoDB reported (for them all, and for the last)."""
+    """What a botocore client sends while this listens: its requests (each operation's name and parameters),
+    the last one's parameters, and the capacity DynamoDB reported (for them all, and for the last)."""
 
     count: int
     units: float
     last: dict[str, Any]
     last_units: float | None
+    sent: list[tuple[str, dict[str, Any]]]
 
     def __init__(self, client: Any, service: str = "dynamodb") -> None:
         self.reset()
@@ -254,10 +255,11 @@ class Requests:
         client.meta.events.register(f"after-call.{service}.*", self._answered)
 
     def reset(self) -> None:
-        self.count, self.units, self.last, self.last_units = 0, 0.0, {}, None
+        self.count, self.units, self.last, self.last_units, self.sent = 0, 0.0, {}, None, []
 
-    def _sent(self, params: dict[str, Any], **_: Any) -> None:
+    def _sent(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         self.count, self.last = self.count + 1, dict(params)
+        self.sent.append((model.name, self.last))
 
     def _answered(self, parsed: dict[str, Any], **_: Any) -> None:
         consumed = parsed.get("ConsumedCapacity", {})  # a transaction's: a list, one entry per table

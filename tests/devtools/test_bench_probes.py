@@ -222,3 +222,42 @@ def test_the_events_suite_publishes_to_its_own_bus_whatever_an_earlier_suite_con
         os.environ.update(kept)
         use_bus("")
     assert [entry["EventBusName"] for entry in entries] == [events.BUS]
+
+
+def test_the_history_suite_prices_a_read_by_dynamodbs_rule_whatever_the_stand_in_reports(table: Any) -> None:
+    """A GetItem is priced by its whole item, projection or not (a 400 KB record: 98 units strongly
+    consistent, 49 eventually); a Query sums its items before rounding up to 4 KB, within its Limit."""
+    from devtools.bench import history
+    from devtools.item_size import padded_to, stored_item
+    from tests.support.environment import TEST_ENVIRONMENT
+    from tests.support.records import minimal_record
+
+    records, entries = TEST_ENVIRONMENT["TABLE_NAME"], TEST_ENVIRONMENT["HISTORY_TABLE_NAME"]
+    item = stored_item(padded_to(minimal_record(), 400_000))
+    table.put_item(TableName=records, Item=item)
+    get = {
+        "TableName": records,
+        "Key": {"operation_id": item["operation_id"]},
+        "ProjectionExpression": "#id",
+        "ExpressionAttributeNames": {"#id": "operation_id"},
+        "ConsistentRead": True,
+    }
+    assert history.by_rule(table, "GetItem", get) == 98
+    assert history.by_rule(table, "GetItem", {**get, "ConsistentRead": False}) == 49
+    # 2,025 B each (a blob's bytes counted as a string's): 6,075 B in all, two units (three if each were
+    # rounded alone)
+    for position, pad in (("a", {"S": "x" * 2000}), ("b", {"S": "x" * 2000}), ("c", {"B": b"x" * 2000})):
+        table.put_item(
+            TableName=entries, Item={"operation_id": {"S": "q"}, "position": {"S": position}, "pad": pad}
+        )
+    query = {
+        "TableName": entries,
+        "KeyConditionExpression": "#id = :id",
+        "ExpressionAttributeNames": {"#id": "operation_id", "#pad": "pad"},
+        "ExpressionAttributeValues": {":id": {"S": "q"}},
+        "ProjectionExpression": "#pad",
+        "ConsistentRead": True,
+    }
+    assert history.by_rule(table, "Query", query) == 2
+    assert history.by_rule(table, "Query", {**query, "Limit": 1}) == 1
+    assert history.by_rule(table, "Query", {**query, "ConsistentRead": False}) == 1
