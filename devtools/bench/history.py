@@ -48,18 +48,31 @@ def floor_items(case: str, at: int) -> tuple[int, int]:
 
 def floor_query(client: Any, first: int, last: int) -> tuple[float, float, int]:
     """One Query of the history table returning entries first..last: (ms, capacity, items)."""
-    return query_once(
-        client,
-        TableName=settings.get_settings().history_table_name,
-        KeyConditionExpression="#id = :id AND #position BETWEEN :first AND :last",
-        ExpressionAttributeNames={"#id": layout.PARTITION_KEY, "#position": layout.SORT_KEY},
-        ExpressionAttributeValues={
-            ":id": {"S": OPERATION},
+    return query_once(client, **entries_query(OPERATION, first, last))
+
+
+def entries_query(operation_id: str, first: int, last: int) -> dict[str, Any]:
+    """The arguments of one Query of the history table returning an operation's entries first..last (of
+    the life stored_history writes): a floor's call for a history read."""
+    return {
+        "TableName": settings.get_settings().history_table_name,
+        "KeyConditionExpression": "#id = :id AND #position BETWEEN :first AND :last",
+        "ExpressionAttributeNames": {"#id": layout.PARTITION_KEY, "#position": layout.SORT_KEY},
+        "ExpressionAttributeValues": {
+            ":id": {"S": operation_id},
             ":first": {"S": layout.chunk_position(LIFE, first, 0)},
             ":last": {"S": layout.chunk_position(LIFE, last, reading.LAST_CHUNK)},
         },
-        ConsistentRead=True,
-    )
+        "ConsistentRead": True,
+    }
+
+
+def stored_history(client: Any, operation_id: str, versions: int) -> None:
+    """The operation stored at the last of `versions` successive versions, with their history written as
+    the loop stores it."""
+    records = versions_of(operation_id, versions)
+    store.put_operation(records[-1], "bench", store.VersionGuard())
+    write_history(client, settings.get_settings().history_table_name, operation_id, records, life=LIFE)
 
 
 def measure_case(
@@ -91,9 +104,7 @@ def measure(quick: bool) -> dict[str, Any]:
     cases = [(name, case, at) for name, case, at in CASES if (at * 25 if case == "page" else at) <= versions]
     with local_dynamodb("moto") as (endpoint, server):
         client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
-        records = versions_of(OPERATION, versions)
-        store.put_operation(records[-1], "bench", store.VersionGuard())
-        write_history(client, settings.get_settings().history_table_name, OPERATION, records, life=LIFE)
+        stored_history(client, OPERATION, versions)
         capacity = Requests(store.dynamodb_client())
         figures = [measure_case(client, capacity, *case, repeats) for case in cases]
     longest = query.make_token(LONGEST_ID, "9" * 40, 10**layout.SEQUENCE_DIGITS - 1)

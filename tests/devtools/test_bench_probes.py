@@ -23,6 +23,7 @@ from operations_api.listing import index as list_index
 from operations_api.service import version_of
 from tests.support.change_events import use_bus
 from tests.support.environment import closed_store_environment
+from tests.support.handlers import invoker, load_function
 
 
 def first_request(function: str, event: str, *options: str) -> dict[str, Any]:
@@ -135,6 +136,17 @@ def test_the_list_writes_items_exactly_as_the_put_does() -> None:
     item = listing.item_of(record, shards=4)
     assert item == store.item_of(record, version_of(record), shard_count=4, retention_days=0)
     assert item[list_index.SUMMARY_ATTRIBUTE]["M"]["status"] == {"S": record["status"]}
+
+
+def test_the_history_cold_start_serves_a_stored_page_its_floor_queries_the_same_entries(table: Any) -> None:
+    cold.stored_history()
+    answer = invoker(load_function("get_history"))(cold.event_for("HISTORY", cold.record_with(1)))
+    assert answer["statusCode"] == 200
+    page = json.loads(answer["body"])
+    assert "next_page_token" in page, "a page of 2 of the stored entries: a token to the next is made"
+    floor = table.query(**cold.floor_request("HISTORY", cold.record_with(1))["arguments"])
+    served = [entry["sequence"] for entry in page["entries"]]
+    assert [int(item["sequence"]["N"]) for item in floor["Items"]] == served == [1, 2]
 
 
 def test_moto_measures_the_smallest_table_only() -> None:
