@@ -168,6 +168,39 @@ def test_the_event_batch_is_of_distinct_operations_each_once(bench_bus: None) ->
     assert len({entry["Detail"] for entry in entries}) == 3
 
 
+def test_each_events_batch_finds_moto_emptied_of_the_table_copies_its_transactions_left() -> None:
+    """moto keeps every model instance it makes, and TransactWriteItems deep-copies the tables it writes:
+    the loop's transactions left copies of the history table behind, batch after batch (7 GB)."""
+    import boto3
+    from moto.dynamodb.models.table import Table
+
+    from operations_api import settings
+
+    def tables_kept() -> int:
+        return len(Table.instances_tracked)  # type: ignore[attr-defined]  # moto's metaclass adds it
+
+    kept = dict(os.environ)
+    try:
+        with events.local_eventbridge() as service:
+            endpoint = service["DYNAMODB_ENDPOINT_URL"]
+            history_table = settings.get_settings().history_table_name
+            client = boto3.client("dynamodb", endpoint_url=endpoint)
+            tables = tables_kept()
+            item = {"operation_id": {"S": "op"}, "position": {"S": "head"}}
+            for _ in range(3):
+                put = {"Put": {"TableName": history_table, "Item": item}}
+                client.transact_write_items(TransactItems=[put])
+            assert tables_kept() == tables + 3, "a copy of the history table per transaction"
+            events.emptied(endpoint)
+            assert tables_kept() == tables, "the tables made anew, and no copy left"
+            assert client.scan(TableName=history_table)["Count"] == 0
+            assert boto3.client("events", endpoint_url=endpoint).describe_event_bus(Name=events.BUS)
+    finally:
+        os.environ.clear()
+        os.environ.update(kept)
+        use_bus("")
+
+
 def test_the_stand_ins_replace_the_metrics_and_hooks_in_a_copy_and_count_nothing(tmp_path: Path) -> None:
     source = Environment("development", sys.executable, [ROOT / "layers" / "operations"], tmp_path)
     layer = metrics.without_metrics(source, "http://127.0.0.1:9", tmp_path).environment.layer_paths[0]
