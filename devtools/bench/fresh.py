@@ -357,8 +357,6 @@ def moto_server() -> Iterator[str]:
 
 
 def reset_moto(endpoint: str) -> None:
-    """moto emptied: its data, and the register in which it keeps every model instance ever made (for its
-    dashboard), which nothing else empties. A TransactWriteItems deep-copies each table it writes (to undo
-    a cancelled one), so with the loop writing history transactions every batch left copies of the
-    history and fleet tables there: the events suite's process grew to 7 GB."""
+    """moto emptied: its data, and its register of every model instance ever made, which keeps the copy of
+    each table a TransactWriteItems makes (to undo it): the history loop's transactions grew it to 7 GB."""
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()

@@ -46,11 +46,6 @@ def floor_items(case: str, at: int) -> tuple[int, int]:
     return first, first + 24
 
 
-def floor_query(client: Any, first: int, last: int) -> tuple[float, float, int]:
-    """One Query of the history table returning entries first..last: (ms, capacity, items)."""
-    return query_once(client, **entries_query(OPERATION, first, last))
-
-
 def entries_query(operation_id: str, first: int, last: int) -> dict[str, Any]:
     """The arguments of one Query of the history table returning an operation's entries first..last (of
     the life stored_history writes): a floor's call for a history read."""
@@ -84,7 +79,9 @@ def measure_case(
         capacity.reset()
         return read(case, at)
 
-    returned, timed = against_query(repeats, read_alone, lambda: floor_query(client, first, last))
+    returned, timed = against_query(
+        repeats, read_alone, lambda: query_once(client, **entries_query(OPERATION, first, last))
+    )
     return {
         "case": name,
         "history_ms": timed["ms"],
