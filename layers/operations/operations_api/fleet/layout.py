@@ -60,6 +60,10 @@ def marks_partition(operation_id: str) -> str:
     return f"op#{operation_id}"
 
 
+def is_marks_partition(key: str) -> bool:
+    return key.startswith(marks_partition(""))
+
+
 def cluster_digest(cluster_id: str) -> str:
     return hashlib.sha256(cluster_id.encode("utf-8")).hexdigest()[:32]
 
