@@ -338,8 +338,9 @@ def local_dynamodb(server: str = "dynalite") -> Iterator[tuple[str, str]]:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """moto's threaded server on loopback, its access log quiet, emptied; its endpoint. (moto keeps what its
-    servers store in the process: a run of every suite once found the table of an earlier suite's server.)"""
+    """moto's threaded server on loopback, its access log quiet, emptied; its endpoint. Emptied again when
+    it stops: moto keeps what its servers store in the process (a run of every suite once found the table
+    of an earlier suite's server), and every copy it makes of a model (reset_moto)."""
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -348,10 +349,16 @@ def moto_server() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    urllib.request.urlopen(
-        urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
-    ).close()
+    endpoint = f"http://{host}:{port}"
+    reset_moto(endpoint)
     try:
-        yield f"http://{host}:{port}"
+        yield endpoint
     finally:
+        reset_moto(endpoint)
         server.stop()
+
+
+def reset_moto(endpoint: str) -> None:
+    """moto emptied: its data, and its register of every model instance ever made, which keeps the copy of
+    each table a TransactWriteItems makes (to undo it): the history loop's transactions grew it to 7 GB."""
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()

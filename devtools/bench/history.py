@@ -53,14 +53,15 @@ def floor_items(case: str, at: int) -> tuple[int, int]:
     return first, first + 24
 
 
-def floor_request(first: int, last: int) -> dict[str, Any]:
-    """One Query of the history table returning entries first..last, strongly consistent as the reads."""
+def entries_query(operation_id: str, first: int, last: int) -> dict[str, Any]:
+    """The arguments of one Query of the history table returning an operation's entries first..last (of
+    the life stored_history writes): a floor's call for a history read."""
     return {
         "TableName": settings.get_settings().history_table_name,
         "KeyConditionExpression": "#id = :id AND #position BETWEEN :first AND :last",
         "ExpressionAttributeNames": {"#id": layout.PARTITION_KEY, "#position": layout.SORT_KEY},
         "ExpressionAttributeValues": {
-            ":id": {"S": OPERATION},
+            ":id": {"S": operation_id},
             ":first": {"S": layout.chunk_position(LIFE, first, 0)},
             ":last": {"S": layout.chunk_position(LIFE, last, reading.LAST_CHUNK)},
         },
@@ -95,6 +96,14 @@ def _whole_items(client: Any, request: dict[str, Any]) -> list[dict[str, Any]]:
     return items
 
 
+def stored_history(client: Any, operation_id: str, versions: int) -> None:
+    """The operation stored at the last of `versions` successive versions, with their history written as
+    the loop stores it."""
+    records = versions_of(operation_id, versions)
+    store.put_operation(records[-1], "bench", store.VersionGuard())
+    write_history(client, settings.get_settings().history_table_name, operation_id, records, life=LIFE)
+
+
 def measure_case(
     client: Any, capacity: Requests, name: str, case: str, at: int, repeats: int
 ) -> dict[str, Any]:
@@ -104,7 +113,7 @@ def measure_case(
         capacity.reset()
         return read(case, at)
 
-    floor = floor_request(first, last)
+    floor = entries_query(OPERATION, first, last)
     returned, timed = against_query(repeats, read_alone, lambda: query_once(client, **floor))
     history_units = sum(by_rule(client, operation, request) for operation, request in capacity.sent)
     floor_units = by_rule(client, "Query", floor)
@@ -131,9 +140,7 @@ def measure(quick: bool) -> dict[str, Any]:
     cases = [(name, case, at) for name, case, at in CASES if (at * 25 if case == "page" else at) <= versions]
     with local_dynamodb("moto") as (endpoint, server):
         client = botocore.session.get_session().create_client("dynamodb", endpoint_url=endpoint)
-        records = versions_of(OPERATION, versions)
-        store.put_operation(records[-1], "bench", store.VersionGuard())
-        write_history(client, settings.get_settings().history_table_name, OPERATION, records, life=LIFE)
+        stored_history(client, OPERATION, versions)
         capacity = Requests(store.dynamodb_client())
         figures = [measure_case(client, capacity, *case, repeats) for case in cases]
     longest = query.make_token(LONGEST_ID, "9" * 40, 10**layout.SEQUENCE_DIGITS - 1)

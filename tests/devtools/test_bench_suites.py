@@ -54,6 +54,7 @@ def test_cold_measures_each_route_against_the_floors_and_what_a_cold_start_is_ma
         ("development (.venv, source)", "GET"),
         ("development (.venv, source)", "LIST"),
         ("development (.venv, source)", "COUNTS"),
+        ("development (.venv, source)", "HISTORY"),
     ]
     assert all(row["handler_ms"] > 0 and row["floor_ms"] > 0 and row["modules"] > 100 for row in cold["rows"])
     for row in cold["rows"]:  # the botocore floor is the target's, at the top; the boto3 floor beside it
@@ -67,6 +68,7 @@ def test_cold_measures_each_route_against_the_floors_and_what_a_cold_start_is_ma
         "GetOperationFunction",
         "ListOperationsFunction",
         "CountOperationsFunction",
+        "GetHistoryFunction",
     }
     assert {row["function"] for row in cold["memory"]} == functions
     assert all(0 < row["max_rss_mb"] < 128 for row in cold["memory"])
@@ -75,6 +77,7 @@ def test_cold_measures_each_route_against_the_floors_and_what_a_cold_start_is_ma
     assert not [module for made in made["PUT"].values() for module in made if module.startswith("pydantic")]
     assert len(cold["libraries_alone"]) == 4
     assert "| development (.venv, source) | GET |" in page
+    assert "| development (.venv, source) | HISTORY |" in page
 
 
 def test_warm_serves_every_size_in_one_request_each_at_the_documented_capacity(tmp_path: Path) -> None:
