@@ -37,15 +37,19 @@ KEPT_EVENTS: Final = 100
 POLL_SECONDS: Final = 0.25
 QUEUE_NAME: Final = "operations-api-local-events"
 RULE_NAME: Final = "operations-api-local-all"
+# Every call bounded, so that the follower's poll under way ends soon after the server is told to stop.
+CLIENT_CONFIG: Final = Config(
+    connect_timeout=5, read_timeout=30, retries={"mode": "standard", "total_max_attempts": 3}
+)
 # moto 5.2 answers DynamoDB Streams on its classic endpoint only, not on the account-based one newer
 # botocore picks when the stream's ARN names an account.
-STREAMS_CONFIG: Final = Config(account_id_endpoint_mode="disabled")
+STREAMS_CONFIG: Final = CLIENT_CONFIG.merge(Config(account_id_endpoint_mode="disabled"))
 
 Invoke = Callable[[str, dict[str, Any]], Any]
 
 
 def client(service: str, endpoint_url: str | None) -> BaseClient:
-    config = STREAMS_CONFIG if service == "dynamodbstreams" else None
+    config = STREAMS_CONFIG if service == "dynamodbstreams" else CLIENT_CONFIG
     return botocore.session.get_session().create_client(
         service,
         region_name=os.environ.get("AWS_REGION", LOCAL_REGION),
@@ -99,30 +103,72 @@ class StreamReader:
     """A table's stream, each shard read from its start (TRIM_HORIZON, as the template's mapping)."""
 
     def __init__(self, dynamodb_endpoint: str | None, table_name: str) -> None:
-        table = client("dynamodb", dynamodb_endpoint).describe_table(TableName=table_name)["Table"]
-        self.stream_arn: str | None = table.get("LatestStreamArn")
+        self.dynamodb, self.table_name = client("dynamodb", dynamodb_endpoint), table_name
+        self.stream_arn: str | None = self._latest_stream_arn()
         self.streams = client("dynamodbstreams", dynamodb_endpoint)
         self.iterators: dict[str, str | None] = {}
+        self.last_read: dict[str, str] = {}  # each shard's last record's sequence number
 
     def read(self) -> list[dict[str, Any]]:
         """The records written since the last read, in Lambda's format."""
-        if self.stream_arn is None:
+        stream_arn = self.stream_arn
+        if stream_arn is None:
             return []
-        description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        description = self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]
         records: list[dict[str, Any]] = []
         for shard in description["Shards"]:
-            shard_id = shard["ShardId"]
-            if shard_id not in self.iterators:
-                self.iterators[shard_id] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            iterator = self.iterators[shard_id]
+            iterator = self._iterator(shard["ShardId"])
             if iterator is None:  # a closed shard, read to its end
                 continue
-            answer = self.streams.get_records(ShardIterator=iterator)
-            self.iterators[shard_id] = answer.get("NextShardIterator")
+            try:
+                answer = self.streams.get_records(ShardIterator=iterator)
+            except ClientError as error:
+                if not lost_iterator(error):
+                    raise
+                self._start_over()
+                break
+            self.iterators[shard["ShardId"]] = answer.get("NextShardIterator")
+            if answer["Records"]:
+                self.last_read[shard["ShardId"]] = answer["Records"][-1]["dynamodb"]["SequenceNumber"]
             records.extend(answer["Records"])
-        return lambda_records(records, self.stream_arn)
+        return lambda_records(records, stream_arn)
+
+    def _iterator(self, shard_id: str) -> str | None:
+        """The shard's iterator: from its start, or after the last record read when starting over."""
+        if shard_id not in self.iterators:
+            where: dict[str, str] = {"ShardIteratorType": "TRIM_HORIZON"}
+            if shard_id in self.last_read:
+                where = {
+                    "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                    "SequenceNumber": self.last_read[shard_id],
+                }
+            self.iterators[shard_id] = self.streams.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard_id, **where
+            )["ShardIterator"]
+        return self.iterators[shard_id]
+
+    def _start_over(self) -> None:
+        """The endpoint no longer knows an iterator: expired, or the table made again (a new stream, read from
+        its start), or moto reset. The next read gets new iterators, after the last record read if the
+        stream is the same."""
+        stream_arn = self._latest_stream_arn()
+        if stream_arn != self.stream_arn:
+            self.last_read.clear()
+        self.stream_arn = stream_arn
+        self.iterators.clear()
+
+    def _latest_stream_arn(self) -> str | None:
+        table = self.dynamodb.describe_table(TableName=self.table_name)["Table"]
+        stream_arn: str | None = table.get("LatestStreamArn")
+        return stream_arn
+
+
+def lost_iterator(error: ClientError) -> bool:
+    """GetRecords refused an iterator: DynamoDB's own codes, or moto's 500 (its KeyError on an iterator it
+    does not know: the table made again or moto reset since the iterator was given)."""
+    code = error.response.get("Error", {}).get("Code")
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in ("ExpiredIteratorException", "TrimmedDataAccessException") or status == 500
 
 
 class LocalBus:
@@ -247,6 +293,7 @@ def start(
         print(f"events: {dynamodb_endpoint} gives no stream of {table_name!r} ({error}): no change events",
               file=sys.stderr)  # fmt: skip
         return None, lambda: None
+    serialise_moto_stream_writes()
     events_endpoint, stop_server = _local_eventbridge(dynamodb_endpoint)
     os.environ["EVENTS_ENDPOINT_URL"] = events_endpoint
     _forget_cached_events_client()
@@ -257,8 +304,9 @@ def start(
     thread.start()
 
     def stop() -> None:
+        """Once the poll under way is done: each of its calls is bounded (CLIENT_CONFIG, the consumer's)."""
         follower.stopping.set()
-        thread.join(timeout=5)
+        thread.join()
         stop_server()
 
     return follower, stop
@@ -282,6 +330,27 @@ def shown_after_invoke(function_id: str, dynamodb_endpoint: str) -> Iterator[Non
             print(json.dumps(event, indent=2), file=sys.stderr)
     finally:
         stop_server()
+
+
+def serialise_moto_stream_writes() -> None:
+    """moto (5.2.5) numbers a stream record `len(shard.items) + start`, builds it, then appends it, with no
+    lock: two writes at once (its server answers each request in a thread of its own) get one sequence
+    number, and its iterators, which find a record's position by its number, hand records again, or over
+    and over while no write follows. One lock around each record added, in the moto of this process
+    (make run's embedded DynamoDB); nothing changes for another DynamoDB."""
+    from moto.dynamodb.models.table import StreamShard
+
+    if getattr(StreamShard.add, "serialised", False):
+        return
+    unlocked_add = StreamShard.add
+    lock = threading.Lock()
+
+    def add(shard: StreamShard, old: Any, new: Any) -> None:
+        with lock:
+            unlocked_add(shard, old, new)
+
+    add.serialised = True  # type: ignore[attr-defined]
+    StreamShard.add = add  # type: ignore[method-assign,assignment]
 
 
 def _local_eventbridge(dynamodb_endpoint: str) -> tuple[str, Callable[[], None]]:
