@@ -48,7 +48,7 @@ export SAM_CLI_TELEMETRY := 0
 SLOW_SUITES := $(shell awk -F'"' '/^  "[a-z0-9_]+: slow suite: / {sub(/:.*/, "", $$2); names = names sep $$2; sep = " or "} END {print names}' pyproject.toml)
 FAST := not ($(SLOW_SUITES))
 
-.PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema client-types bench clean dynalite \
+.PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema client-types stream-fixtures bench clean dynalite \
 	upgrade layer-pins chromium screenshots backfill
 
 help:
@@ -64,6 +64,7 @@ help:
 	@echo "make openapi  regenerate openapi.json from the code"
 	@echo "make record-schema  regenerate the PUT's validation schema and its compiled validator from the models"
 	@echo "make client-types   regenerate the client's record types and summary from the server's"
+	@echo "make stream-fixtures  regenerate events/dynamodb_stream_*.json from the PUT function's writes on moto"
 	@echo "make dynalite install dynalite (npm) into .tools/dynalite, for the race and item-size tests"
 	@echo "make bench    measure cold start, warm latency, memory and cost; writes docs/performance.md"
 	@echo "make upgrade  every dependency to its latest version: the locks, the layer's pins, the record's schema and"
@@ -178,6 +179,9 @@ record-schema: $(VENV)/.stamp
 
 client-types: $(VENV)/.stamp
 	$(PY) -m devtools.client_types
+
+stream-fixtures: $(VENV)/.stamp
+	$(PY) -m devtools.stream_fixtures
 
 # An operator's tool, run against a deployed table (docs/operate.md, "Re-indexing the list").
 backfill: $(VENV)/.stamp

@@ -2,7 +2,10 @@
 
 Seeds the README's example operations on a local API (devtools.local_server, in this process), the failed one
 change by change, serves the console against it, and photographs the list, the overview, the failed
-operation's page and its history (once the history has recorded every change). The browser is Debian's
+operation's page and its history (once the history has recorded every change). The local server runs no
+IAM authorizer (docs/deploy.md), so its PUTs have no writer: the failed operation's changes are written by
+the PUT function itself, in this process, with the request context API Gateway's IAM authorizer would give
+it (events/put_operation.json's), so that its history shows who made each change. The browser is Debian's
 chromium driven by its chromedriver through Selenium, named explicitly: Selenium Manager never downloads a
 browser or a driver. The browser tests start Chromium with `headless_chromium` too.
 """
@@ -28,7 +31,8 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 
 from devtools import local_server
-from devtools.template import ROOT
+from devtools.local_api import LoadedFunction
+from devtools.template import ROOT, load_template
 from operations_client import NotFoundError, OperationsClient
 from operations_client._console.app import Console
 from operations_client._console.query import operation_href
@@ -53,6 +57,8 @@ MIN_HEIGHT: Final = 300
 MAX_HEIGHT: Final = 2400
 TIME_FORMAT: Final = "%Y%m%d_%H%M%S"
 HISTORY_PATIENCE: Final = 120.0  # seconds the history may take to record the seeded changes
+DEPLOYER: Final = "arn:aws:iam::123456789012:user/deployer"  # events/put_operation.json's caller
+WORKER: Final = "arn:aws:sts::123456789012:assumed-role/network-worker/worker-7"
 
 
 def missing_browser() -> str | None:
@@ -100,11 +106,32 @@ def readme_operation() -> dict[str, Any]:
     }
 
 
+def put_fixture() -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((ROOT / "events" / "put_operation.json").read_text(encoding="utf-8"))
+    return event
+
+
 def full_operation() -> dict[str, Any]:
     """The README's full example (events/put_operation.json): failed, three clusters, a rollback."""
-    event = json.loads((ROOT / "events" / "put_operation.json").read_text(encoding="utf-8"))
-    record: dict[str, Any] = json.loads(event["body"])
+    record: dict[str, Any] = json.loads(put_fixture()["body"])
     return record
+
+
+def signed_put(record: dict[str, Any], principal: str) -> dict[str, Any]:
+    """The PUT of this record as API Gateway passes it once its IAM authorizer has named the caller."""
+    event = put_fixture()
+    path = f"/v1/operations/{record['operation_id']}"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["pathParameters"] = {"operation_id": record["operation_id"]}
+    event["body"] = json.dumps(record)
+    event["headers"]["content-length"] = str(len(event["body"].encode("utf-8")))
+    event["requestContext"]["authorizer"]["iam"]["userArn"] = principal
+    return event
+
+
+def full_operation_writers() -> list[str]:
+    """Who reports each change of the full example: the deployer creates it, its worker reports the rest."""
+    return [DEPLOYER] + [WORKER] * (len(full_operation_steps()) - 1)
 
 
 def full_operation_steps() -> list[dict[str, Any]]:
@@ -174,7 +201,14 @@ def recent_operations(now: datetime) -> list[dict[str, Any]]:
 
 
 def seed(client: OperationsClient, now: datetime) -> None:
-    for record in (readme_operation(), *full_operation_steps(), *recent_operations(now)):
+    """The operations, on the local API whose environment this process holds (its DynamoDB, its tables)."""
+    client.put(readme_operation()["operation_id"], readme_operation())
+    put = LoadedFunction(load_template().functions["PutOperationFunction"])
+    for record, principal in zip(full_operation_steps(), full_operation_writers(), strict=True):
+        answer = put.invoke(signed_put(record, principal))
+        if answer["statusCode"] != 200:
+            raise RuntimeError(f"the signed PUT answered {answer['statusCode']}: {answer['body']}")
+    for record in recent_operations(now):
         client.put(record["operation_id"], record)
 
 

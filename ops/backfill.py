@@ -1,4 +1,5 @@
 """Give every item of a table the list index's attributes, as the PUT writes them today; with
+`--fleet-table`, first make the cluster index the live records' (`ops.cluster_reindex`); with
 `--history-table`, give every operation without a history its sequence 1 instead (`ops.history_backfill`).
 
 An operator's tool, run from the repository against a deployed table; it never ships to Lambda. When to
@@ -28,6 +29,7 @@ from operations_api import settings, store
 from operations_api.listing import index as list_index
 from operations_api.listing.index import EXPIRES_ATTRIBUTE
 from operations_api.store import VERSION_ATTRIBUTE
+from ops.cluster_reindex import ClusterTally, reindex_clusters
 from ops.history_backfill import backfill_history, summary_line
 
 _SERIALIZER = TypeSerializer()  # a value as a DynamoDB attribute, as boto3 writes it
@@ -155,7 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--fleet-table",
-        help="with --history-table, count and index the operations too: this table (FleetTableName)",
+        help="re-index the cluster index too: this table (FleetTableName); with --history-table, count "
+        "and index the operations the fleet does not hold yet",
     )
     arguments = parser.parse_args(argv)
     if arguments.shards < 1 or arguments.retention_days < 0:
@@ -163,23 +166,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     client = botocore.session.get_session().create_client(
         "dynamodb", region_name=arguments.region, endpoint_url=arguments.endpoint_url
     )
-    if arguments.fleet_table and not arguments.history_table:
-        parser.error("--fleet-table goes with --history-table (the fleet's marks follow the history's head)")
     if arguments.history_table:
         return _backfill_history(client, arguments)
+    prefix = "dry run: " if arguments.dry_run else ""
+    if arguments.fleet_table:
+        _use_tables(client, arguments)
+        clusters = ClusterTally()
+        reindex_clusters(arguments.fleet_table, clusters, dry_run=arguments.dry_run)
+        print(prefix + clusters.line())
     tally = backfill(
         client, arguments.table, arguments.shards, arguments.retention_days, dry_run=arguments.dry_run
     )
-    print(("dry run: " if arguments.dry_run else "") + tally.line())
+    print(prefix + tally.line())
     return 0
 
 
-def _backfill_history(client: Any, arguments: argparse.Namespace) -> int:
-    """The history's back-fill, through the service's own store and loop code, configured as a function is
-    (its environment variables) for this table, history table and endpoint."""
-    os.environ.update(TABLE_NAME=arguments.table, HISTORY_TABLE_NAME=arguments.history_table)
-    if arguments.fleet_table:
-        os.environ["FLEET_TABLE_NAME"] = arguments.fleet_table
+def _use_tables(client: Any, arguments: argparse.Namespace) -> None:
+    """Configure the service's own store and loop code as a function is (its environment variables), for
+    the tables and endpoint given."""
+    os.environ["TABLE_NAME"] = arguments.table
+    for variable, table in (
+        ("HISTORY_TABLE_NAME", arguments.history_table),
+        ("FLEET_TABLE_NAME", arguments.fleet_table),
+    ):
+        if table:
+            os.environ[variable] = table
     if arguments.endpoint_url:
         os.environ["DYNAMODB_ENDPOINT_URL"] = arguments.endpoint_url
     region = arguments.region or client.meta.region_name
@@ -187,6 +198,11 @@ def _backfill_history(client: Any, arguments: argparse.Namespace) -> int:
         os.environ["AWS_REGION"] = region
     settings.get_settings.cache_clear()
     store.dynamodb_client.cache_clear()
+
+
+def _backfill_history(client: Any, arguments: argparse.Namespace) -> int:
+    """The history's back-fill, through the service's own store and loop code."""
+    _use_tables(client, arguments)
     items = scan_items(client, arguments.table)
     counts = backfill_history(
         items, arguments.table, dry_run=arguments.dry_run, with_fleet=bool(arguments.fleet_table)

@@ -215,6 +215,21 @@ def test_the_record_table_is_the_models_names_types_required_and_nulls() -> None
     assert record_rows() == model_rows()
 
 
+def test_the_change_events_table_lists_every_detail_key_the_event_schema_adds_to_the_summary() -> None:
+    schema = json.loads((ROOT / "docs" / "operation-event.schema.json").read_text(encoding="utf-8"))
+    detail_keys = set(schema["$defs"]["detail"]["properties"])
+    summary_keys = {
+        key
+        for row in re.findall(r"^\| (`.+?`) \|", section("Summaries"), re.M)
+        for key in re.findall(r"`(\w+)`", row)
+    }
+    documented = re.findall(
+        r"^\| `(\w+)` \|", section("Change events").split("| key | meaning |", 1)[1], re.M
+    )
+    assert documented == ["previous_status", "version", "sequence", "recorded_time", "principal"]
+    assert set(documented) == detail_keys - summary_keys
+
+
 # --- docs/development.md's checklists -----------------------------------------------------------------
 
 DEVELOPMENT: Final = ROOT / "docs" / "development.md"

@@ -72,7 +72,7 @@ def count_cases(client: Any, table: str, sizes: tuple[int, ...], repeats: int) -
 def cluster_case(client: Any, table: str, size: int, shards: int, repeats: int) -> dict[str, Any]:
     """A page of 25 of cluster-0's list against one Query of 25 items on one of its partitions."""
     records = operations(0, size, seed=size)
-    put_items(client, [item for record in records for item in cluster_items(record, shards)], table)
+    put_items(client, [item for record in records for item in cluster_items(record)], table)
     query = f"cluster={CLUSTER}&page_size={PAGE_SIZE}"
     partition = layout.cluster_partition(CLUSTER, "all", 0)
     listed, timed = against_query(
@@ -102,7 +102,7 @@ def longest_token(client: Any, table: str, shards: int) -> int:
         record.update(operation_id=operation_id)
         record["target_clusters"][0]["cluster_id"] = LONGEST_CLUSTER
         records.append(record)
-    put_items(client, [item for record in records for item in cluster_items(record, shards)], table)
+    put_items(client, [item for record in records for item in cluster_items(record)], table)
     answer = listing.list_operations(urlencode({"cluster": LONGEST_CLUSTER, "page_size": 1})).answer
     return len(answer["next_page_token"])
 

@@ -9,6 +9,7 @@ not in COMMANDS below fails `test_every_command_the_docs_show_is_run_or_says_why
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -105,6 +106,15 @@ def get_on_a_fresh_table_is_404(answer: Answer) -> None:
 def the_insert_is_published(answer: Answer) -> None:
     assert handler_result(answer) == {"batchItemFailures": []}
     assert "invoke: 1 change events published" in answer.stderr
+    # the writer that events/put_operation.json's IAM authorizer names, as the PUT stored it
+    assert '"principal": "arn:aws:iam::123456789012:user/deployer"' in answer.stderr
+
+
+def counts_on_fresh_tables_are_zero(answer: Answer) -> None:
+    result = handler_result(answer)
+    assert result["statusCode"] == 200
+    counts = json.loads(result["body"])
+    assert sum(counts["in_progress"].values()) + sum(counts["finished"].values()) == 0, counts
 
 
 HERE: Final = "tests/build/test_doc_commands.py::"
@@ -138,6 +148,12 @@ COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
     "make invoke FN=PublishEventsFunction EVENT=events/dynamodb_stream_insert.json": Runs(
         "build", the_insert_is_published
     ),
+    "make invoke FN=GetHistoryFunction EVENT=events/get_history.json": Runs(
+        "build", get_on_a_fresh_table_is_404
+    ),
+    "make invoke FN=CountOperationsFunction EVENT=events/count_operations.json": Runs(
+        "build", counts_on_fresh_tables_are_zero
+    ),
     "make invoke FN=GetOperationFunction EVENT=events/get_operation.json "
     "DYNAMODB_ENDPOINT_URL=http://127.0.0.1:<port>": RunBy(
         "tests/build/test_invoke.py::"
@@ -146,6 +162,7 @@ COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
     "make openapi": RunBy(GENERATED),
     "make record-schema": RunBy(GENERATED),
     "make client-types": RunBy(GENERATED),
+    "make stream-fixtures": RunBy(GENERATED),
     "make screenshots": RunBy(HERE + "test_make_screenshots_photographs_the_console"),
     "make upgrade": NotRun(
         "moves every pin to the registries' latest and rewrites the locks; "
@@ -299,7 +316,8 @@ def tracked_files_kept() -> Iterator[list[str]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "command", ["make openapi", "make record-schema", "make client-types", "make layer-pins"]
+    "command",
+    ["make openapi", "make record-schema", "make client-types", "make stream-fixtures", "make layer-pins"],
 )
 def test_a_generator_leaves_the_committed_copy_as_it_is(command: str) -> None:
     with tracked_files_kept() as changed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,8 @@ from operations_api.record.validation import validate
 from operations_client import OperationsClient
 from tests.client.fake_api import FakeApi, serve
 from tests.client.history_entries import entries_of
+from tests.support.environment import TABLE_NAME
+from tests.support.handlers import Invoke
 
 
 def test_every_operation_the_screenshots_seed_is_one_the_api_accepts() -> None:
@@ -34,6 +37,21 @@ def test_the_failed_operation_is_seeded_change_by_change_as_its_worker_would_rep
     times = [step["last_update_time"] for step in steps]
     assert times == sorted(times), "each a later report: none refused as stale"
     assert len(set(times)) == len(steps)
+
+
+def test_each_change_of_the_failed_operation_is_stored_with_its_writer(put: Invoke, table: Any) -> None:
+    """What the history screenshot shows in its BY column: the PUT function stores the signed caller."""
+    steps = console_screenshots.full_operation_steps()
+    writers = console_screenshots.full_operation_writers()
+    assert len(set(writers)) == 2
+    key = {"operation_id": {"S": steps[0]["operation_id"]}}
+    for record, principal in zip(steps, writers, strict=True):
+        assert put(console_screenshots.signed_put(record, principal))["statusCode"] == 200
+        item = table.get_item(TableName=TABLE_NAME, Key=key)["Item"]
+        assert (item["_principal"]["S"], item["last_update_time"]["S"]) == (
+            principal,
+            record["last_update_time"],
+        )
 
 
 @pytest.fixture

@@ -11,10 +11,8 @@ import pytest
 
 from operations_api.record.rules import STATUSES
 from tests.support.fleet import cluster_items, cluster_of, put_items, with_cluster
-from tests.support.listing import ListCall, expected, query_string, walk
+from tests.support.listing import ListCall, expected, query_string, service_settings, walk
 from tests.support.records import cluster, record_for
-
-SHARDS = 4  # the template's ListShards default, which the tests' environment leaves as it is
 
 
 def naming(operation_id: str, time: str, clusters: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
@@ -27,8 +25,8 @@ def naming(operation_id: str, time: str, clusters: list[dict[str, Any]], **overr
     return record
 
 
-def seed(fleet: Any, records: list[dict[str, Any]], retention_days: int = 0) -> None:
-    put_items(fleet, [item for record in records for item in cluster_items(record, SHARDS, retention_days)])
+def seed(fleet: Any, records: list[dict[str, Any]]) -> None:
+    put_items(fleet, [item for record in records for item in cluster_items(record)])
 
 
 def listed(records: list[dict[str, Any]], cluster_id: str, **filters: Any) -> list[dict[str, Any]]:
@@ -140,10 +138,17 @@ def test_expired_operations_are_hidden(fleet: Any, list_call: ListCall) -> None:
         naming("old", "20261120_000000", [cluster("a", 500)], status="failed"),  # expired a day later
         naming("recent", "20261122_000000", [cluster("a", 500)], status="failed"),
         naming("running", "20261001_000000", [cluster("a", None)]),  # in progress: never expires
+        naming("at-now", "20261121_064514", [cluster("a", 500)], status="failed"),  # expires at FLEET_NOW
+        naming("after-now", "20261121_064515", [cluster("a", 500)], status="failed"),  # a second later
     ]
-    seed(fleet, records, retention_days=1)
-    ids = [summary["operation_id"] for summary in walk(list_call, cluster="a", page_size=1)]
-    assert ids == ["recent", "running"]
+    seed(fleet, records)
+    with service_settings(RETENTION_DAYS="1"):
+        ids = [summary["operation_id"] for summary in walk(list_call, cluster="a", page_size=1)]
+        failed = [summary["operation_id"] for summary in walk(list_call, cluster="a", status="failed")]
+    assert ids == ["recent", "after-now", "running"]
+    assert failed == ["recent", "after-now"]
+    everything = [summary["operation_id"] for summary in walk(list_call, cluster="a", page_size=2)]
+    assert len(everything) == 5, "kept forever (RetentionDays 0): nothing hidden"
 
 
 @pytest.mark.parametrize(

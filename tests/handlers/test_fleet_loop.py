@@ -189,7 +189,7 @@ def test_what_the_loop_keeps_is_what_the_cluster_list_reads(
 ) -> None:
     """End to end: PUTs, the loop, then ListOperationsFunction's ?cluster= (fleet-read's) over pages; the
     stored items are exactly the ones the list's tests seed (tests/support/fleet.py)."""
-    from tests.handlers.test_cluster_list import SHARDS, listed
+    from tests.handlers.test_cluster_list import listed
     from tests.support import fleet as seeded
     from tests.support.listing import walk
 
@@ -209,7 +209,7 @@ def test_what_the_loop_keeps_is_what_the_cluster_list_reads(
     stored = {
         (item["pk"]["S"], item["sk"]["S"]): item for item in scan_fleet() if item["pk"]["S"][:8] == "cluster#"
     }
-    wanted = [item for record in records for item in seeded.cluster_items(record, SHARDS)]
+    wanted = [item for record in records for item in seeded.cluster_items(record)]
     assert stored == {(item["pk"]["S"], item["sk"]["S"]): item for item in wanted}
     for cluster_id, filters in (
         ("eu-west-3", {}),

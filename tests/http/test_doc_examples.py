@@ -18,7 +18,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pytest
 
@@ -99,6 +99,14 @@ def run_example(
         timeout=EXAMPLE_SECONDS,
         check=False,
     )
+
+
+def shown_answer(example: Example) -> Any:
+    """The JSON of the first ```json block after the example in its document: the answer it shows."""
+    lines = example.document.read_text(encoding="utf-8").splitlines()
+    start = next(i for i in range(example.line, len(lines)) if lines[i].strip() == "```json") + 1
+    end = next(i for i in range(start, len(lines)) if FENCE.match(lines[i]))
+    return json.loads("\n".join(lines[start:end]))
 
 
 def failure(example: Example, answer: subprocess.CompletedProcess[str]) -> str | None:

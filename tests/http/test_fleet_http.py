@@ -1,18 +1,24 @@
 """The counts and the list of one cluster over real HTTP against the local server (`make run`): what curl
-sees, with the fleet table's items seeded as the stream loop keeps them."""
+sees, with the fleet table's items seeded as the stream loop keeps them; and docs/api.md's examples of
+both, run as written, printing the answers it shows."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from devtools.template import ROOT
 from operations_api.fleet import layout
+from tests.http.test_doc_examples import Example, examples, failure, run_example, shown_answer
 from tests.support.fleet import cluster_items, put_items, with_cluster
 from tests.support.http import call
 from tests.support.listing import walk
 from tests.support.records import cluster, record_for
+from tests.support.servers import running_server
 
 
 def over_http(local_api: str, path: str, raw_query: str) -> tuple[int, dict[str, Any]]:
@@ -86,3 +92,30 @@ def test_the_list_of_one_cluster_pages_through_its_operations(
     assert listed(f"cluster={quote('x' * 512)}") == (200, {"operations": []})
     status, problem = listed(f"cluster={quote('x' * 513)}")
     assert (status, problem["errors"][0]["parameter"]) == (400, "cluster")
+
+
+def contract_example(marker: str) -> Example:
+    (example,) = [example for example in examples(ROOT / "docs" / "api.md") if marker in example.text]
+    return example
+
+
+def printed(example: Example, base_url: str, workdir: Path) -> Any:
+    answer = run_example(example, base_url, workdir)
+    assert failure(example, answer) is None, failure(example, answer)
+    return json.loads(answer.stdout)
+
+
+def test_the_contracts_cluster_example_prints_the_answer_it_shows(local_api: str, tmp_path: Path) -> None:
+    example = contract_example("cluster=eu-west-3&status=")
+    shown = shown_answer(example)
+    assert [summary["operation_id"] for summary in shown["operations"]] == ["op-77"]
+    assert printed(example, local_api, tmp_path) == shown
+
+
+def test_the_contracts_counts_example_prints_the_answer_it_shows(tmp_path: Path) -> None:
+    """On a server of its own: the counts are of every operation the server holds."""
+    example = contract_example("/v1/operation-counts' > counts.json")
+    shown = shown_answer(example)
+    assert (shown["in_progress"]["executing"], shown["finished"]["failed"]) == (3, 1)
+    with running_server() as base_url:
+        assert printed(example, base_url, tmp_path) == shown

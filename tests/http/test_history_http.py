@@ -1,8 +1,8 @@
 """The history's routes over real HTTP against the local server (`make run`), and docs/api.md's History
 examples run as written against it.
 
-The history is written by the stream loop; until it records one, these tests write it themselves from the
-versions they PUT (tests/support/history.py, history_recorded).
+The history is written by the local server's stream loop (devtools/local_events.py), a moment after each PUT:
+the tests wait until it holds the versions they PUT (tests/support/history.py, history_recorded).
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import boto3
 
 from devtools.lambda_runtime import local_table_name, local_table_names
 from devtools.template import ROOT
+from operations_api.history import layout
 from tests.http.test_doc_examples import examples, failure, run_example
+from tests.support.cli import run_opsctl
 from tests.support.history import history_recorded, versions_of
 from tests.support.http import call
 
@@ -27,10 +29,33 @@ def put(local_api: str, record: dict[str, Any]) -> None:
     assert answer.status == 200, answer.body
 
 
-def recorded(operation_id: str, versions: list[dict[str, Any]]) -> None:
-    """The history of these versions, PUT already (tests/support/history.py)."""
+def history_table() -> tuple[Any, str]:
+    """A client of the local server's DynamoDB and the name of its history table."""
     client = boto3.client("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT_URL"])
-    history_recorded(client, local_table_names(local_table_name())["HistoryTable"], operation_id, versions)
+    return client, local_table_names(local_table_name())["HistoryTable"]
+
+
+def recorded(operation_id: str, versions: list[dict[str, Any]]) -> None:
+    """Waits until the loop has recorded these versions, PUT already (tests/support/history.py)."""
+    history_recorded(*history_table(), operation_id, versions)
+
+
+def rewrite_principal(operation_id: str, sequence: int, principal: str) -> None:
+    """One stored entry altered after the fact: its blob decoded, its principal changed, encoded again."""
+    client, table_name = history_table()
+    head_key = {layout.PARTITION_KEY: {"S": operation_id}, layout.SORT_KEY: {"S": layout.HEAD}}
+    life = client.get_item(TableName=table_name, Key=head_key, ConsistentRead=True)["Item"]["life"]["S"]
+    key = {
+        layout.PARTITION_KEY: {"S": operation_id},
+        layout.SORT_KEY: {"S": layout.chunk_position(life, sequence, 0)},
+    }
+    item = client.get_item(TableName=table_name, Key=key, ConsistentRead=True)["Item"]
+    assert item["chunks"]["N"] == "1", "a small record's entry is one chunk"
+    entry, snapshot = layout.decode_blob([bytes(item["blob"]["B"])])
+    assert entry["sequence"] == sequence
+    assert entry["principal"] != principal
+    (blob,) = layout.encode_blob({**entry, "principal": principal}, snapshot)
+    client.put_item(TableName=table_name, Item={**item, "blob": {"B": blob}})
 
 
 def test_a_history_is_paged_and_each_version_read_over_http(local_api: str) -> None:
@@ -87,3 +112,19 @@ def test_the_contracts_history_examples_run_as_written(local_api: str, tmp_path:
         outputs.append(answer.stdout)
     assert '"parameter": "sequence"' in outputs[0]
     assert "and 3 digests check" in outputs[1]
+
+
+def test_verify_names_the_stored_entry_altered_after_the_fact(local_api: str) -> None:
+    versions = versions_of("http-history-altered", 3)
+    for record in versions:
+        put(local_api, record)
+    recorded("http-history-altered", versions)
+    before = run_opsctl("history", "http-history-altered", "--verify", OPERATIONS_API_URL=local_api)
+    assert before.returncode == 0, before.stderr
+    assert before.stdout.startswith("verified: 3 entries; the last is the current record")
+    rewrite_principal("http-history-altered", 2, "arn:aws:iam::123456789012:user/someone-else")
+    after = run_opsctl("history", "http-history-altered", "--verify", OPERATIONS_API_URL=local_api)
+    assert (after.returncode, after.stdout) == (1, "")
+    assert after.stderr.startswith(
+        "the history of 'http-history-altered' does not verify: sequence 2: its digest 'sha256:"
+    ), after.stderr

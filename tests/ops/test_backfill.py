@@ -19,6 +19,7 @@ from ops import backfill
 from tests.build.test_doc_commands import run_as_written
 from tests.http.test_doc_examples import examples
 from tests.support.environment import TABLE_NAME
+from tests.support.fleet import cluster_items, put_items
 from tests.support.listing import service_settings, walk
 from tests.support.records import full_record, minimal_record
 from tests.unit.test_list_store import call_listing
@@ -171,25 +172,36 @@ def served_table() -> Iterator[tuple[Any, str]]:
 
 
 def test_the_documented_commands_count_then_re_index_as_written(served_table: tuple[Any, str]) -> None:
+    """With the cluster index as the earlier layout left it: full_record's items keyed by ListShards 2 and
+    carrying the list's expiry."""
     client, endpoint = served_table
+    fleet = f"{TABLE_NAME}-fleet"
+    client.create_table(**load_template().create_table_request(fleet, "FleetTable"))
     for record in records():
         written_before_the_list(client, record)
+    earlier = cluster_items(full_record(), 2, retention_days=1)
+    put_items(client, earlier, fleet)
     dry_run, real_run = documented_commands()
     answers = [
         run_as_written(
             command,
             TABLE=TABLE_NAME,
+            FLEET=fleet,
             AWS_ENDPOINT_URL_DYNAMODB=endpoint,  # where the credentials' account would have the table
             AWS_REGION="us-east-1",
         )
         for command in (dry_run, real_run)
     ]
     assert [answer.returncode for answer in answers] == [0, 0], [answer.stderr[-2000:] for answer in answers]
-    said = [answer.stdout.splitlines()[-1] for answer in answers]  # after the command make echoes
-    assert said[0].startswith("dry run: 6 items read: 6 re-indexed, 0 already right"), said
-    assert said[1].startswith("6 items read: 6 re-indexed, 0 already right"), said
+    said = [answer.stdout.splitlines()[-2:] for answer in answers]  # after the command make echoes
+    assert said[0][0].startswith(f"dry run: the cluster index: {len(earlier)} items read, "), said
+    assert said[0][1].startswith("dry run: 6 items read: 6 re-indexed, 0 already right"), said
+    assert said[1][0].startswith(f"the cluster index: {len(earlier)} items read, "), said
+    assert said[1][1].startswith("6 items read: 6 re-indexed, 0 already right"), said
     again = backfill.backfill(client, TABLE_NAME, shards=4, retention_days=0, dry_run=True)
     assert (again.updated, again.unchanged) == (0, 6)
+    stored = client.scan(TableName=fleet)["Items"]
+    assert sorted(map(str, stored)) == sorted(map(str, cluster_items(full_record()))), "this layout's"
 
 
 def test_the_documented_history_backfill_counts_then_writes_each_sequence_1_as_written(

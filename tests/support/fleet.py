@@ -106,9 +106,12 @@ def _worst(requests: list[dict[str, Any]]) -> str:
     return next(state for state in WORST_FIRST if state in states)
 
 
-def cluster_items(record: dict[str, Any], shard_count: int, retention_days: int = 0) -> list[dict[str, Any]]:
+def cluster_items(
+    record: dict[str, Any], shard_count: int = layout.CLUSTER_SHARDS, retention_days: int = 0
+) -> list[dict[str, Any]]:
     """The items the loop keeps for this record under each cluster it names: one in the cluster's
-    partition of its status, one in that of every status."""
+    partition of its status, one in that of every status. Another shard count or a retention period gives
+    the items of the earlier layout, keyed by the stack's ListShards and carrying the list's expiry."""
     names = [c["cluster_id"] for c in record.get("target_clusters") or ()]
     names += [c["cluster_id"] for c in (record.get("rollbacks") or {}).get("target_clusters") or ()]
     shard = layout.shard_number(record["operation_id"], shard_count)

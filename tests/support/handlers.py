@@ -20,9 +20,10 @@ class FakeLambdaContext:
     memory_limit_in_mb: int = 512
     invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:operations-api-test"
     aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+    remaining_ms: int = 300_000  # the history loop's timeout (template.yaml); only the loop asks
 
     def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+        return self.remaining_ms
 
 
 def load_function(name: str) -> ModuleType:

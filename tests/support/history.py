@@ -4,7 +4,6 @@ would write it, so that the history's reads are tested apart from the loop."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -136,19 +135,13 @@ def history_event(operation_id: str, sequence: str | None = None, raw_query: str
     return event
 
 
-# The stream loop records the history once operations_api/history/recording.py exists (issue 28's loop);
-# until it does, a test that PUT these versions writes their history itself.
-LOOP_RECORDS_HISTORY = importlib.util.find_spec("operations_api.history.recording") is not None
 RECORDING_SECONDS = 120.0
 
 
 def history_recorded(
     client: Any, table_name: str, operation_id: str, versions: Sequence[dict[str, Any]]
 ) -> None:
-    """The history of these versions, already PUT in order: waited for from the loop, or written here."""
-    if not LOOP_RECORDS_HISTORY:
-        write_history(client, table_name, operation_id, versions)
-        return
+    """Waits until the stream loop has recorded the history of these versions, already PUT in order."""
     key = {layout.PARTITION_KEY: {"S": operation_id}, layout.SORT_KEY: {"S": layout.HEAD}}
     deadline = time.monotonic() + RECORDING_SECONDS
     while time.monotonic() < deadline:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any, Final
 
-from devtools.template import ROOT
+from devtools.template import ROOT, load_template
 from tests.template.test_template import transformed
 
 ROLE_TABLE_HEADER: Final = "| role (function) | actions | resources |"
@@ -141,3 +141,21 @@ def test_a_table_that_differs_from_the_stack_is_caught() -> None:
     document = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     widened = document.replace("`dynamodb:GetItem` |", "`dynamodb:GetItem`, `dynamodb:Scan` |")
     assert documented_grants(widened) != deployed_grants()
+
+
+# --- docs/deploy.md, "Outputs": every output of the template, and no other ------------------------------
+
+
+def documented_outputs(document: str) -> list[str]:
+    """The names in the first column of the Outputs table (a row may name several)."""
+    section = document.split("\n## Outputs\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    return [name for row in rows for name in CODE.findall(row)]
+
+
+def test_the_deploy_guide_names_every_output_of_the_stack_once() -> None:
+    document = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    names = documented_outputs(document)
+    assert len(names) == len(set(names))
+    assert set(names) == set(load_template().document["Outputs"])
+    assert set(documented_outputs(document.replace("`FleetTableName`", "`Fleet`"))) != set(names)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from devtools.template import load_template
+from operations_api.fleet import layout as fleet_layout
 from operations_api.history import layout as history_layout
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -52,11 +53,12 @@ def test_each_function_may_do_only_what_its_route_needs(
 KEYS = {
     "OperationsTable": [("operation_id", "HASH")],
     "HistoryTable": [(history_layout.PARTITION_KEY, "HASH"), (history_layout.SORT_KEY, "RANGE")],
+    "FleetTable": [(fleet_layout.PARTITION_KEY, "HASH"), (fleet_layout.SORT_KEY, "RANGE")],
 }
 
 
 @pytest.mark.parametrize("table_id", sorted(KEYS))
-def test_the_records_and_the_history_survive_mistakes_and_upgrades(table_id: str) -> None:
+def test_the_records_the_history_and_the_fleet_survive_mistakes_and_upgrades(table_id: str) -> None:
     table = RESOURCES[table_id]
     assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
     properties = table["Properties"]

@@ -21,6 +21,7 @@ from operations_api.events.changes import (
 from tests.support.events import load_event
 
 SEQUENCE = 7  # what the history gives the change (events.stream asks history.recording)
+PRINCIPAL = "arn:aws:iam::123456789012:user/deployer"  # events/put_operation.json's IAM authorizer
 
 
 def change_event(record: dict[str, Any]) -> ChangeEvent | None:
@@ -88,7 +89,8 @@ def test_the_detail_is_the_summary_and_never_a_body() -> None:
         "recorded_time",
         "principal",
     }
-    assert (event.detail["sequence"], event.detail["principal"]) == (SEQUENCE, None)
+    assert (event.detail["sequence"], event.detail["principal"]) == (SEQUENCE, PRINCIPAL)
+    assert event.detail["recorded_time"] == "20261122_064600"
     assert event.detail["request"] == {"method": "POST", "uri": "/v1/clusters/networks"}
 
 

@@ -1,12 +1,15 @@
 """The loop's requests of many items at once (the history's and the fleet's, `history.recording`,
 `fleet.recording`): BatchGetItem and BatchWriteItem with their retries of what DynamoDB left unprocessed,
-TransactWriteItems with why it was canceled, and the back-fills' version check. Through `store.request`,
-so with the store's fault mapping."""
+TransactWriteItems with why it was canceled, the in-place retry of a transaction that met only concurrent
+writers (docs/design.md, "The fleet's read models"), and the back-fills' version check. Through
+`store.request`, so with the store's fault mapping."""
 
 from __future__ import annotations
 
+import random
 import time
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -35,6 +38,47 @@ def transact(actions: list[dict[str, Any]]) -> list[str] | None:
             raise
         return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
     return None
+
+
+NO_REASON: Final = "None"  # an action that did not cancel the transaction
+CONFLICT: Final = "TransactionConflict"  # another transaction was writing the item at the same moment
+CONDITION_FAILED: Final = "ConditionalCheckFailed"
+CONTENDED_ATTEMPTS: Final = 4  # tries of a change whose transaction meets concurrent writers
+CONTENDED_PAUSE_SECONDS: Final = 0.025  # the longest first pause, doubled after each try; jittered in full
+
+Result = TypeVar("Result")
+
+
+class Contended(Exception):
+    """A transaction was canceled only by concurrent writers: nothing was written, and building it again
+    from a fresh read may succeed."""
+
+
+def contended(
+    actions: list[dict[str, Any]], reasons: list[str], shared: Callable[[dict[str, Any]], bool]
+) -> bool:
+    """Whether every action that canceled the transaction met a concurrent writer: a conflict with another
+    transaction, or a failed condition on an item that `shared` says someone else may write meanwhile."""
+    causes = [
+        (action, reason) for action, reason in zip(actions, reasons, strict=False) if reason != NO_REASON
+    ]
+    return bool(causes) and all(
+        reason == CONFLICT or (reason == CONDITION_FAILED and shared(action)) for action, reason in causes
+    )
+
+
+def retried(attempt: Callable[[], Result]) -> tuple[Result, int]:
+    """`attempt`'s result, calling it again (after a jittered pause) while it raises Contended, a few
+    times; and how many times it was called again. Each call must read afresh what it writes from."""
+    retries = 0
+    while True:
+        try:
+            return attempt(), retries
+        except Contended:
+            retries += 1
+            if retries == CONTENDED_ATTEMPTS:
+                raise
+        time.sleep(random.uniform(0, CONTENDED_PAUSE_SECONDS * 2 ** (retries - 1)))  # noqa: S311
 
 
 class Unprocessed(Exception):

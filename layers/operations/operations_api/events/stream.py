@@ -6,6 +6,12 @@ a change fails, every later record of the batch is reported failed too, without 
 would go on), so Lambda retries from the first failed one and nothing after it is recorded out of order;
 the mapping retries until it succeeds. The log names the operation held back.
 
+Time: before each change but the first, the loop looks at the time Lambda leaves it; below TIME_MARGIN_MS,
+it reports the rest of the batch failed, untried, so that the next invocation starts there, rather than
+running into the timeout (which would log nothing and retry the whole batch, bisected). That is
+back-pressure, not a fault: one INFO line, `batch cut short`, names where the next invocation resumes, and
+HistoryChangesHeldBack does not count it (the iterator age shows a loop that falls behind).
+
 Then the events of the changes recorded are put in as few PutEvents calls as EventBridge allows
 (`events.publisher`); an event refused after the retries goes whole to the dead-letter queue and the loop
 goes on. Only an event that neither the bus nor the queue took fails its record (and the later ones):
@@ -17,7 +23,7 @@ that Lambda bisects the batch. One log line a batch: counts and error names, nev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
@@ -33,10 +39,18 @@ from operations_api.history import recording
 
 logger = Logger()
 processor: Final = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# Left for one more change and the batch's events: a record naming thousands of clusters makes hundreds of
+# BatchWriteItem calls (25 items each), and a PutEvents call that fails uses the client's whole budget
+# (settings). 60 s of the function's 300 leaves room for both; the first change of a batch is always tried.
+TIME_MARGIN_MS: Final = 60_000
 
 
 class HeldBack(Exception):
     """An earlier change of the batch failed: this one waits for it (it is never skipped)."""
+
+
+class Deferred(Exception):
+    """Too little time was left to record this change: the next invocation starts with it."""
 
 
 class EventNotPublished(Exception):
@@ -48,6 +62,9 @@ class Batch:
     """What one invocation did, for its log line and metrics."""
 
     failed: bool = False
+    tried: int = 0  # the records handed to the history
+    deferred: int = 0  # the records left to the next invocation for want of time
+    retries: int = 0  # transactions built again after meeting concurrent writers (history.transactions)
     entries_written: int = 0
     events: list[tuple[dict[str, Any], ChangeEvent]] = field(default_factory=list)
 
@@ -62,6 +79,9 @@ def process(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     def handle(record: DynamoDBRecord) -> None:
         if batch.failed:
             raise HeldBack("an earlier change of this batch failed")
+        if batch.deferred or (batch.tried and context.get_remaining_time_in_millis() < TIME_MARGIN_MS):
+            _defer(record.raw_event, batch, len(records), context)
+        batch.tried += 1
         try:
             for change_event in record_change(record.raw_event, batch):
                 batch.events.append((record.raw_event, change_event))
@@ -94,7 +114,23 @@ def record_change(record: dict[str, Any], batch: Batch) -> list[ChangeEvent]:
     if recorded is None:
         return []
     batch.entries_written += recorded.entries_written
+    batch.retries += recorded.retries
     return events_of(change, recorded.sequence, recorded.expired_sequence, recorded.expired_time)
+
+
+def _defer(record: dict[str, Any], batch: Batch, records: int, context: LambdaContext) -> NoReturn:
+    """Report this record failed, untried, for want of time; the first one deferred is logged."""
+    if not batch.deferred:
+        logger.info(
+            "batch cut short",
+            extra={
+                **_named(record),
+                "deferred": records - batch.tried,
+                "remaining_ms": context.get_remaining_time_in_millis(),
+            },
+        )
+    batch.deferred += 1
+    raise Deferred(f"less than {TIME_MARGIN_MS} ms left: the next invocation starts here")
 
 
 def _fail_from_first_lost(records: list[dict[str, Any]], batch: Batch, lost: set[int]) -> None:
@@ -121,12 +157,14 @@ def _sequence_number(record: dict[str, Any]) -> str:
 
 
 def _held_back(record: dict[str, Any], error: Exception) -> dict[str, Any]:
+    return {**_named(record), "error": type(error).__name__, "reason": str(error)[:256]}
+
+
+def _named(record: dict[str, Any]) -> dict[str, Any]:
     change = record.get("dynamodb", {})
     return {
         "operation_id": change.get("Keys", {}).get("operation_id", {}).get("S"),
         "stream_sequence_number": change.get("SequenceNumber"),
-        "error": type(error).__name__,
-        "reason": str(error)[:256],
     }
 
 
@@ -137,12 +175,12 @@ def _count_batch(batch: Batch, outcome: publisher.Published) -> None:
         metrics.count(metrics.EVENTS_PUBLISHED, outcome.published)
     if outcome.unpublished:
         metrics.count(metrics.EVENTS_NOT_PUBLISHED, len(outcome.unpublished))
-    if processor.exceptions:
-        metrics.count(metrics.HISTORY_CHANGES_HELD_BACK, len(processor.exceptions))
+    if held_back := len(processor.exceptions) - batch.deferred:
+        metrics.count(metrics.HISTORY_CHANGES_HELD_BACK, held_back)
 
 
 def _log_batch(records: list[dict[str, Any]], batch: Batch, outcome: publisher.Published, lost: int) -> None:
-    errors = {kind.__name__ for kind, _, _ in processor.exceptions if kind is not None}
+    errors = {kind.__name__ for kind, _, _ in processor.exceptions if kind not in (None, Deferred)}
     logger.info(
         "batch",
         extra={
@@ -151,7 +189,9 @@ def _log_batch(records: list[dict[str, Any]], batch: Batch, outcome: publisher.P
             "events": len(batch.events),
             "published": outcome.published,
             "dead_lettered": len(outcome.unpublished) - lost,
-            "held_back": len(processor.exceptions),
+            "held_back": len(processor.exceptions) - batch.deferred,
+            "deferred": batch.deferred,
+            "conflicts_retried": batch.retries,
             "put_events_calls": outcome.calls,
             "errors": sorted(outcome.errors | outcome.refusals | errors),
         },

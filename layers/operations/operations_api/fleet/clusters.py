@@ -2,9 +2,10 @@
 
 For each cluster the record names (in `target_clusters` or `rollbacks.target_clusters`; a cluster named
 twice is one item), one item in the cluster's partition of the record's status and one in that of every
-status, sorted by the list's order key, holding the list's summary, the list index's expiry and the
-cluster's `state` / `rollback`: the worst of the record's requests for it, failed over pending over
-succeeded.
+status, sorted by the list's order key, holding the list's summary and the cluster's `state` /
+`rollback`: the worst of the record's requests for it, failed over pending over succeeded. The items
+depend on the record alone, never on the stack's ListShards or RetentionDays (docs/design.md, "The
+cluster index outlives ListShards and RetentionDays").
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from operations_api.fleet import layout
-from operations_api.listing.index import EVERY_STATUS, expires_at, order_key
+from operations_api.listing.index import EVERY_STATUS, order_key
 from operations_api.record.summary import SUCCESS_BELOW, summarize
 from operations_api.store import to_attribute
 
@@ -54,14 +55,11 @@ def _state(request: dict[str, Any]) -> str:
     return "succeeded" if code < SUCCESS_BELOW else "failed"
 
 
-def cluster_items(record: dict[str, Any], shard_count: int, retention_days: int) -> dict[Key, dict[str, Any]]:
+def cluster_items(record: dict[str, Any]) -> dict[Key, dict[str, Any]]:
     """The record's items by key, as DynamoDB attribute values."""
-    shard = layout.shard_number(record["operation_id"], shard_count)
+    shard = layout.shard_number(record["operation_id"], layout.CLUSTER_SHARDS)
     sort_key = order_key(record["last_update_time"], record["operation_id"])
     common: dict[str, Any] = {SUMMARY_ATTRIBUTE: to_attribute(summarize(record))}
-    expiry = expires_at(record, retention_days)
-    if expiry is not None:
-        common[layout.EXPIRES_ATTRIBUTE] = {"N": str(expiry)}
     items: dict[Key, dict[str, Any]] = {}
     for cluster_id, cluster in cluster_states(record).items():
         for group in (record["status"], EVERY_STATUS):

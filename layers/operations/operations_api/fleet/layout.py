@@ -9,8 +9,9 @@ The stream loop keeps two read models here, beside the history (history/layout.p
   on, reads every item a count needs: `i#…` sorts after every `h#…`.
 - **Operations by cluster**: for each operation and each cluster its record names, one item under
   `cluster#<digest>#<status>#<n>` and one under `cluster#<digest>#all#<n>` (the digest of the cluster id,
-  which may be 2,048 bytes of UTF-8 while a key holds 1,024; n as the list index's shard), sorted by the
-  list's order key, holding the list's summary, its expiry and the cluster's `state` and `rollback`.
+  which may be 2,048 bytes of UTF-8 while a key holds 1,024; n of CLUSTER_SHARDS, by the list index's
+  hash, never by the stack's ListShards), sorted by the list's order key, holding the list's summary and
+  the cluster's `state` and `rollback`; no expiry, which the read decides from the current retention.
 - **Marks**, `op#<operation_id>`: `counted` (what the counts hold for it: life, sequence, status, hour)
   and `indexed` (the life and sequence whose clusters the index holds). Each read model keeps its own, so
   one added later back-fills on its own.
@@ -25,6 +26,7 @@ PARTITION_KEY: Final = "pk"
 SORT_KEY: Final = "sk"
 EXPIRES_ATTRIBUTE: Final = "_expires_at"  # the table's TTL attribute, as in the records' table
 COUNT_SHARDS: Final = 8
+CLUSTER_SHARDS: Final = 4  # the template's default ListShards: the items written before it was fixed
 COUNT_ATTRIBUTE: Final = "count"
 IN_PROGRESS_PREFIX: Final = "i#"
 FINISHED_PREFIX: Final = "h#"
@@ -58,6 +60,10 @@ def hour_of(timestamp: str) -> str:
 
 def marks_partition(operation_id: str) -> str:
     return f"op#{operation_id}"
+
+
+def is_marks_partition(key: str) -> bool:
+    return key.startswith(marks_partition(""))
 
 
 def cluster_digest(cluster_id: str) -> str:

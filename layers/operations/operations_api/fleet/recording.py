@@ -92,9 +92,8 @@ def marks_of(items: list[dict[str, Any]]) -> Marks:
 
 def write_clusters(old: dict[str, Any] | None, new: dict[str, Any] | None) -> int:
     """Put the new version's items, then delete the old version's that it does not have; the requests."""
-    settings = get_settings()
-    wanted = cluster_items(new, settings.list_shards, settings.retention_days) if new else {}
-    stale = cluster_items(old, settings.list_shards, settings.retention_days) if old else {}
+    wanted = cluster_items(new) if new else {}
+    stale = cluster_items(old) if old else {}
     requests = [{"PutRequest": {"Item": item}} for item in wanted.values()]
     requests += [{"DeleteRequest": {"Key": _key(*key)}} for key in stale if key not in wanted]
     for start in range(0, len(requests), BATCH_WRITE_LIMIT):

@@ -2,8 +2,12 @@
 before and after it. Pure: no request, no clock.
 
 `changes` is the RFC 6902 JSON Patch (`jsonpatch`) that turns the previous record into this one, and for
-sequence 1 a single `add` of the whole record at the root path `""`. `digest` chains the entries: the
-SHA-256 of the previous entry's digest followed by this entry's canonical JSON without its digest.
+sequence 1 a single `add` of the whole record at the root path `""`. A patch is applied before it is stored
+and kept only if it rebuilds the new record exactly (the same canonical JSON, so the same version):
+`make_patch` has open bugs, and a patch that does not rebuild its version would break every later one for
+readers. Otherwise the entry holds a single `replace` of the whole record at the root path, which always
+does. `digest` chains the entries: the SHA-256 of the previous entry's digest followed by this entry's
+canonical JSON without its digest.
 """
 
 from __future__ import annotations
@@ -58,7 +62,19 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[dict[s
     if before is None:
         return [{"op": "add", "path": ROOT_PATH, "value": after}]
     patch: list[dict[str, Any]] = jsonpatch.make_patch(before, after).patch
-    return patch
+    if rebuilds(before, patch, after):
+        return patch
+    return [{"op": "replace", "path": ROOT_PATH, "value": after}]
+
+
+def rebuilds(before: dict[str, Any], patch: list[dict[str, Any]], after: dict[str, Any]) -> bool:
+    """Whether the patch turns `before` into exactly `after`: compared as canonical JSON, as the version
+    is, since Python's == takes 1, 1.0 and True for one another."""
+    try:
+        rebuilt = jsonpatch.apply_patch(before, patch)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError):
+        return False
+    return canonical_json(rebuilt) == canonical_json(after)
 
 
 def digest(previous_digest: str, entry: dict[str, Any]) -> str:

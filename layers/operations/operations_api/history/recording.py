@@ -7,6 +7,11 @@ event is published again. Otherwise one TransactWriteItems writes the entry's ch
 read (its life and sequence, or its absence): whatever the stream redelivers, a change lands once, and a
 change that finds the history otherwise than expected writes nothing and fails (it is retried).
 
+Contention: a transaction canceled only by concurrent writers (a conflict on a shared counter of the
+fleet, or a failed condition on the head or a fleet mark, which the back-fill also writes) is built again
+from a fresh read and retried in place, a few times (`batches.retried`), before the change fails: the
+conditions decide again, so nothing is written twice.
+
 Lives: a creation, or a PUT over an expired item, starts a life named by its stream record's sequence
 number; the previous life's entries are deleted after the transaction (again on a redelivery: deleting is
 idempotent). An expiry (TTL's deletion) marks the head `ended`. An operation stored before the history
@@ -17,7 +22,7 @@ existed first gets its sequence 1 from the change's old image, under the same co
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from operations_api import batches, store
@@ -27,16 +32,12 @@ from operations_api.fleet.recording import mark_keys as fleet_marks
 from operations_api.fleet.recording import table as fleet_table
 from operations_api.history import layout
 from operations_api.history.entries import Written, build_entry
+from operations_api.history.transactions import HistoryConflict, transact
 from operations_api.settings import get_settings
 
 BATCH_WRITE_LIMIT: Final = 25  # BatchWriteItem's requests per call
 _NAMES: Final = {"#position": layout.SORT_KEY}
 _ABSENT: Final = "attribute_not_exists(#position)"
-
-
-class HistoryConflict(Exception):
-    """The history was not as read (or DynamoDB left part of a batch undone): nothing, or nothing more, was
-    written; the change fails and is retried."""
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,27 @@ class Recorded:
     expired_sequence: int | None = None
     expired_time: str | None = None
     entries_written: int = 0
+    retries: int = 0  # transactions that met concurrent writers and were built again
 
 
 def record(change: Change) -> Recorded | None:
     """Write the change's entry (once); None when it adds nothing (an identical replay, a life ended)."""
     if change.is_replay:
         return None
+    bootstrapped: list[str] = []  # the pre-history sequence 1 written by an attempt, kept across them
+    recorded, retries = batches.retried(lambda: _record_once(change, bootstrapped))
+    if recorded is None:
+        return None
+    return replace(recorded, entries_written=recorded.entries_written + len(bootstrapped), retries=retries)
+
+
+def _record_once(change: Change, bootstrapped: list[str]) -> Recorded | None:
     head, mark, marks = read_state(change.operation_id, change.stream_sequence)
     if mark is not None:
         return _redelivered(change, mark)
-    bootstrapped = 0
     if head is None and change.old is not None:
-        bootstrapped = int(write_pre_history(change.operation_id, change.old))
+        if _write_pre_history_once(change.operation_id, change.old):
+            bootstrapped.append(change.operation_id)
         head, _ = read_head_and_mark(change.operation_id, change.stream_sequence)
     fleet = FleetChange(
         change.operation_id,
@@ -78,25 +88,23 @@ def record(change: Change) -> Recorded | None:
         change.old_expired,
     )
     if change.new is None:
-        recorded = _record_expiry(change, head, fleet)
-    elif change.starts_life or head is None or head.ended is not None:
-        recorded = _record_new_life(change, head, fleet)
-    else:
-        recorded = _record_next(change, head, fleet)
-    if recorded is None:
-        return None
-    return Recorded(
-        recorded.sequence,
-        recorded.expired_sequence,
-        recorded.expired_time,
-        recorded.entries_written + bootstrapped,
-    )
+        return _record_expiry(change, head, fleet)
+    if change.starts_life or head is None or head.ended is not None:
+        return _record_new_life(change, head, fleet)
+    return _record_next(change, head, fleet)
 
 
 def write_pre_history(operation_id: str, stored: store.StoredOperation, *, records_table: str = "") -> bool:
     """Sequence 1 of an operation stored before the history existed (principal and time unknown), if it has
     no head yet; False if it has. With `records_table` (the back-fill), only while the record still has
-    that version."""
+    that version. Retried in place while it meets concurrent writers (its conditions need no read)."""
+    written, _ = batches.retried(lambda: _write_pre_history_once(operation_id, stored, records_table))
+    return written
+
+
+def _write_pre_history_once(
+    operation_id: str, stored: store.StoredOperation, records_table: str = ""
+) -> bool:
     entry = build_entry(
         Written(None), stored.document, version=stored.version, recorded_time=None, principal=None
     )
@@ -104,8 +112,8 @@ def write_pre_history(operation_id: str, stored: store.StoredOperation, *, recor
     actions.append(_put(_head_item(operation_id, layout.PRE_HISTORY_LIFE, entry), None))
     if records_table:
         actions.append(batches.version_check(records_table, stored))
-    try:
-        _transact(actions)
+    try:  # a failed condition is an answer here (a head already, or another version), not contention
+        transact(actions, shared=lambda _: False)
     except HistoryConflict:
         return False
     return True
@@ -122,7 +130,7 @@ def _record_next(change: Change, head: Head, fleet: FleetChange) -> Recorded:
     actions = _entry_puts(change.operation_id, head.life, entry, change.new.document)
     actions.append(_mark(change, head.life, entry["sequence"]))
     actions.append(_head_update(change.operation_id, head, entry, change.new_expires_at))
-    _transact(actions + fleet.prepare(head.life, entry["sequence"]))
+    transact(actions + fleet.prepare(head.life, entry["sequence"]))
     return Recorded(entry["sequence"], entries_written=1)
 
 
@@ -137,7 +145,7 @@ def _record_new_life(change: Change, head: Head | None, fleet: FleetChange) -> R
     actions = _entry_puts(change.operation_id, life, entry, change.new.document)
     actions.append(_mark(change, life, 1, **expired, **old_life))
     actions.append(_put(_head_item(change.operation_id, life, entry, change.new_expires_at), head))
-    _transact(actions + fleet.prepare(life, 1))
+    transact(actions + fleet.prepare(life, 1))
     if head is not None:
         delete_life(change.operation_id, head.life)
     return Recorded(1, expired_sequence, change.recorded_time if expired_sequence else None, 1)
@@ -164,7 +172,7 @@ def _record_expiry(change: Change, head: Head | None, fleet: FleetChange) -> Rec
             },
         }
     }
-    _transact([mark, update, *fleet.prepare(head.life, ended)])
+    transact([mark, update, *fleet.prepare(head.life, ended)])
     delete_life(change.operation_id, head.life)
     return Recorded(None, ended, change.recorded_time)
 
@@ -239,12 +247,6 @@ def _positions(operation_id: str, prefix: str) -> list[str]:
         if "LastEvaluatedKey" not in answer:
             return positions
         request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
-
-
-def _transact(actions: list[dict[str, Any]]) -> None:
-    reasons = batches.transact(actions)
-    if reasons is not None:
-        raise HistoryConflict(f"transaction canceled: {reasons}")
 
 
 _HEAD_NAMES: Final = {"#life": "life", "#sequence": "sequence"}

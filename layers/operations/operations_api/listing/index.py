@@ -22,7 +22,7 @@ import calendar
 import hashlib
 import string
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from operations_api.record.rules import OPERATION_ID_MAX_LENGTH, TERMINAL_STATUSES, timestamp_fault
@@ -109,6 +109,15 @@ def expires_at(document: dict[str, Any], retention_days: int) -> int | None:
 
 def is_expired(expiry: int | None, now: float) -> bool:
     return expiry is not None and expiry <= now
+
+
+def oldest_live_time(now: float, retention_days: int) -> str | None:
+    """The earliest `last_update_time` of a finished operation still live at `now` under this retention,
+    by `expires_at`'s rule (its expiry after int(now)); None: nothing expires."""
+    if retention_days <= 0:
+        return None
+    oldest = int(now) - retention_days * SECONDS_PER_DAY + 1
+    return datetime.fromtimestamp(oldest, tz=UTC).strftime("%Y%m%d_%H%M%S")
 
 
 def attributes(document: dict[str, Any], shard_count: int, retention_days: int) -> dict[str, Any]:

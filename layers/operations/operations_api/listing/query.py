@@ -5,11 +5,11 @@ The parameters are read from the raw query string, so that a repeated one is see
 its parameter; the token is read only once the filters it must be bound to are valid.
 
 A page token (`listing.token`) holds the order key of the page's last summary, bound by a digest to the
-filters and the shard count: a token altered, cut short, made by another query or before the shard count
-changed is a 400 naming page_token. The digest is not a secret (no HMAC, so no secret to provision and
-rotate): a client that forges a token with a matching digest gains nothing, since its position is checked
-to be an order key within the query's time bounds before DynamoDB sees it, and it reads only what these
-filters list anyway.
+filters and the shard count (ListShards; for a cluster's list, the cluster index's own): a token altered,
+cut short, made by another query or before the shard count changed is a 400 naming page_token. The digest
+is not a secret (no HMAC, so no secret to provision and rotate): a client that forges a token with a
+matching digest gains nothing, since its position is checked to be an order key within the query's time
+bounds before DynamoDB sees it, and it reads only what these filters list anyway.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from operations_api import problems, store
-from operations_api.fleet.layout import cluster_partition
+from operations_api.fleet.layout import CLUSTER_SHARDS, cluster_partition
 from operations_api.listing import shards as list_store
 from operations_api.listing import token as page_token
 from operations_api.listing.index import EVERY_STATUS, operation_id_of, shard_keys, time_of
@@ -71,7 +71,7 @@ class Listing:
 def list_operations(raw_query_string: str) -> Listing:
     """One page of the list, as the query asks: {"operations": [...], "next_page_token": ...}."""
     query = parse_query(raw_query_string)
-    shard_count = get_settings().list_shards
+    shard_count = CLUSTER_SHARDS if query.cluster is not None else get_settings().list_shards
     after = read_token(query, shard_count) if query.page_token is not None else None
     bounds = TimeBounds(query.since, query.before)
     try:
@@ -88,13 +88,13 @@ def list_operations(raw_query_string: str) -> Listing:
 
 def shards_of(query: ListQuery, shard_count: int) -> list[str]:
     """The partitions a page reads: those of every status when no status is left out (no filter, or one
-    naming them all), else each status's own; of the list's indexes, or of the cluster's in the fleet
-    table."""
+    naming them all), else each status's own; of the list's indexes (`shard_count` shards each), or of
+    the cluster's in the fleet table (always CLUSTER_SHARDS)."""
     groups = (EVERY_STATUS,) if query.statuses == STATUSES else query.statuses
     if query.cluster is not None:
         cluster = query.cluster
         return [
-            cluster_partition(cluster, group, number) for group in groups for number in range(shard_count)
+            cluster_partition(cluster, group, number) for group in groups for number in range(CLUSTER_SHARDS)
         ]
     return shard_keys(groups, shard_count)
 

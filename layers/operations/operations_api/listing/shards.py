@@ -32,7 +32,9 @@ from operations_api.listing.index import (
     SUMMARY_ATTRIBUTE,
     highest_key_below,
     index_of,
+    oldest_live_time,
 )
+from operations_api.record.rules import TERMINAL_STATUSES
 from operations_api.settings import get_settings
 
 SPREADS: Final = 1.5  # the margin of a shard's read, in standard deviations of its share
@@ -50,18 +52,21 @@ class TimeBounds:
 class Source:
     """Where a partition of a list lives: a table, maybe one of its indexes, and the partition's and the
     order's attributes. The list's partitions are the records' table's indexes; the list of one cluster's
-    are the fleet table's (`fleet.layout.cluster_partition`), which holds the same order keys."""
+    are the fleet table's (`fleet.layout.cluster_partition`), which holds the same order keys. The list's
+    items carry their expiry; a cluster's are live by the current retention (`_live_filter`)."""
 
     table_name: str
     index_name: str | None
     partition_attribute: str
     order_attribute: str
+    expiry_stored: bool = True
 
 
 def source_of(key: str) -> Source:
     settings = get_settings()
     if fleet_layout.is_cluster_partition(key):
-        return Source(settings.fleet_table_name, None, fleet_layout.PARTITION_KEY, fleet_layout.SORT_KEY)
+        keys = (fleet_layout.PARTITION_KEY, fleet_layout.SORT_KEY)
+        return Source(settings.fleet_table_name, None, *keys, expiry_stored=False)
     index_name, partition_attribute = index_of(key)
     return Source(settings.table_name, index_name, partition_attribute, ORDER_ATTRIBUTE)
 
@@ -194,10 +199,29 @@ def _read(shards: Sequence[_Shard], limit: int, span: _Range, now: float, cost: 
         cost.capacity_units += float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
 
 
+def _live_filter(source: Source, now: float) -> tuple[str | None, dict[str, str], dict[str, Any]]:
+    """The FilterExpression that hides expired operations, with its names and values (None: no filter).
+    A list item holds its expiry; a cluster item is expired when it is finished with a `last_update_time`
+    the current retention has passed (`index.oldest_live_time`), so a RetentionDays change applies at once
+    and needs no rewrite of the cluster index. The key attributes cannot be filtered: the summary's are."""
+    if source.expiry_stored:
+        names = {"#expires": EXPIRES_ATTRIBUTE}
+        values = {":now": {"N": str(int(now))}}
+        return "attribute_not_exists(#expires) OR #expires > :now", names, values
+    oldest = oldest_live_time(now, get_settings().retention_days)
+    if oldest is None:
+        return None, {}, {}
+    finished = {f":finished{rank}": {"S": status} for rank, status in enumerate(TERMINAL_STATUSES)}
+    names = {"#summary": SUMMARY_ATTRIBUTE, "#status": "status", "#updated": "last_update_time"}
+    expression = f"NOT (#summary.#status IN ({', '.join(finished)})) OR #summary.#updated >= :oldest"
+    return expression, names, {**finished, ":oldest": {"S": oldest}}
+
+
 def _request(shard: _Shard, limit: int, span: _Range, now: float) -> dict[str, Any]:
     source = shard.source
-    names = {"#shard": source.partition_attribute, "#expires": EXPIRES_ATTRIBUTE}
-    values: dict[str, Any] = {":shard": {"S": shard.key}, ":now": {"N": str(int(now))}}
+    live, live_names, live_values = _live_filter(source, now)
+    names = {"#shard": source.partition_attribute, **live_names}
+    values: dict[str, Any] = {":shard": {"S": shard.key}, **live_values}
     condition = "#shard = :shard"
     if span.since is not None:
         values[":since"] = {"S": span.since}
@@ -214,13 +238,14 @@ def _request(shard: _Shard, limit: int, span: _Range, now: float) -> dict[str, A
     request: dict[str, Any] = {
         "TableName": source.table_name,
         "KeyConditionExpression": condition,
-        "FilterExpression": "attribute_not_exists(#expires) OR #expires > :now",
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
         "ScanIndexForward": False,
         "Limit": limit,
         "ReturnConsumedCapacity": "TOTAL",
     }
+    if live is not None:
+        request["FilterExpression"] = live
     if source.index_name is not None:
         request["IndexName"] = source.index_name
     if shard.resume is not None:
