@@ -103,72 +103,30 @@ class StreamReader:
     """A table's stream, each shard read from its start (TRIM_HORIZON, as the template's mapping)."""
 
     def __init__(self, dynamodb_endpoint: str | None, table_name: str) -> None:
-        self.dynamodb, self.table_name = client("dynamodb", dynamodb_endpoint), table_name
-        self.stream_arn: str | None = self._latest_stream_arn()
+        table = client("dynamodb", dynamodb_endpoint).describe_table(TableName=table_name)["Table"]
+        self.stream_arn: str | None = table.get("LatestStreamArn")
         self.streams = client("dynamodbstreams", dynamodb_endpoint)
         self.iterators: dict[str, str | None] = {}
-        self.last_read: dict[str, str] = {}  # each shard's last record's sequence number
 
     def read(self) -> list[dict[str, Any]]:
         """The records written since the last read, in Lambda's format."""
-        stream_arn = self.stream_arn
-        if stream_arn is None:
+        if self.stream_arn is None:
             return []
-        description = self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]
+        description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         records: list[dict[str, Any]] = []
         for shard in description["Shards"]:
-            iterator = self._iterator(shard["ShardId"])
+            shard_id = shard["ShardId"]
+            if shard_id not in self.iterators:
+                self.iterators[shard_id] = self.streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            iterator = self.iterators[shard_id]
             if iterator is None:  # a closed shard, read to its end
                 continue
-            try:
-                answer = self.streams.get_records(ShardIterator=iterator)
-            except ClientError as error:
-                if not lost_iterator(error):
-                    raise
-                self._start_over()
-                break
-            self.iterators[shard["ShardId"]] = answer.get("NextShardIterator")
-            if answer["Records"]:
-                self.last_read[shard["ShardId"]] = answer["Records"][-1]["dynamodb"]["SequenceNumber"]
+            answer = self.streams.get_records(ShardIterator=iterator)
+            self.iterators[shard_id] = answer.get("NextShardIterator")
             records.extend(answer["Records"])
-        return lambda_records(records, stream_arn)
-
-    def _iterator(self, shard_id: str) -> str | None:
-        """The shard's iterator: from its start, or after the last record read when starting over."""
-        if shard_id not in self.iterators:
-            where: dict[str, str] = {"ShardIteratorType": "TRIM_HORIZON"}
-            if shard_id in self.last_read:
-                where = {
-                    "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
-                    "SequenceNumber": self.last_read[shard_id],
-                }
-            self.iterators[shard_id] = self.streams.get_shard_iterator(
-                StreamArn=self.stream_arn, ShardId=shard_id, **where
-            )["ShardIterator"]
-        return self.iterators[shard_id]
-
-    def _start_over(self) -> None:
-        """The endpoint no longer knows an iterator: expired, or the table made again (a new stream, read from
-        its start), or moto reset. The next read gets new iterators, after the last record read if the
-        stream is the same."""
-        stream_arn = self._latest_stream_arn()
-        if stream_arn != self.stream_arn:
-            self.last_read.clear()
-        self.stream_arn = stream_arn
-        self.iterators.clear()
-
-    def _latest_stream_arn(self) -> str | None:
-        table = self.dynamodb.describe_table(TableName=self.table_name)["Table"]
-        stream_arn: str | None = table.get("LatestStreamArn")
-        return stream_arn
-
-
-def lost_iterator(error: ClientError) -> bool:
-    """GetRecords refused an iterator: DynamoDB's own codes, or moto's 500 (its KeyError on an iterator it
-    does not know: the table made again or moto reset since the iterator was given)."""
-    code = error.response.get("Error", {}).get("Code")
-    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return code in ("ExpiredIteratorException", "TrimmedDataAccessException") or status == 500
+        return lambda_records(records, self.stream_arn)
 
 
 class LocalBus:

@@ -211,31 +211,3 @@ def read_until(reader: Any, count: int) -> list[dict[str, Any]]:
             break
     return records
 
-
-def test_an_iterator_the_endpoint_no_longer_knows_is_replaced_after_the_last_record_read() -> None:
-    """moto answers a GetRecords on an iterator it does not know (reset, or the table made again since) with
-    a 500, DynamoDB with ExpiredIteratorException: the reader starts over after the last record it read,
-    and neither says that 500 at every poll nor hands that record again."""
-    from devtools import local_events
-    from devtools.lambda_runtime import start_dynamodb
-
-    saved = dict(os.environ)
-    os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
-    dynamodb = start_dynamodb("ops-lost-iterator")
-    try:
-        reader = local_events.StreamReader(dynamodb.endpoint_url, "ops-lost-iterator")
-        write_at_once(dynamodb.endpoint_url, "ops-lost-iterator", writers=1, each=1)
-        first = read_until(reader, 1)
-        (shard_id,) = reader.iterators
-        reader.iterators[shard_id] = f"{reader.stream_arn}|1|an-iterator-moto-never-gave"
-        write_at_once(dynamodb.endpoint_url, "ops-lost-iterator", writers=2, each=1)
-        after = read_until(reader, 2)
-    finally:
-        dynamodb.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-    assert [record["dynamodb"]["Keys"]["operation_id"]["S"] for record in first] == ["op-0-0"]
-    changes = sorted(
-        (record["dynamodb"]["Keys"]["operation_id"]["S"], record["eventName"]) for record in after
-    )
-    assert changes == [("op-0-0", "MODIFY"), ("op-1-0", "INSERT")], "the first INSERT not handed again"
