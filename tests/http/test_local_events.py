@@ -210,4 +210,3 @@ def read_until(reader: Any, count: int) -> list[dict[str, Any]]:
         if len(records) >= count:
             break
     return records
-
