@@ -102,16 +102,6 @@ def get_operation(operation_id: str) -> StoredOperation | None:
     return None if item is None else from_item(item, _capacity(response))
 
 
-def operation_exists(operation_id: str) -> bool:
-    """Whether a record is stored under this id and has not expired: a strongly consistent read of its key
-    and expiry alone (the history's routes show a history only while its record exists)."""
-    projection = {"#id": "operation_id", "#expires": EXPIRES_ATTRIBUTE}
-    response = _read_live(
-        operation_id, ProjectionExpression="#id, #expires", ExpressionAttributeNames=projection
-    )
-    return "Item" in response
-
-
 def _read_live(operation_id: str, **request: Any) -> dict[str, Any]:
     """GetItem of one record, strongly consistent; an expired item is dropped from the answer."""
     key = {"operation_id": {"S": operation_id}}
@@ -203,6 +193,8 @@ def _value_size(attribute: dict[str, Any]) -> int:
         return len(value.encode("utf-8"))
     if kind == "N":
         return _number_size(value)
+    if kind == "B":  # raw bytes (a history entry's blob)
+        return len(value)
     if kind == "L":  # 3 bytes, and 1 per element
         return 3 + sum(1 + _value_size(element) for element in value)
     if kind == "M":
