@@ -4,12 +4,11 @@ PUT over an expired item not deleted yet) and however the stream is delivered (o
 the loop killed mid-batch, a fault held back), the stored counts equal a recount from the records, every
 cluster's items equal the set computed in Python, and so do the answers: `GET /v1/operation-counts` and
 every page of `GET /v1/operations?cluster=X`, with and without a status filter, through the handlers
-(docs/design.md, "The fleet's read models"). A record naming several thousand clusters: a test of its own."""
+(docs/design.md, "The fleet's read models"). A record of 2,000 clusters: tests/handlers/test_fleet_loop.py."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import ModuleType
@@ -46,18 +45,16 @@ pytestmark = pytest.mark.fuzzing
 
 AFTER_MOST_WRITES = 6 * 3_600  # the clock starts at 13:00, so that the counts' windows hold the writes
 LONGEST = "ü" * 512
-THOUSANDS = 3_000  # clusters in the explicit example's record (the drawn ones name at most 1,000)
 CLUSTER_SETS = [
     (),
     (("x", 201), ("x", 500)),  # named twice: failed
     ((LONGEST, None), ("x", 201)),
     (("y", 204),),
     tuple((f"m{number}", 201 if number % 2 else None) for number in range(1_000)),
-    tuple((f"k{number}", 500 if number % 3 else 201) for number in range(THOUSANDS)),  # explicit only
 ]
-# the clusters whose lists are walked: every one a small set names, a rollback's, the big sets' first and
+# the clusters whose lists are walked: every one a small set names, a rollback's, the big set's first and
 # last, and one that no record names
-WALKED = ["x", "y", "z", LONGEST, "m0", "m1", "m999", "k0", "k1", "k1500", f"k{THOUSANDS - 1}", "nobody"]
+WALKED = ["x", "y", "z", LONGEST, "m0", "m1", "m999", "nobody"]
 _examples = itertools.count()
 
 put_steps = st.tuples(
@@ -80,11 +77,6 @@ steps = st.lists(
 )
 several_statuses = st.lists(st.sampled_from(STATUSES), min_size=2, max_size=3, unique=True).map(",".join)
 status_filters = st.one_of(st.sampled_from(STATUSES), several_statuses)
-# a record naming thousands of clusters, beside one that names one of them
-THOUSANDS_OF_CLUSTERS = [
-    ("put", "a", 5, "executing", 1, None, None),
-    ("put", "b", 1, "failed", 1, None, None),
-]
 
 
 @dataclass
@@ -201,53 +193,27 @@ SHARED_TABLES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
     reading=st.tuples(status_filters, st.integers(min_value=1, max_value=3)),  # a status filter, a page size
 )
 def test_the_counts_and_the_clusters_equal_the_records_however_the_stream_delivers(
-    plan: list[Any],
-    delivery: tuple[str, int],
-    reading: tuple[str, int],
-    workload: Workload,
-) -> None:
-    workload(plan, delivery, reading, True)
-
-
-def test_a_record_naming_thousands_of_clusters_is_counted_and_listed(workload: Workload) -> None:
-    """The drawn records name at most 1,000 clusters (moto makes each item slow); this one, 3,000, once,
-    on tables of its own, checked by its answers alone (a Scan of its 6,000 items adds half a minute on
-    moto; test_fleet_loop compares every item of a 2,000-cluster record). Slow: moto's writes of those
-    items take one to three minutes."""
-    workload(THOUSANDS_OF_CLUSTERS, ("once", 0), ("executing", 2), False)
-
-
-Workload = Callable[[list[Any], tuple[str, int], tuple[str, int], bool], None]
-
-
-@pytest.fixture
-def workload(
     put: Invoke,
     table: Any,
     pipeline: Pipeline,
     list_call: ListCall,
     count_handler: ModuleType,
     monkeypatch: pytest.MonkeyPatch,
-) -> Workload:
-    """Sends a plan's PUTs, delivers the stream as `delivery` says, then checks the stored read models and
-    the answers (with a status filter and a page size, `reading`) against the records; the stored items
-    only with `items`."""
-
-    def run(plan: list[Any], delivery: tuple[str, int], reading: tuple[str, int], items: bool) -> None:
-        mode, at = delivery
-        model = Model(prefix=f"f{next(_examples)}")
-        monkeypatch.setattr(store, "now_seconds", model.time.seconds)
-        clear_fleet()  # the examples share the tables: the counters start from nothing in each
-        with service_settings(RETENTION_DAYS=str(RETENTION_DAYS)):
-            for step in plan:
-                apply(step, put, table, model)
-            if mode == "torn":
-                kill_after_the_cluster_writes(at, monkeypatch)
-            deliver(pipeline, stream_of(pipeline), "once" if mode == "torn" else mode, at, monkeypatch)
-            if items:
-                stored = fleet.scan_fleet()
-                assert fleet.stored_counts(stored) == fleet.recount([*model.present.values(), *model.gone])
-                assert fleet.stored_clusters(stored) == fleet.expected_clusters(model.present.values())
-            assert_answers(model, list_call, invoker(count_handler), *reading)
-
-    return run
+    plan: list[Any],
+    delivery: tuple[str, int],
+    reading: tuple[str, int],
+) -> None:
+    mode, at = delivery
+    model = Model(prefix=f"f{next(_examples)}")
+    monkeypatch.setattr(store, "now_seconds", model.time.seconds)
+    clear_fleet()  # the examples share the tables: the counters start from nothing in each
+    with service_settings(RETENTION_DAYS=str(RETENTION_DAYS)):
+        for step in plan:
+            apply(step, put, table, model)
+        if mode == "torn":
+            kill_after_the_cluster_writes(at, monkeypatch)
+        deliver(pipeline, stream_of(pipeline), "once" if mode == "torn" else mode, at, monkeypatch)
+        stored = fleet.scan_fleet()
+        assert fleet.stored_counts(stored) == fleet.recount([*model.present.values(), *model.gone])
+        assert fleet.stored_clusters(stored) == fleet.expected_clusters(model.present.values())
+        assert_answers(model, list_call, invoker(count_handler), *reading)
