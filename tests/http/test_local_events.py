@@ -12,6 +12,7 @@ import pytest
 from tests.support.change_events import schema_errors
 from tests.support.events import event_body
 from tests.support.http import call
+from tests.support.servers import environment_restored
 
 pytestmark = pytest.mark.http
 
@@ -133,14 +134,12 @@ def test_the_stream_loop_make_run_feeds_is_given_the_history_table_made_beside_t
     import boto3
 
     from devtools import local_server
-    from devtools.local_api import forget_cached_configuration
     from operations_api import settings
 
-    saved = dict(os.environ)
-    for name in ("DYNAMODB_ENDPOINT_URL", "HISTORY_TABLE_NAME"):
-        os.environ.pop(name, None)
-    os.environ["TABLE_NAME"] = "ops-follower"
-    try:
+    with environment_restored():
+        for name in ("DYNAMODB_ENDPOINT_URL", "HISTORY_TABLE_NAME"):
+            os.environ.pop(name, None)
+        os.environ["TABLE_NAME"] = "ops-follower"
         running = local_server.start(port=0)
         try:
             history = settings.get_settings().history_table_name
@@ -148,9 +147,5 @@ def test_the_stream_loop_make_run_feeds_is_given_the_history_table_made_beside_t
             keys = client.describe_table(TableName=history)["Table"]["KeySchema"]
         finally:
             running.stop()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        forget_cached_configuration()
     assert history == "ops-follower-history"
     assert [key["AttributeName"] for key in keys] == ["operation_id", "position"]
