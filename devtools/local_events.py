@@ -37,15 +37,19 @@ KEPT_EVENTS: Final = 100
 POLL_SECONDS: Final = 0.25
 QUEUE_NAME: Final = "operations-api-local-events"
 RULE_NAME: Final = "operations-api-local-all"
+# Every call bounded, so that the follower's poll under way ends soon after the server is told to stop.
+CLIENT_CONFIG: Final = Config(
+    connect_timeout=5, read_timeout=30, retries={"mode": "standard", "total_max_attempts": 3}
+)
 # moto 5.2 answers DynamoDB Streams on its classic endpoint only, not on the account-based one newer
 # botocore picks when the stream's ARN names an account.
-STREAMS_CONFIG: Final = Config(account_id_endpoint_mode="disabled")
+STREAMS_CONFIG: Final = CLIENT_CONFIG.merge(Config(account_id_endpoint_mode="disabled"))
 
 Invoke = Callable[[str, dict[str, Any]], Any]
 
 
 def client(service: str, endpoint_url: str | None) -> BaseClient:
-    config = STREAMS_CONFIG if service == "dynamodbstreams" else None
+    config = STREAMS_CONFIG if service == "dynamodbstreams" else CLIENT_CONFIG
     return botocore.session.get_session().create_client(
         service,
         region_name=os.environ.get("AWS_REGION", LOCAL_REGION),
@@ -247,6 +251,7 @@ def start(
         print(f"events: {dynamodb_endpoint} gives no stream of {table_name!r} ({error}): no change events",
               file=sys.stderr)  # fmt: skip
         return None, lambda: None
+    serialise_moto_stream_writes()
     events_endpoint, stop_server = _local_eventbridge(dynamodb_endpoint)
     os.environ["EVENTS_ENDPOINT_URL"] = events_endpoint
     _forget_cached_events_client()
@@ -257,8 +262,9 @@ def start(
     thread.start()
 
     def stop() -> None:
+        """Once the poll under way is done: each of its calls is bounded (CLIENT_CONFIG, the consumer's)."""
         follower.stopping.set()
-        thread.join(timeout=5)
+        thread.join()
         stop_server()
 
     return follower, stop
@@ -282,6 +288,27 @@ def shown_after_invoke(function_id: str, dynamodb_endpoint: str) -> Iterator[Non
             print(json.dumps(event, indent=2), file=sys.stderr)
     finally:
         stop_server()
+
+
+def serialise_moto_stream_writes() -> None:
+    """moto (5.2.5) numbers a stream record `len(shard.items) + start`, builds it, then appends it, with no
+    lock: two writes at once (its server answers each request in a thread of its own) get one sequence
+    number, and its iterators, which find a record's position by its number, hand records again, or over
+    and over while no write follows. One lock around each record added, in the moto of this process
+    (make run's embedded DynamoDB); nothing changes for another DynamoDB."""
+    from moto.dynamodb.models.table import StreamShard
+
+    if getattr(StreamShard.add, "serialised", False):
+        return
+    unlocked_add = StreamShard.add
+    lock = threading.Lock()
+
+    def add(shard: StreamShard, old: Any, new: Any) -> None:
+        with lock:
+            unlocked_add(shard, old, new)
+
+    add.serialised = True  # type: ignore[attr-defined]
+    StreamShard.add = add  # type: ignore[method-assign,assignment]
 
 
 def _local_eventbridge(dynamodb_endpoint: str) -> tuple[str, Callable[[], None]]:

@@ -12,10 +12,12 @@ are published too, and listed at GET /_local/events (devtools.local_events).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -33,6 +35,8 @@ from devtools.local_api import LocalApi, answer
 from devtools.template import ROOT, load_template
 
 MAX_BODY_BYTES: Final = 10 * 1024 * 1024  # API Gateway HTTP API's payload limit
+CONNECTION_TIMEOUT_SECONDS: Final = 60.0  # a connection whose client sends or reads nothing for so long ends
+STOP_SIGNALS: Final = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 class BodyTooLarge(Exception):
@@ -66,6 +70,7 @@ class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # else each kept-alive response waits for a delayed ACK
     server_version = "operations-api-local"
+    timeout = CONNECTION_TIMEOUT_SECONDS
 
     def do_GET(self) -> None:
         self._serve()
@@ -116,6 +121,39 @@ class RequestHandler(BaseHTTPRequestHandler):
         """_serve writes one line per request; http.server's own access log is silenced."""
 
 
+class LocalHttpServer(ThreadingHTTPServer):
+    """A thread per connection, each ended and joined by `stop()`: no thread is left behind to die with the
+    process mid-answer. Each connection's reading side is shut, which ends an idle kept-alive connection at
+    once and lets a request being answered finish first; a client that stops reading is cut off after
+    CONNECTION_TIMEOUT_SECONDS."""
+
+    daemon_threads = False  # server_close joins them (block_on_close)
+
+    def __init__(self, address: tuple[str, int], handler_class: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler_class)
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def stop(self) -> None:
+        """Accept no more connections, end each open one, and wait for their threads."""
+        self.shutdown()
+        with self.connections_lock:
+            for connection in self.connections:
+                with contextlib.suppress(OSError):  # the client has gone already
+                    connection.shutdown(socket.SHUT_RD)
+        self.server_close()
+
+
 # --- process lifecycle -----------------------------------------------------------------------------
 
 
@@ -138,18 +176,17 @@ def start(port: int = 0, host: str = "127.0.0.1", overrides: Mapping[str, str] |
             api.invoke_function, dynamodb.endpoint_url, dynamodb.table_name
         )
         handler_class = type("BoundRequestHandler", (RequestHandler,), {"api": api})
-        server = ThreadingHTTPServer((host, port), handler_class)
+        server = LocalHttpServer((host, port), handler_class)
     except BaseException:
         dynamodb.stop()
         raise
-    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="local-api", daemon=True)
     thread.start()
 
     def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        """In the order each depends on the next: the requests, the stream's follower, then DynamoDB."""
+        server.stop()
+        thread.join()
         stop_events()
         dynamodb.stop()
 
@@ -207,16 +244,18 @@ def start_on(port: int) -> RunningApi:
 
 def main() -> int:
     started = time.perf_counter()
-    stopping = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
+    # Blocked here, before any other thread starts, so in every thread (each inherits it): the kernel then
+    # keeps SIGINT and SIGTERM pending until sigwait takes them. A Python handler runs in the main thread
+    # only, and a signal the kernel hands to another thread (any thread may take one sent to the process)
+    # never wakes a main thread blocked in a wait: the server served on, deaf to it.
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         running = start_on(port_from(os.environ.get("PORT")))
     except UsageError as error:
         print(f"make run: {error}", file=sys.stderr)
         return 2
     print(banner(running, time.perf_counter() - started), file=sys.stderr, flush=True)
-    stopping.wait()
+    signal.sigwait(STOP_SIGNALS)
     running.stop()
     print("stopped", file=sys.stderr, flush=True)
     return 0

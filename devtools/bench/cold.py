@@ -18,6 +18,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
+from devtools.bench import history
 from devtools.bench.fresh import (
     COMPILE,
     RUNTIME,
@@ -43,7 +44,9 @@ FUNCTIONS = {
     "GET": "GetOperationFunction",
     "LIST": "ListOperationsFunction",
     "COUNTS": "CountOperationsFunction",
+    "HISTORY": "GetHistoryFunction",
 }
+HISTORY_VERSIONS = 3  # the history event asks for a page of 2: a token to the next page is made too
 FLOORS = {"botocore": ["botocore"], "boto3": []}  # probes/floor.py's ways: the first is the target's
 POWERTOOLS_HTTP = ["aws_lambda_powertools.logging", "aws_lambda_powertools.event_handler.api_gateway"]
 LIBRARIES_ALONE: tuple[tuple[str, list[str]], ...] = (
@@ -74,14 +77,18 @@ def event_for(method: str, record: dict[str, Any]) -> dict[str, Any]:
         return load_event("list_operations")
     if method == "COUNTS":
         return load_event("count_operations")
+    if method == "HISTORY":
+        return load_event("get_history")
     return put_event(record) if method == "PUT" else get_event(record["operation_id"])
 
 
 def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
     """The one DynamoDB call the floor makes for a route, as probes/floor.py reads it: the list's is one
-    Query of one shard of its index, for the page the list's event asks for."""
-    if method in ("LIST", "COUNTS"):
-        operation, arguments = "query", list_query() if method == "LIST" else counts_query()
+    Query of one shard of its index, for the page the list's event asks for; the history's one Query of
+    the entries of the page its event asks for."""
+    queries = {"LIST": list_query, "COUNTS": counts_query, "HISTORY": history_query}
+    if method in queries:
+        operation, arguments = "query", queries[method]()
     elif method == "GET":
         key = {"operation_id": {"S": record["operation_id"]}}
         operation, arguments = "get_item", {"TableName": TABLE, "Key": key, "ConsistentRead": True}
@@ -120,6 +127,21 @@ def list_query() -> dict[str, Any]:
         "ScanIndexForward": False,
         "Limit": int(query["page_size"]),
     }
+
+
+def history_query() -> dict[str, Any]:
+    """One Query of the history table: the entries of the first page the history event asks for."""
+    event = load_event("get_history")
+    page_size = int(event["queryStringParameters"]["page_size"])
+    return history.entries_query(event["pathParameters"]["operation_id"], 1, page_size)
+
+
+def stored_history() -> None:
+    """The operation the history event reads, stored with its history (HISTORY_VERSIONS entries)."""
+    from operations_api import store
+
+    operation_id = load_event("get_history")["pathParameters"]["operation_id"]
+    history.stored_history(store.dynamodb_client(), operation_id, HISTORY_VERSIONS)
 
 
 @dataclass
@@ -164,6 +186,7 @@ def measure(quick: bool) -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="bench-cold-") as scratch,
         local_dynamodb() as (endpoint, backend),
     ):
+        stored_history()
         envs = environments(quick)
         each = [Processes(env, dynamodb_service(endpoint), Path(scratch)) for env in envs]
         artifact = each[1] if len(each) > 1 else each[0]

@@ -240,13 +240,14 @@ def share(part: float, whole: float) -> float | None:
 
 
 class Requests:
-    """What a botocore client sends while this listens: its requests, the last one's parameters, and the
-    capacity DynamoDB reported (for them all, and for the last)."""
+    """What a botocore client sends while this listens: its requests (each operation's name and parameters),
+    the last one's parameters, and the capacity DynamoDB reported (for them all, and for the last)."""
 
     count: int
     units: float
     last: dict[str, Any]
     last_units: float | None
+    sent: list[tuple[str, dict[str, Any]]]
 
     def __init__(self, client: Any, service: str = "dynamodb") -> None:
         self.reset()
@@ -254,10 +255,11 @@ class Requests:
         client.meta.events.register(f"after-call.{service}.*", self._answered)
 
     def reset(self) -> None:
-        self.count, self.units, self.last, self.last_units = 0, 0.0, {}, None
+        self.count, self.units, self.last, self.last_units, self.sent = 0, 0.0, {}, None, []
 
-    def _sent(self, params: dict[str, Any], **_: Any) -> None:
+    def _sent(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         self.count, self.last = self.count + 1, dict(params)
+        self.sent.append((model.name, self.last))
 
     def _answered(self, parsed: dict[str, Any], **_: Any) -> None:
         consumed = parsed.get("ConsumedCapacity", {})  # a transaction's: a list, one entry per table
@@ -336,8 +338,9 @@ def local_dynamodb(server: str = "dynalite") -> Iterator[tuple[str, str]]:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """moto's threaded server on loopback, its access log quiet, emptied; its endpoint. (moto keeps what its
-    servers store in the process: a run of every suite once found the table of an earlier suite's server.)"""
+    """moto's threaded server on loopback, its access log quiet, emptied; its endpoint. Emptied again when
+    it stops: moto keeps what its servers store in the process (a run of every suite once found the table
+    of an earlier suite's server), and every copy it makes of a model (reset_moto)."""
     import logging
 
     from moto.server import ThreadedMotoServer
@@ -346,10 +349,16 @@ def moto_server() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    urllib.request.urlopen(
-        urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
-    ).close()
+    endpoint = f"http://{host}:{port}"
+    reset_moto(endpoint)
     try:
-        yield f"http://{host}:{port}"
+        yield endpoint
     finally:
+        reset_moto(endpoint)
         server.stop()
+
+
+def reset_moto(endpoint: str) -> None:
+    """moto emptied: its data, and its register of every model instance ever made, which keeps the copy of
+    each table a TransactWriteItems makes (to undo it): the history loop's transactions grew it to 7 GB."""
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()

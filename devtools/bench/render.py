@@ -86,7 +86,7 @@ def cold_view(cold: dict[str, Any]) -> dict[str, Any]:
     standing = [
         {"method": method, "handler": instructions(row), "least": least[method]}
         for method, row in sorted(built.items())
-        if instructions(row) and least[method]
+        if instructions(row) and least.get(method)  # the routes whose libraries alone were measured
     ]
     floors = {method: row.get("floor_instructions") for method, row in built.items()}
     return {

@@ -4,7 +4,7 @@ A page of its entries, oldest first, or the whole record as it was after one cha
 ETag (docs/api.md, "History"). Its inputs are checked by `history.query` and `service`, never by
 Powertools' validation (no pydantic on the cold path, as for the GET); `jsonpatch` is imported only when
 a version between checkpoints is rebuilt. Its role may only read: GetItem and Query on the history's
-table, GetItem on the records'.
+table, never the records' (the history's head says whether the operation is shown).
 """
 
 from __future__ import annotations

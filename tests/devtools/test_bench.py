@@ -96,6 +96,25 @@ def test_a_run_without_valgrind_shows_no_instruction_counts() -> None:
     assert "in instructions" not in page.split("## Targets")[1].split("- Warm GET")[0]
 
 
+def test_the_history_cold_start_has_its_row_in_the_summary_the_table_and_the_targets() -> None:
+    results = committed()
+    rows = results["cold"]["rows"]
+    gets = [row for row in rows if row["method"] == "GET"]
+    for get in gets:  # each environment's GET row, as a history row of the same environment
+        history = {"method": "HISTORY", "ratio": 1.04, "ratio_quartiles": [1.01, 1.12]}
+        rows.append({**copy.deepcopy(get), **history})
+    page = render.render(results)
+    built = next(get["environment"] for get in gets if "with bytecode" in get["environment"])
+    floor = "botocore" if "floors" in gets[0] else "boto3"
+    summary = page.split("## Summary")[1].split("## Cold start")[0]
+    assert "bytecode), HISTORY: median, upper quartile | 1.04x, 1.12x wall" in summary
+    assert "| upper quartile ≤ 1.10x: **missed** by 0.02x |" in summary.split("HISTORY")[1].split("\n")[0]
+    table = page.split("## Cold start")[1].split("###")[0]
+    assert all(f"| {get['environment']} | HISTORY |" in table for get in gets)
+    target = f"- Cold start within 1.10x the {floor} floor at the upper quartile, {built}, HISTORY: "
+    assert target + "**miss** by 0.02x (1.12x > 1.1x) (median 1.04x)" in page
+
+
 def warm_rows(times: dict[str, list[float]], own: list[float]) -> list[dict[str, Any]]:
     """Warm rows at 0.7, 8.4 and 63.4 KiB, the handler taking `times`, its own work `own` ms per KiB."""
     rows = []

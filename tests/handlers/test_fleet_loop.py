@@ -120,6 +120,21 @@ def test_expiry_removes_the_clusters_and_an_expired_life_is_counted_anew(
     assert ("op-2", "counted") not in marks(items)
 
 
+def test_a_deletion_by_hand_removes_the_clusters_and_the_count_of_an_operation_in_progress(
+    put: Invoke, pipeline: Pipeline, table: Any
+) -> None:
+    """The loop ends a life on any deletion (history/recording.py): the fleet forgets the operation as for
+    an expiry, though no event is published."""
+    deleted = minimal_record(target_clusters=clusters(("a", None)))
+    kept = minimal_record(operation_id="op-2", target_clusters=clusters(("a", 201)))
+    accept(put, deleted)
+    accept(put, kept)
+    pipeline.deliver()
+    table.delete_item(TableName="operations-test", Key={"operation_id": {"S": "op-1"}})
+    assert pipeline.deliver() == []
+    assert_read_models([kept])
+
+
 def test_each_stream_mark_expires_two_days_after_it_is_written_and_nothing_else_does(
     put: Invoke, pipeline: Pipeline
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,8 @@ from operations_api.listing import token as page_token
 from tests.support.events import load_event, put_event
 from tests.support.handlers import Invoke, invoker, load_function
 from tests.support.history import HISTORY_TABLE_NAME, history_event, versions_of, write_history
+from tests.support.listing import service_settings
+from tests.support.records import record_at
 
 FIXTURE_ID = load_event("get_history")["pathParameters"]["operation_id"]
 LIFE = "100000000000000000001"  # write_history's
@@ -191,9 +194,35 @@ def test_a_page_whose_entries_are_deleted_while_read_is_unknown_never_empty_with
     assert (status, problem.get("code")) == (404, "OPERATION_NOT_FOUND")
 
 
-def test_a_history_whose_record_is_gone_is_unknown(read: Invoke, table: Any) -> None:
-    write_history(table, HISTORY_TABLE_NAME, "orphan", versions_of("orphan", 2))
-    assert answer(read(history_event("orphan")))[1]["code"] == "OPERATION_NOT_FOUND"
+def test_a_record_deleted_by_hand_keeps_its_history_shown_until_the_loop_ends_its_life(
+    read: Invoke, table: Any
+) -> None:
+    """The route reads the head alone, never the record (docs/design.md, "Reading the history"): within the
+    loop's lag a deletion by hand is not seen yet, and once the loop marks the life `ended` it is a 404."""
+    versions = versions_of("deleted", 2)  # no record stored: as after its deletion, before the loop
+    entries = write_history(table, HISTORY_TABLE_NAME, "deleted", versions)
+    assert answer(read(history_event("deleted"))) == (200, {"entries": entries})
+    write_history(table, HISTORY_TABLE_NAME, "deleted", versions, ended=3)  # the loop recorded the REMOVE
+    for event in (history_event("deleted"), history_event("deleted", "2")):
+        assert answer(read(event))[1]["code"] == "OPERATION_NOT_FOUND"
+
+
+def test_a_version_expired_when_put_hides_the_history_once_the_loop_records_its_expiry(
+    put: Invoke, read: Invoke, table: Any
+) -> None:
+    """A finished report older than the retention period is expired as it is stored (a GET 404s at once);
+    the head learns its expiry from the loop, so within the loop's lag the history is still shown."""
+    executing = record_at("late", datetime(2020, 1, 1), status="executing")  # never expires while running
+    finished = record_at("late", datetime(2020, 1, 1, 1), status="completed")
+    with service_settings(RETENTION_DAYS="1"):
+        assert put(put_event(executing))["statusCode"] == 200
+        write_history(table, HISTORY_TABLE_NAME, "late", [executing])  # as the loop records it
+        assert put(put_event(finished))["statusCode"] == 200
+        status, page = answer(read(history_event("late")))
+        assert (status, len(page["entries"])) == (200, 1), "the loop has not recorded the expired version yet"
+        expiry = int(datetime(2020, 1, 2, 1, tzinfo=UTC).timestamp())
+        write_history(table, HISTORY_TABLE_NAME, "late", [executing, finished], expires_at=expiry)
+        assert answer(read(history_event("late")))[1]["code"] == "OPERATION_NOT_FOUND"
 
 
 def test_bad_query_parameters_and_another_operations_token_are_400_naming_them(

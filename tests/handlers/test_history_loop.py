@@ -161,15 +161,21 @@ def test_every_version_of_a_long_history_is_a_bounded_read_from_its_checkpoint(
     assert [version_at(history, sequence) for sequence in range(1, count + 1)] == records
 
 
-def test_an_expiry_ends_the_life_and_deletes_its_entries_and_a_new_creation_starts_at_1(
-    put: Invoke, table: Any, pipeline: Pipeline
-) -> None:
+def deleted_after_two_versions(put: Invoke, table: Any, pipeline: Pipeline) -> dict[str, Any]:
+    """op-1 PUT twice and recorded, then deleted from the table: its REMOVE stream record, unconsumed."""
     first = minimal_record()
     accepted(put, first)
     accepted(put, {**first, "sub_status": "later"})
     pipeline.deliver()
     table.delete_item(TableName="operations-test", Key={"operation_id": {"S": "op-1"}})
     (removal,) = pipeline.stream_records()
+    return removal
+
+
+def test_an_expiry_ends_the_life_and_deletes_its_entries_and_a_new_creation_starts_at_1(
+    put: Invoke, table: Any, pipeline: Pipeline
+) -> None:
+    removal = deleted_after_two_versions(put, table, pipeline)
     expiry = {**copy.deepcopy(removal), "userIdentity": TTL_DELETER}
     assert pipeline.consume([expiry]) == {"batchItemFailures": []}
     assert pipeline.consume([expiry]) == {"batchItemFailures": []}  # redelivered
@@ -184,6 +190,32 @@ def test_an_expiry_ends_the_life_and_deletes_its_entries_and_a_new_creation_star
     history = stored_history("op-1")
     assert [entry["version"] for entry in history.entries] == [version]
     assert "ended" not in (history.head or {})
+
+
+def test_a_deletion_by_hand_ends_the_life_publishing_nothing_and_its_history_is_unknown_from_then(
+    put: Invoke, table: Any, pipeline: Pipeline
+) -> None:
+    """The history's routes read the head alone (docs/design.md, "Reading the history"): the loop ends a
+    life on any deletion, TTL's or not; until it has recorded one, the history is still shown (its lag)."""
+    read = invoker(load_function("get_history"))
+    removal = deleted_after_two_versions(put, table, pipeline)
+    assert "userIdentity" not in removal, "a deletion by hand: moto's delete, as DynamoDB streams it"
+    shown = read(history_event("op-1"))
+    assert (shown["statusCode"], len(json.loads(shown["body"])["entries"])) == (200, 2), "not recorded yet"
+    assert pipeline.consume([removal]) == {"batchItemFailures": []}
+    assert pipeline.consume([removal]) == {"batchItemFailures": []}  # redelivered
+    assert pipeline.received() == [], "a deletion by hand is no expiry: no event"
+    history = stored_history("op-1")
+    assert history.head is not None
+    assert (history.head["ended"]["N"], history.lives) == ("3", set())
+    for event in (history_event("op-1"), history_event("op-1", sequence="1")):
+        answer = read(event)
+        assert (answer["statusCode"], json.loads(answer["body"])["code"]) == (404, "OPERATION_NOT_FOUND")
+    version = accepted(put, minimal_record(sub_status="anew"))
+    (created,) = pipeline.deliver()
+    assert numbers([created]) == [("op-1", "Operation Status Changed", 1)], "no expiry published first"
+    entries = json.loads(read(history_event("op-1"))["body"])["entries"]
+    assert [(entry["sequence"], entry["version"]) for entry in entries] == [(1, version)]
 
 
 def test_a_put_over_an_expired_record_publishes_its_expiry_first_and_starts_a_new_life(

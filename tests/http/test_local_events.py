@@ -149,3 +149,59 @@ def test_the_stream_loop_make_run_feeds_is_given_the_history_table_made_beside_t
             running.stop()
     assert history == "ops-follower-history"
     assert [key["AttributeName"] for key in keys] == ["operation_id", "position"]
+
+
+def test_writes_at_once_are_each_read_from_the_stream_once_in_distinct_positions() -> None:
+    """make run's moto answers each request in a thread of its own: writes at once must each get their own
+    sequence number, else moto's iterators hand records to the follower again (and the stream loop, which
+    has recorded them, holds them back). local_events.serialise_moto_stream_writes gives them that."""
+    from devtools import local_events
+    from devtools.lambda_runtime import start_dynamodb
+
+    saved = dict(os.environ)
+    os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
+    dynamodb = start_dynamodb("ops-at-once")
+    try:
+        local_events.serialise_moto_stream_writes()
+        reader = local_events.StreamReader(dynamodb.endpoint_url, "ops-at-once")
+        written = write_at_once(dynamodb.endpoint_url, "ops-at-once", writers=8, each=40)
+        read = read_until(reader, len(written))
+        assert reader.read() == [], "nothing handed again"
+    finally:
+        dynamodb.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+    keys = [record["dynamodb"]["Keys"]["operation_id"]["S"] for record in read]
+    assert sorted(keys) == sorted(written)
+    numbers = [int(local_events.sequence_number(record)) for record in read]
+    assert numbers == sorted(set(numbers)), "each record its own position, in order"
+
+
+def write_at_once(endpoint_url: str, table_name: str, writers: int, each: int) -> list[str]:
+    """`writers` threads each putting `each` items (of a couple of KB, as records are) at once; their keys."""
+    import threading
+
+    import boto3
+
+    def put(writer: int) -> None:
+        client = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name="us-east-1")
+        for index in range(each):
+            item = {"operation_id": {"S": f"op-{writer}-{index}"}, "body": {"S": "x" * 2000}}
+            client.put_item(TableName=table_name, Item=item)
+
+    threads = [threading.Thread(target=put, args=(writer,)) for writer in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [f"op-{writer}-{index}" for writer in range(writers) for index in range(each)]
+
+
+def read_until(reader: Any, count: int) -> list[dict[str, Any]]:
+    """The stream's records, read until `count` have come (within an outer bound: reads are immediate)."""
+    records: list[dict[str, Any]] = []
+    for _ in range(count + 10):
+        records += reader.read()
+        if len(records) >= count:
+            break
+    return records

@@ -24,6 +24,7 @@ import pytest
 
 from devtools import local_server
 from devtools.lambda_runtime import local_table_names
+from devtools.processes import group_alive
 from devtools.template import ROOT, load_template
 from operations_api.record import rules
 from tests.support.events import event_body
@@ -277,9 +278,9 @@ def make_run(request: pytest.FixtureRequest) -> Iterator[MakeRun]:
     try:
         yield MakeRun(process, log, f"http://127.0.0.1:{port}")
     finally:
-        if process.poll() is None:
+        if group_alive(process.pid):  # make, or the server it started: neither is left behind
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        process.wait()
         log.close()
 
 
@@ -369,6 +370,7 @@ def test_make_run_serves_then_stops_cleanly_on_a_signal(make_run: MakeRun, signu
     make_run.signal_group(signum)  # what Ctrl-C does: the signal to the terminal's whole process group
     log = make_run.wait_for("stop", lambda output: "stopped" in output.splitlines())
     make_run.process.wait(timeout=WAIT_SECONDS)
+    make_run.wait_for("every process gone", lambda _: not group_alive(make_run.process.pid))
     assert port_is_closed(make_run.base_url)
     assert f"Operations API on {make_run.base_url}" in log
     assert "DynamoDB http://127.0.0.1:" in log

@@ -17,6 +17,10 @@ NEVER_AT_COLD_START = [
     "boto3.dynamodb.types",
     "aws_lambda_powertools.event_handler.openapi.swagger_ui",  # Swagger: ~300 ms, generated offline instead
     "aws_xray_sdk",  # no tracer: Powertools' own tracing module is a few stubs without it
+    # nor Powertools' Tracer and Metrics classes, which its top package's `__init__` imports
+    # (coldstart.lean_imports): the metrics are written by the EMF provider alone
+    "aws_lambda_powertools.tracing",
+    "aws_lambda_powertools.metrics.metrics",
     # the metrics are EMF lines on stdout (operations_api/metrics.py): no other provider, no client
     "aws_lambda_powertools.metrics.provider.datadog",
     # the PUT validates with the schema compiled into plain Python (`record.compiled`): pydantic,

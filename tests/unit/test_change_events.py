@@ -27,7 +27,7 @@ PRINCIPAL = "arn:aws:iam::123456789012:user/deployer"  # events/put_operation.js
 def change_event(record: dict[str, Any]) -> ChangeEvent | None:
     """The one event a record yields, numbered SEQUENCE by the history; None when it yields none."""
     change = read_change(record)
-    if change is None or change.is_replay:
+    if change.is_replay or change.deleted_by_hand:  # the history numbers neither: no event
         return None
     if change.new is None:
         (event,) = events_of(change, None, SEQUENCE, change.recorded_time)
@@ -97,9 +97,11 @@ def test_the_detail_is_the_summary_and_never_a_body() -> None:
 def test_a_ttl_deletion_is_told_by_the_service_that_made_it() -> None:
     record = fixture_record("ttl_removal")
     assert change_events.is_ttl_deletion(record)
+    assert not read_change(record).deleted_by_hand
     someone = copy.deepcopy(record)
     someone["userIdentity"] = {"type": "Service", "principalId": "backup.amazonaws.com"}
     assert not change_events.is_ttl_deletion(someone)
+    assert read_change(someone).deleted_by_hand, "the history ends its life (history/recording.py)"
     assert change_event(someone) is None
 
 
@@ -132,7 +134,6 @@ def test_the_puts_principal_and_time_ride_on_the_new_image_and_a_put_over_an_exp
     change["NewImage"]["_recorded_time"] = {"S": "20261203_101500"}
     change["OldImage"]["_expires_at"] = {"N": str(int(change["ApproximateCreationDateTime"]) - 1)}
     read = read_change(record)
-    assert read is not None
     assert (read.principal, read.recorded_time, read.starts_life) == (
         "arn:aws:iam::123456789012:user/alice",
         "20261203_101500",
@@ -155,6 +156,5 @@ def test_the_puts_principal_and_time_ride_on_the_new_image_and_a_put_over_an_exp
 def test_an_expiry_is_recorded_at_the_time_dynamodb_deleted_the_item() -> None:
     record = fixture_record("ttl_removal")
     read = read_change(record)
-    assert read is not None
     assert read.new is None
     assert read.recorded_time == store.recorded_time(record["dynamodb"]["ApproximateCreationDateTime"])

@@ -24,8 +24,7 @@ def entry_of(text_bytes: int, filler: str = "a") -> dict[str, Any]:
 
 
 def stored_history(client: Any, operation_id: str, count: int, body_bytes: int = 0) -> list[dict[str, Any]]:
-    versions = versions_of(operation_id, count, body_bytes=body_bytes)
-    store.put_operation(versions_of(operation_id, 1)[0], "v", store.VersionGuard())  # the record exists
+    versions = versions_of(operation_id, count, body_bytes=body_bytes)  # no record: the reads never read it
     return write_history(client, HISTORY_TABLE_NAME, operation_id, versions)
 
 
@@ -81,17 +80,30 @@ def test_a_history_of_399_kb_entries_is_read_back_whole_in_pages_under_5_mb(tabl
     assert int(item["chunks"]["N"]) >= 2  # the first entry and its snapshot need more than one item
 
 
-def test_a_version_between_checkpoints_is_rebuilt_from_one_query(table: Any) -> None:
-    stored_history(table, "rebuilt", 31, body_bytes=2048)
+def test_a_version_or_a_page_is_the_heads_getitem_and_one_query_of_the_history_never_the_record(
+    table: Any,
+) -> None:
+    """The head alone says whether the history is shown (docs/design.md, "Reading the history"): no request
+    reaches the records' table, where a GetItem is priced by the whole record's size."""
+    entries = stored_history(table, "rebuilt", 31, body_bytes=2048)
     versions = versions_of("rebuilt", 31, body_bytes=2048)
-    sent: list[str] = []
-    store.dynamodb_client().meta.events.register(
-        "before-send.dynamodb.*", lambda request, **_: sent.append(request.headers["X-Amz-Target"].decode())
+    sent: list[tuple[str, str]] = []
+    events = store.dynamodb_client().meta.events
+    events.register(
+        "provide-client-params.dynamodb.*",
+        lambda params, model, **_: sent.append((model.name, params["TableName"])),
+        unique_id="history-reads-sent",
     )
-    for sequence in (16, 17, 31):
+    try:
+        for sequence in (16, 17, 31):
+            sent.clear()
+            assert reading.version_at("rebuilt", str(sequence)).document == versions[sequence - 1]
+            assert sent == [("GetItem", HISTORY_TABLE_NAME), ("Query", HISTORY_TABLE_NAME)]
         sent.clear()
-        assert reading.version_at("rebuilt", str(sequence)).document == versions[sequence - 1]
-        assert [target.rsplit(".", 1)[1] for target in sent] == ["GetItem", "GetItem", "Query"]
+        assert reading.history_page("rebuilt", "page_size=25")["entries"] == entries[:25]
+        assert sent == [("GetItem", HISTORY_TABLE_NAME), ("Query", HISTORY_TABLE_NAME)]
+    finally:
+        events.unregister("provide-client-params.dynamodb.*", unique_id="history-reads-sent")
 
 
 def test_the_longest_token_is_far_under_512_characters_for_the_longest_id() -> None:

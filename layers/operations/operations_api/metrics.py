@@ -13,12 +13,12 @@ The dashboard and the alarms in template.yaml name these metrics; a template tes
 from __future__ import annotations
 
 from functools import cache
-from typing import Final
-
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+from typing import TYPE_CHECKING, Final
 
 from operations_api.settings import get_stage
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 NAMESPACE: Final = "OperationsApi"
 STAGE_DIMENSION: Final = "stage"
@@ -56,10 +56,13 @@ METRICS: Final[dict[str, str | None]] = {
 
 @cache
 def _metrics() -> AmazonCloudWatchEMFProvider:
-    """Made on first use, with the stage read once. The EMF provider that Powertools' `Metrics` wraps,
-    taken directly: `Metrics` keeps its metrics and dimensions in class attributes shared by every
+    """Made on first use, with the stage read once, and imported then: a GET counts only when the store
+    fails, so its cold start does without Powertools' metrics. The EMF provider that Powertools' `Metrics`
+    wraps, taken directly: `Metrics` keeps its metrics and dimensions in class attributes shared by every
     instance, the provider in its own. `service=""`: Powertools would otherwise add the service name
     (POWERTOOLS_SERVICE_NAME) as a second dimension to every metric."""
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
+
     return AmazonCloudWatchEMFProvider(
         namespace=NAMESPACE, service="", default_dimensions={STAGE_DIMENSION: get_stage()}
     )
@@ -73,7 +76,7 @@ def count(metric: str, value: float = 1, breakdown: str | None = None) -> None:
     if (dimension is None) != (breakdown is None):
         raise ValueError(f"{metric} is broken down by {dimension or 'nothing'}, given {breakdown!r}")
     metrics = _metrics()
-    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=value)
+    metrics.add_metric(name=metric, unit="Count", value=value)  # MetricUnit.Count's value
     if dimension is not None and breakdown is not None:
         metrics.add_dimensions(**{dimension: breakdown})
     metrics.flush_metrics()

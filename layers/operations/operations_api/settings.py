@@ -1,18 +1,19 @@
-"""Configuration from environment variables, read once per process."""
+"""Configuration from environment variables, read once per process.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: `Settings`' fields are then types, not strings that
+`typing.NamedTuple` would compile one by one at every cold start (docs/design.md, "Named tuples, not
+dataclasses, on a request's path").
+"""
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 # The template's ListShards default: the list index's partitions per status.
 DEFAULT_LIST_SHARDS: Final = 4
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     table_name: str
     region: str
     dynamodb_endpoint_url: str | None

@@ -19,9 +19,8 @@ and the record holds only strings, integers, nulls, lists and maps.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
@@ -75,19 +74,17 @@ class ConditionFailed(Exception):
         self.current = current
 
 
-@dataclass(frozen=True)
-class StoredOperation:
+class StoredOperation(NamedTuple):
     document: dict[str, Any]
     version: str
     capacity_units: float | None = None
 
 
-@dataclass(frozen=True)
-class VersionGuard:
+class VersionGuard(NamedTuple):
     """The client's preconditions: versions the stored record must (not) have; "*" stands for any."""
 
-    if_match: frozenset[str] = field(default_factory=frozenset)
-    if_none_match: frozenset[str] = field(default_factory=frozenset)
+    if_match: frozenset[str] = frozenset()
+    if_none_match: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -103,16 +100,6 @@ def get_operation(operation_id: str) -> StoredOperation | None:
     response = _read_live(operation_id, ReturnConsumedCapacity="TOTAL")
     item = response.get("Item")
     return None if item is None else from_item(item, _capacity(response))
-
-
-def operation_exists(operation_id: str) -> bool:
-    """Whether a record is stored under this id and has not expired: a strongly consistent read of its key
-    and expiry alone (the history's routes show a history only while its record exists)."""
-    projection = {"#id": "operation_id", "#expires": EXPIRES_ATTRIBUTE}
-    response = _read_live(
-        operation_id, ProjectionExpression="#id, #expires", ExpressionAttributeNames=projection
-    )
-    return "Item" in response
 
 
 def _read_live(operation_id: str, **request: Any) -> dict[str, Any]:
@@ -206,6 +193,8 @@ def _value_size(attribute: dict[str, Any]) -> int:
         return len(value.encode("utf-8"))
     if kind == "N":
         return _number_size(value)
+    if kind == "B":  # raw bytes (a history entry's blob)
+        return len(value)
     if kind == "L":  # 3 bytes, and 1 per element
         return 3 + sum(1 + _value_size(element) for element in value)
     if kind == "M":

@@ -1,13 +1,14 @@
 """What a change of the table means for its followers (docs/api.md, "Change events").
 
 One DynamoDB stream record (as Lambda delivers it) is read into a `Change`: the record before and after it
-(with the store's own conversion, without the item's internal attributes), who wrote it and when. A
-deletion by anyone but DynamoDB's TTL is no change. The history (`history.recording`) numbers the change;
-then it becomes its events: a creation or a new status is "Operation Status Changed", any other change of
-the record "Operation Updated", an expiry "Operation Expired" (also published, first, for a life that a
-PUT over the expired item ended). An identical replay (the same version) yields nothing. The detail is the
-record's summary (`summary.summarize`, the one derivation), the status before the change, the record's
-version, and the change's sequence, recorded time and principal; never a body.
+(with the store's own conversion, without the item's internal attributes), who wrote it and when. The
+history (`history.recording`) numbers the change; then it becomes its events: a creation or a new status
+is "Operation Status Changed", any other change of the record "Operation Updated", an expiry "Operation
+Expired" (also published, first, for a life that a PUT over the expired item ended). A deletion by hand
+(by anyone but DynamoDB's TTL) ends the history's life but publishes nothing. An identical replay (the
+same version) yields nothing. The detail is the record's summary (`summary.summarize`, the one
+derivation), the status before the change, the record's version, and the change's sequence, recorded time
+and principal; never a body.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class ChangeEvent:
 
 @dataclass(frozen=True)
 class Change:
-    """One stream record, read. `new` is None for an expiry (a TTL deletion); `old` is None for a creation.
+    """One stream record, read. `new` is None for a deletion: an expiry (TTL's) or, `deleted_by_hand`,
+    anyone else's; `old` is None for a creation.
     `old_expired`: the old image's retention had ended, so a PUT created the operation anew."""
 
     operation_id: str
@@ -49,6 +51,7 @@ class Change:
     recorded_time: str | None  # the PUT's acceptance time, or when DynamoDB deleted the item
     principal: str | None
     new_expires_at: int | None = None  # the new version's expiry (epoch seconds), under a retention period
+    deleted_by_hand: bool = False
 
     @property
     def starts_life(self) -> bool:
@@ -65,14 +68,12 @@ class Change:
         )
 
 
-def read_change(record: dict[str, Any]) -> Change | None:
-    """The change one stream record (NEW_AND_OLD_IMAGES, in Lambda's event format) makes, if any."""
+def read_change(record: dict[str, Any]) -> Change:
+    """The change one stream record (NEW_AND_OLD_IMAGES, in Lambda's event format) makes."""
     change = record["dynamodb"]
     time = change.get("ApproximateCreationDateTime")
     stream_time = store.recorded_time(time) if time is not None else None
     old_image, new_image = change.get("OldImage"), change.get("NewImage")
-    if record["eventName"] == "REMOVE" and not is_ttl_deletion(record):
-        return None
     new = store.from_item(new_image) if new_image is not None else None
     if new_image is None:
         recorded_time, principal = stream_time, None
@@ -89,6 +90,7 @@ def read_change(record: dict[str, Any]) -> Change | None:
         recorded_time=recorded_time,
         principal=principal,
         new_expires_at=_expiry(new_image),
+        deleted_by_hand=record["eventName"] == "REMOVE" and not is_ttl_deletion(record),
     )
 
 

@@ -108,8 +108,6 @@ def process(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
 def record_change(record: dict[str, Any], batch: Batch) -> list[ChangeEvent]:
     """Write one stream record's history (once) and return its events, in the order they are published."""
     change = read_change(record)
-    if change is None:
-        return []
     recorded = recording.record(change)
     if recorded is None:
         return []

@@ -11,8 +11,7 @@ count, never on the number of operations.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from operations_api import problems, store
 from operations_api.fleet import layout
@@ -33,18 +32,18 @@ FINISHED_STATUSES: Final = tuple(status for status in STATUSES if status in TERM
 SECONDS_PER_HOUR: Final = 3_600
 
 
-@dataclass(frozen=True)
-class Counts:
+class Counts(NamedTuple):
     answer: dict[str, Any]
     requests: int
     capacity_units: float
 
 
-@dataclass
 class _Tally:
-    by_key: dict[str, int]
-    requests: int = 0
-    capacity_units: float = 0.0
+    __slots__ = ("by_key", "capacity_units", "requests")
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, int] = {}
+        self.requests, self.capacity_units = 0, 0.0
 
 
 def count_operations(raw_query_string: str) -> Counts:
@@ -123,7 +122,7 @@ def _status_counted(sort_key: str, last_hour: str) -> str | None:
 
 def _read_shard(shard: int, first_hour: str) -> _Tally:
     """Every item of one counts shard from the window's first hour on (pages, should one ever fill)."""
-    tally = _Tally(by_key={})
+    tally = _Tally()
     request: dict[str, Any] = {
         "TableName": _fleet_table_name(),
         "KeyConditionExpression": "#pk = :pk AND #sk >= :first",

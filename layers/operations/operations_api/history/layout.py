@@ -3,10 +3,11 @@
 One partition per operation (`operation_id`), ordered by `position`:
 
 - `head`: the operation's current life, its last sequence, digest and version (the loop's numbering),
-  `ended` once its life expired (the sequence its `Operation Expired` event carried), and `expires_at`
-  (HEAD_EXPIRES_AT) while its last version is due to expire: that version's `_expires_at`. A PUT over an
-  expired record starts a new life the loop records later; until then the head is the old life's, not
-  ended, and this tells the reads that life is over.
+  `ended` once its record was deleted, by TTL or by hand (the sequence after the life's last: its
+  `Operation Expired` event's, if it expired), and `expires_at` (HEAD_EXPIRES_AT) while its last version
+  is due to expire: that version's `_expires_at`. A PUT over an expired record starts a new life the loop
+  records later; until then the head is the old life's, not ended, and this tells the reads that life is
+  over. The head alone decides whether a history may be shown: the reads never read the record.
 - `entry#<life>#<sequence>#<chunk>`: one entry of a life, as a stored blob (below), cut into chunks when
   it would not fit one item. Chunk 0 also carries the entry's plain attributes (sequence, version,
   recorded_time, status, chunk count), so a page can be sized and checked before it is decoded.

@@ -12,8 +12,7 @@ before DynamoDB sees it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from urllib.parse import parse_qsl
 
 from operations_api import problems
@@ -32,8 +31,7 @@ PAGE_SIZE_RULE: Final = f"must be a whole number from 1 to {MAX_PAGE_SIZE}"
 SEQUENCE_RULE: Final = "must be a positive whole number (1, 2, 3, …)"
 
 
-@dataclass(frozen=True)
-class HistoryQuery:
+class HistoryQuery(NamedTuple):
     page_size: int
     page_token: str | None
 

@@ -1,20 +1,21 @@
 """Reading an operation's history (docs/api.md, "History"): a page of entries, and the record as it was.
 
-Every read first checks that the history may be shown: the record exists and has not expired, and the
-head's life has neither ended nor expired (a record created anew over an expired one, before the loop
-records its new life); otherwise the operation is unknown (404). A page
-is one Query over the entries it may hold (more only when an entry's chunks pass DynamoDB's 1 MB answer),
-cut where the body would pass BODY_LIMIT or the function's answer, in which API Gateway's body is a JSON
-string escaped once more, would pass ANSWER_LIMIT; it always holds at least one entry. A version is one
-Query from the checkpoint at or before it to it, whatever the history's length (`layout.CHECKPOINT_EVERY`).
+Every read first checks, from the history's head alone (one GetItem of a small item, never the record),
+that the history may be shown: the head's life has neither ended (its record was deleted, by TTL or by
+hand) nor expired (its last version's retention is over, whether or not a PUT has created the id anew
+since); otherwise the operation is unknown (404). docs/design.md, "Reading the history", says what this
+shows while the loop has not yet recorded the latest change. A page is one Query over the entries it may
+hold (more only when an entry's chunks pass DynamoDB's 1 MB answer), cut where the body would pass
+BODY_LIMIT or the function's answer, in which API Gateway's body is a JSON string escaped once more, would
+pass ANSWER_LIMIT; it always holds at least one entry. A version is one Query from the checkpoint at or
+before it to it, whatever the history's length (`layout.CHECKPOINT_EVERY`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from operations_api import problems, service, store
 from operations_api.history import layout, query
@@ -30,8 +31,7 @@ PAGE_PREFIX: Final = '{"entries":['
 PAGE_SUFFIX: Final = '],"next_page_token":"' + "x" * 40 + '"}'  # a token's room, counted whether or not given
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
     life: str
     sequence: int
 
@@ -84,9 +84,9 @@ def _consecutive(entries: list[dict[str, Any]], first: int) -> bool:
 
 
 def visible_head(operation_id: str) -> Head:
-    """The head of the history the routes may show, or a 404 problem."""
+    """The head of the history the routes may show, or a 404 problem. Strongly consistent, as the Query of
+    its entries is: an older head could name a life whose entries the loop has deleted since."""
     try:
-        exists = store.operation_exists(operation_id)
         item = store.get_item(
             {
                 "TableName": get_settings().history_table_name,
@@ -104,14 +104,14 @@ def visible_head(operation_id: str) -> Head:
         ).get("Item")
     except store.StoreUnavailable:
         raise problems.store_unavailable(write=False) from None
-    if not exists or item is None or "ended" in item or "sequence" not in item or _life_expired(item):
+    if item is None or "ended" in item or "sequence" not in item or _life_expired(item):
         raise problems.operation_not_found(operation_id)
     return Head(item["life"]["S"], int(item["sequence"]["N"]))
 
 
 def _life_expired(head: dict[str, Any]) -> bool:
-    """Whether the head's life ended by expiry, though not marked `ended`: its record was created anew over
-    the expired item (no deletion came) and the loop has not recorded the new life yet."""
+    """Whether the head's life ended by expiry, though not marked `ended`: TTL has not deleted the expired
+    item yet, or a PUT created the record anew over it and the loop has not recorded the new life yet."""
     expiry = head.get(layout.HEAD_EXPIRES_AT, {}).get("N")
     return is_expired(int(expiry) if expiry is not None else None, store.now_seconds())
 

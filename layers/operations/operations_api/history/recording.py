@@ -14,7 +14,8 @@ conditions decide again, so nothing is written twice.
 
 Lives: a creation, or a PUT over an expired item, starts a life named by its stream record's sequence
 number; the previous life's entries are deleted after the transaction (again on a redelivery: deleting is
-idempotent). An expiry (TTL's deletion) marks the head `ended`. An operation stored before the history
+idempotent). A deletion marks the head `ended`, so that the reads need no more than the head: an expiry
+publishes its `Operation Expired`, a deletion by hand nothing. An operation stored before the history
 existed first gets its sequence 1 from the change's old image, under the same condition as the back-fill
 (`write_pre_history`): whichever comes first writes it, once.
 """
@@ -155,9 +156,8 @@ def _record_expiry(change: Change, head: Head | None, fleet: FleetChange) -> Rec
     if head is None or head.ended is not None:
         return None  # no life to end (it was never recorded, or it ended already)
     ended = head.sequence + 1
-    mark = _mark(
-        change, head.life, ended, expired=ended, expired_time=change.recorded_time, expired_life=head.life
-    )
+    expired = {} if change.deleted_by_hand else {"expired": ended, "expired_time": change.recorded_time}
+    mark = _mark(change, head.life, ended, **expired, expired_life=head.life)
     update = {
         "Update": {
             "TableName": _table(),
@@ -174,7 +174,7 @@ def _record_expiry(change: Change, head: Head | None, fleet: FleetChange) -> Rec
     }
     transact([mark, update, *fleet.prepare(head.life, ended)])
     delete_life(change.operation_id, head.life)
-    return Recorded(None, ended, change.recorded_time)
+    return Recorded(None) if change.deleted_by_hand else Recorded(None, ended, change.recorded_time)
 
 
 def _redelivered(change: Change, mark: dict[str, Any]) -> Recorded:

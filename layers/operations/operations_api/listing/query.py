@@ -15,8 +15,7 @@ bounds before DynamoDB sees it, and it reads only what these filters list anyway
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from urllib.parse import parse_qsl
 
 from operations_api import problems, store
@@ -48,8 +47,7 @@ CLUSTER_STATES: Final = ("pending", "succeeded", "failed")
 CLUSTER_RULE: Final = f"must be a cluster_id of 1 to {CLUSTER_ID_MAX_LENGTH} characters"
 
 
-@dataclass(frozen=True)
-class ListQuery:
+class ListQuery(NamedTuple):
     statuses: tuple[str, ...]  # distinct, in the contract's order
     since: str | None
     before: str | None
@@ -62,8 +60,7 @@ class ListQuery:
         return filters if self.cluster is None else {**filters, "cluster": self.cluster}
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(NamedTuple):
     answer: dict[str, Any]
     page: Page
 

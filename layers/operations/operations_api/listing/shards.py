@@ -20,9 +20,8 @@ import math
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from operations_api import store
 from operations_api.fleet import layout as fleet_layout
@@ -40,16 +39,14 @@ from operations_api.settings import get_settings
 SPREADS: Final = 1.5  # the margin of a shard's read, in standard deviations of its share
 
 
-@dataclass(frozen=True)
-class TimeBounds:
+class TimeBounds(NamedTuple):
     """`since` <= last_update_time < `before`, either open."""
 
     since: str | None = None
     before: str | None = None
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """Where a partition of a list lives: a table, maybe one of its indexes, and the partition's and the
     order's attributes. The list's partitions are the records' table's indexes; the list of one cluster's
     are the fleet table's (`fleet.layout.cluster_partition`), which holds the same order keys. The list's
@@ -71,8 +68,7 @@ def source_of(key: str) -> Source:
     return Source(settings.table_name, index_name, partition_attribute, ORDER_ATTRIBUTE)
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     summaries: list[dict[str, Any]]
     last_key: str | None  # the order key of the last summary: where the next page resumes
     has_more: bool
@@ -97,16 +93,14 @@ class _Shard:
         return key
 
 
-@dataclass
 class _Cost:
-    requests: int = 0
-    rounds: int = 0
-    items_read: int = 0
-    capacity_units: float = 0.0
+    __slots__ = ("capacity_units", "items_read", "requests", "rounds")
+
+    def __init__(self) -> None:
+        self.requests, self.rounds, self.items_read, self.capacity_units = 0, 0, 0, 0.0
 
 
-@dataclass(frozen=True)
-class _Range:
+class _Range(NamedTuple):
     """The order keys a page may read: at or after `since`, at or below `top` (either open)."""
 
     since: str | None
