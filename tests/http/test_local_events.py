@@ -158,19 +158,17 @@ def test_writes_at_once_are_each_read_from_the_stream_once_in_distinct_positions
     from devtools import local_events
     from devtools.lambda_runtime import start_dynamodb
 
-    saved = dict(os.environ)
-    os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
-    dynamodb = start_dynamodb("ops-at-once")
-    try:
-        local_events.serialise_moto_stream_writes()
-        reader = local_events.StreamReader(dynamodb.endpoint_url, "ops-at-once")
-        written = write_at_once(dynamodb.endpoint_url, "ops-at-once", writers=8, each=40)
-        read = read_until(reader, len(written))
-        assert reader.read() == [], "nothing handed again"
-    finally:
-        dynamodb.stop()
-        os.environ.clear()
-        os.environ.update(saved)
+    with environment_restored():
+        os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
+        dynamodb = start_dynamodb("ops-at-once")
+        try:
+            local_events.serialise_moto_stream_writes()
+            reader = local_events.StreamReader(dynamodb.endpoint_url, "ops-at-once")
+            written = write_at_once(dynamodb.endpoint_url, "ops-at-once", writers=8, each=40)
+            read = read_until(reader, len(written))
+            assert reader.read() == [], "nothing handed again"
+        finally:
+            dynamodb.stop()
     keys = [record["dynamodb"]["Keys"]["operation_id"]["S"] for record in read]
     assert sorted(keys) == sorted(written)
     numbers = [int(local_events.sequence_number(record)) for record in read]
