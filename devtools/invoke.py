@@ -27,6 +27,7 @@ from devtools.lambda_runtime import (
     LOCAL_ACCOUNT,
     LOCAL_REGION,
     function_environment,
+    local_client_timeouts,
     local_table_name,
     start_dynamodb,
 )
@@ -145,6 +146,7 @@ def lambda_environment(built: BuiltFunction, interpreter: Interpreter, table_nam
     return {
         **os.environ,
         **function_environment(function, table_name),
+        **local_client_timeouts(),
         "AWS_LAMBDA_FUNCTION_NAME": function.logical_id,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",

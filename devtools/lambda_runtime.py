@@ -79,6 +79,14 @@ def table_variables(table_name: str) -> dict[str, str]:
     }
 
 
+def local_client_timeouts() -> dict[str, str]:
+    """A generous read timeout for the functions' AWS clients when they run here, unless one is set: the
+    local stand-ins answer slowly on a loaded machine, past the deployed 1.5 s, and botocore would then
+    send again a PutItem or PutEvents the stand-in had already taken (a conditional write refused by its
+    own first try, an event listed twice): real DynamoDB honours the retry's token, moto does not."""
+    return {"AWS_CLIENT_READ_TIMEOUT": os.environ.get("AWS_CLIENT_READ_TIMEOUT", "30")}
+
+
 def function_environment(function: Function, table_name: str) -> dict[str, str]:
     """The function's variables from the template: a !Ref to a table is that local table's name (named
     after `table_name`, the records' table), to the event bus the local bus's name, to a queue nothing, to

@@ -152,11 +152,15 @@ def parameters_given(functions: Collection[Function]) -> dict[str, str]:
 
 def forget_cached_configuration() -> None:
     """The service reads its settings once per process; a server started in a process that already
-    served (a test session) must read them again."""
+    served (a test session) must read them again, and so must one that runs after a server stopped (its
+    DynamoDB and EventBridge endpoints are gone)."""
     from operations_api import settings, store
+    from operations_api.events import publisher
 
     settings.get_settings.cache_clear()
     store.dynamodb_client.cache_clear()
+    publisher.events_client.cache_clear()
+    publisher.queue_client.cache_clear()
 
 
 def answer(api: LocalApi, request: HttpRequest) -> HttpAnswer:

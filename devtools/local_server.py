@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from devtools import local_events
 from devtools.gateway import BAD_REQUEST, TOO_LARGE, HttpAnswer, HttpRequest, json_answer, new_request_id
-from devtools.lambda_runtime import local_table_name, local_table_names, start_dynamodb
+from devtools.lambda_runtime import local_client_timeouts, local_table_name, local_table_names, start_dynamodb
 from devtools.local_api import LocalApi, answer
 from devtools.template import ROOT, load_template
 
@@ -171,7 +171,7 @@ def start(port: int = 0, host: str = "127.0.0.1", overrides: Mapping[str, str] |
     `overrides`: the functions' variables that replace the template's."""
     dynamodb = start_dynamodb(local_table_name())
     try:
-        api = LocalApi(dynamodb.table_name, overrides)
+        api = LocalApi(dynamodb.table_name, {**local_client_timeouts(), **(overrides or {})})
         api.change_events, stop_events = local_events.start(
             api.invoke_function, dynamodb.endpoint_url, dynamodb.table_name
         )

@@ -36,8 +36,10 @@ def native_build() -> Path:
     return INVOKE_BUILD
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dynamodb_endpoint() -> Iterator[str]:
+    """moto's server, in this process, for one module's tests: moto keeps every table of the process in one
+    place, which another module's `mock_aws` or moto reset would empty if the server outlived the module."""
     import boto3
     from moto.server import ThreadedMotoServer
 

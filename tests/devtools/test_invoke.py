@@ -96,3 +96,21 @@ def test_a_relative_build_dir_names_the_same_folder_from_the_functions_own(
     built = invoke.built_function("GetOperationFunction")
     assert built.task_root == build / "GetOperationFunction"
     assert built.layer_paths == [build / "OperationsLayer" / "python"]
+
+
+@pytest.mark.parametrize(("given", "read_timeout"), [(None, "30"), ("2.5", "2.5")])
+def test_a_function_invoked_here_waits_patiently_for_the_stand_ins_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str | None, read_timeout: str
+) -> None:
+    """On a loaded machine moto answers past the deployed 1.5 s; a retried conditional PUT would then be
+    refused by its own first try (moto ignores DynamoDB's retry token)."""
+    fake_build(tmp_path / "build", f"_pydantic_core.cpython-313-{THIS_MACHINE}-linux-gnu.so")
+    monkeypatch.setenv("BUILD_DIR", str(tmp_path / "build"))
+    if given is None:
+        monkeypatch.delenv("AWS_CLIENT_READ_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("AWS_CLIENT_READ_TIMEOUT", given)
+    built = invoke.built_function("PutOperationFunction")
+    interpreter = invoke.Interpreter(sys.executable, [], "this Python")
+    environment = invoke.lambda_environment(built, interpreter, "operations")
+    assert environment["AWS_CLIENT_READ_TIMEOUT"] == read_timeout

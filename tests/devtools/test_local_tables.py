@@ -15,6 +15,7 @@ import pytest
 
 from devtools.lambda_runtime import ensure_tables, function_environment, local_table_names, table_variables
 from devtools.template import ROOT, Function, load_template
+from tests.support.servers import environment_restored
 
 TEMPLATE = load_template()
 
@@ -111,19 +112,10 @@ def test_sam_locals_containers_are_given_and_told_to_make_the_same_tables() -> N
 
 def test_the_benchs_dynamodb_has_every_table_and_its_processes_are_given_their_names() -> None:
     from devtools.bench import fresh
-    from devtools.local_api import forget_cached_configuration
-    from operations_api.events import publisher
 
-    saved = dict(os.environ)
-    try:
-        with fresh.local_dynamodb("moto") as (endpoint, _):
-            made = boto3.client("dynamodb", endpoint_url=endpoint).list_tables()["TableNames"]
-            given = fresh.dynamodb_service(endpoint)
-            history = os.environ["HISTORY_TABLE_NAME"]
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        forget_cached_configuration()
-        publisher.events_client.cache_clear()
+    with environment_restored(), fresh.local_dynamodb("moto") as (endpoint, _):
+        made = boto3.client("dynamodb", endpoint_url=endpoint).list_tables()["TableNames"]
+        given = fresh.dynamodb_service(endpoint)
+        history = os.environ["HISTORY_TABLE_NAME"]
     assert sorted(made) == sorted(local_table_names(fresh.TABLE).values())
     assert history == given["HISTORY_TABLE_NAME"] == f"{fresh.TABLE}-history"

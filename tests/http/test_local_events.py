@@ -12,6 +12,7 @@ import pytest
 from tests.support.change_events import schema_errors
 from tests.support.events import event_body
 from tests.support.http import call
+from tests.support.servers import environment_restored
 
 pytestmark = pytest.mark.http
 
@@ -133,14 +134,12 @@ def test_the_stream_loop_make_run_feeds_is_given_the_history_table_made_beside_t
     import boto3
 
     from devtools import local_server
-    from devtools.local_api import forget_cached_configuration
     from operations_api import settings
 
-    saved = dict(os.environ)
-    for name in ("DYNAMODB_ENDPOINT_URL", "HISTORY_TABLE_NAME"):
-        os.environ.pop(name, None)
-    os.environ["TABLE_NAME"] = "ops-follower"
-    try:
+    with environment_restored():
+        for name in ("DYNAMODB_ENDPOINT_URL", "HISTORY_TABLE_NAME"):
+            os.environ.pop(name, None)
+        os.environ["TABLE_NAME"] = "ops-follower"
         running = local_server.start(port=0)
         try:
             history = settings.get_settings().history_table_name
@@ -148,10 +147,6 @@ def test_the_stream_loop_make_run_feeds_is_given_the_history_table_made_beside_t
             keys = client.describe_table(TableName=history)["Table"]["KeySchema"]
         finally:
             running.stop()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        forget_cached_configuration()
     assert history == "ops-follower-history"
     assert [key["AttributeName"] for key in keys] == ["operation_id", "position"]
 
@@ -163,19 +158,17 @@ def test_writes_at_once_are_each_read_from_the_stream_once_in_distinct_positions
     from devtools import local_events
     from devtools.lambda_runtime import start_dynamodb
 
-    saved = dict(os.environ)
-    os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
-    dynamodb = start_dynamodb("ops-at-once")
-    try:
-        local_events.serialise_moto_stream_writes()
-        reader = local_events.StreamReader(dynamodb.endpoint_url, "ops-at-once")
-        written = write_at_once(dynamodb.endpoint_url, "ops-at-once", writers=8, each=40)
-        read = read_until(reader, len(written))
-        assert reader.read() == [], "nothing handed again"
-    finally:
-        dynamodb.stop()
-        os.environ.clear()
-        os.environ.update(saved)
+    with environment_restored():
+        os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
+        dynamodb = start_dynamodb("ops-at-once")
+        try:
+            local_events.serialise_moto_stream_writes()
+            reader = local_events.StreamReader(dynamodb.endpoint_url, "ops-at-once")
+            written = write_at_once(dynamodb.endpoint_url, "ops-at-once", writers=8, each=40)
+            read = read_until(reader, len(written))
+            assert reader.read() == [], "nothing handed again"
+        finally:
+            dynamodb.stop()
     keys = [record["dynamodb"]["Keys"]["operation_id"]["S"] for record in read]
     assert sorted(keys) == sorted(written)
     numbers = [int(local_events.sequence_number(record)) for record in read]

@@ -14,7 +14,8 @@ from types import ModuleType
 import pytest
 
 from devtools import dynalite
-from tests.support.dynamodb import DynamoTable, UseEndpoint, forget_clients, new_table_name
+from devtools.local_api import forget_cached_configuration
+from tests.support.dynamodb import DynamoTable, UseEndpoint, new_table_name
 from tests.support.handlers import Invoke, invoker
 from tests.support.servers import running_fleet, serving_in_process
 
@@ -54,11 +55,11 @@ def use_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[UseEndpoint]:
     def point(endpoint_url: str, table_name: str) -> None:
         monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", endpoint_url)
         monkeypatch.setenv("TABLE_NAME", table_name)
-        forget_clients()
+        forget_cached_configuration()
 
     yield point
     monkeypatch.undo()
-    forget_clients()
+    forget_cached_configuration()
 
 
 @pytest.fixture

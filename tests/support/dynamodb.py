@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from operations_api import settings, store
+from operations_api import store
 
 _table_numbers = itertools.count(1)
 
@@ -38,9 +38,3 @@ class DynamoTable:
         """The stored record, as the service would read it back (without `_version`)."""
         stored = store.get_operation(operation_id)
         return stored.document if stored else None
-
-
-def forget_clients() -> None:
-    """Forget the service's cached settings and client: its next request reads the environment again."""
-    settings.get_settings.cache_clear()
-    store.dynamodb_client.cache_clear()

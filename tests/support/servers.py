@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from devtools import local_server
+from devtools.local_api import forget_cached_configuration
 from devtools.processes import LoggedProcess
-from tests.support.dynamodb import forget_clients
 from tests.support.environment import ROOT
 from tests.support.raw_http import get
 
@@ -102,9 +102,8 @@ def running_fleet(endpoint_url: str, table_name: str, size: int) -> Iterator[lis
 @contextmanager
 def serving_in_process(endpoint_url: str | None, table_name: str) -> Iterator[str]:
     """The local server, in this process on a free port, on the given DynamoDB (None: its embedded moto).
-    Its base URL; the environment and the service's cached client are put back afterwards."""
-    saved = dict(os.environ)
-    try:
+    Its base URL; the environment and the service's cached clients are put back afterwards."""
+    with environment_restored():
         os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
         if endpoint_url is not None:
             os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint_url
@@ -114,7 +113,17 @@ def serving_in_process(endpoint_url: str | None, table_name: str) -> Iterator[st
             yield running.url
         finally:
             running.stop()
+
+
+@contextmanager
+def environment_restored() -> Iterator[None]:
+    """The process environment as it was, and the service's cached settings and clients forgotten, when the
+    block ends: an in-process server sets DYNAMODB_ENDPOINT_URL, EVENTS_ENDPOINT_URL and the template's
+    variables, which would otherwise send later tests' requests to that server, running or stopped."""
+    saved = dict(os.environ)
+    try:
+        yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        forget_clients()
+        forget_cached_configuration()
