@@ -9,16 +9,19 @@ alone and an expired life never, and a life a PUT ended has its `Operation Expir
 from __future__ import annotations
 
 import itertools
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from operations_api import store
+from operations_api.events import stream
 from operations_api.history import recording
 from operations_api.listing.index import epoch_seconds
 from operations_api.record.rules import TERMINAL_STATUSES
@@ -202,23 +205,45 @@ def deliver(
                 return real(change)
 
             monkeypatch.setattr(recording, "record", faulty)
-        pending, attempts = batch, itertools.count()
+        pending, failures = batch, list[list[str]]()  # each failed attempt's errors
         while pending:
-            assert next(attempts) < 3, "a change that keeps failing once the fault is gone"
+            assert len(failures) < 3, f"a change that keeps failing once the fault is gone: {failures}"
             numbers = [record["dynamodb"]["SequenceNumber"] for record in pending]
             try:
                 response = pipeline.consume(pending)
                 failed = [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
-            except (Killed, Exception):  # killed, or every record failed: Lambda retries the whole batch
-                failed = numbers
+                error: BaseException | None = None
+            except (Killed, Exception) as raised:  # killed, or every record failed: Lambda retries it whole
+                failed, error = numbers, raised
             if failed:
-                assert failed == numbers[numbers.index(failed[0]) :], "a failure holds back every later one"
+                failures.append(reasons(error))
+                assert failed == numbers[numbers.index(failed[0]) :], (
+                    f"a failure holds back every later one: {failures}"
+                )
                 pending = pending[numbers.index(failed[0]) :]
             else:
                 pending = []
             monkeypatch.setattr(recording, "record", real)
         if mode == "twice":
             assert pipeline.consume(batch) == {"batchItemFailures": []}
+
+
+def reasons(error: BaseException | None) -> list[str]:
+    """Why an attempt failed: what the consumer raised, or the errors its records met (a partial batch
+    response; Powertools keeps them until the next batch), the records held back behind them left out."""
+    if error is not None and not isinstance(error, BatchProcessingError):
+        return [raised_at(error)]
+    return [raised_at(exception) for _, exception, _ in stream.processor.exceptions if is_cause(exception)]
+
+
+def is_cause(error: BaseException | None) -> bool:
+    return error is not None and not isinstance(error, stream.HeldBack)
+
+
+def raised_at(error: BaseException | None) -> str:
+    """The error and the innermost frame it was raised in."""
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    return f"{error!r}" + (f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else "")
 
 
 @settings(
@@ -239,14 +264,14 @@ def test_the_history_is_the_accepted_versions_exactly_however_the_stream_deliver
     table: Any,
     pipeline: Pipeline,
     history_handler: ModuleType,
-    monkeypatch: pytest.MonkeyPatch,
     plan: list[Any],
     mode: str,
     at: int,
 ) -> None:
     model = Model(prefix=f"x{next(_examples)}")
-    monkeypatch.setattr(store, "now_seconds", model.time.seconds)
-    with service_settings(RETENTION_DAYS=str(RETENTION_DAYS)):
+    # patched for this example only (a function-scoped monkeypatch would outlive it, into the next ones)
+    with pytest.MonkeyPatch.context() as monkeypatch, service_settings(RETENTION_DAYS=str(RETENTION_DAYS)):
+        monkeypatch.setattr(store, "now_seconds", model.time.seconds)
         for step in plan:
             apply(step, put, table, model)
         deliver(pipeline, stream_of(pipeline), mode, at, monkeypatch)
