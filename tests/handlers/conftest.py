@@ -40,6 +40,16 @@ def list_call(table: Any, list_handler: ModuleType) -> ListCall:
 
 
 @pytest.fixture(scope="session")
+def count_handler() -> ModuleType:
+    return load_function("count_operations")
+
+
+@pytest.fixture(scope="session")
+def history_handler() -> ModuleType:
+    return load_function("get_history")
+
+
+@pytest.fixture(scope="session")
 def publish_handler() -> ModuleType:
     return load_function("publish_events")
 

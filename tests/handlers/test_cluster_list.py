@@ -10,8 +10,8 @@ from urllib.parse import quote
 import pytest
 
 from operations_api.record.rules import STATUSES
-from tests.support.fleet import cluster_items, cluster_of, put_items, with_cluster
-from tests.support.listing import ListCall, expected, query_string, service_settings, walk
+from tests.support.fleet import cluster_items, listed, put_items
+from tests.support.listing import ListCall, query_string, service_settings, walk
 from tests.support.records import cluster, record_for
 
 
@@ -27,13 +27,6 @@ def naming(operation_id: str, time: str, clusters: list[dict[str, Any]], **overr
 
 def seed(fleet: Any, records: list[dict[str, Any]]) -> None:
     put_items(fleet, [item for record in records for item in cluster_items(record)])
-
-
-def listed(records: list[dict[str, Any]], cluster_id: str, **filters: Any) -> list[dict[str, Any]]:
-    """What the list of this cluster must give, in order: the records that name it, as the list filters."""
-    naming_it = [record for record in records if cluster_of(record, cluster_id) is not None]
-    by_id = {record["operation_id"]: record for record in naming_it}
-    return [with_cluster(by_id[operation_id], cluster_id) for operation_id in expected(naming_it, **filters)]
 
 
 def test_a_cluster_no_record_names_lists_nothing(fleet: Any, list_call: ListCall) -> None:

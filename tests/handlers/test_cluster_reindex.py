@@ -15,11 +15,10 @@ from operations_api.fleet import layout
 from operations_api.fleet.recording import write_clusters
 from operations_api.store import VersionGuard
 from ops import backfill, cluster_reindex
-from tests.handlers.test_cluster_list import listed
 from tests.handlers.test_fleet_loop import accept, clusters
 from tests.support.change_events import Pipeline
 from tests.support.environment import TABLE_NAME
-from tests.support.fleet import FLEET_NOW, cluster_items, put_items
+from tests.support.fleet import FLEET_NOW, cluster_items, listed, put_items
 from tests.support.fleet_loop import FLEET_TABLE_NAME, scan_fleet
 from tests.support.handlers import Invoke
 from tests.support.listing import ListCall, service_settings, walk

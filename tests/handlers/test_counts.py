@@ -15,7 +15,7 @@ from operations_api import store
 from operations_api.record.rules import STATUSES
 from tests.support.events import load_event
 from tests.support.fleet import FLEET_NOW, counter_items, put_items, recount
-from tests.support.handlers import invoker, load_function
+from tests.support.handlers import invoker
 from tests.support.listing import answer_of, query_event, service_settings
 from tests.support.records import record_for
 
@@ -24,11 +24,6 @@ ZERO = {
     "in_progress": {"unexecuted": 0, "executing": 0},
     "finished": {"completed": 0, "failed": 0, "canceled": 0},
 }
-
-
-@pytest.fixture(scope="session")
-def count_handler() -> ModuleType:
-    return load_function("count_operations")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import time
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ import pytest
 from operations_api import settings
 from tests.support.change_events import Pipeline
 from tests.support.events import put_event
+from tests.support.fleet import FLEET_NOW, listed
+from tests.support.fleet import recount as counts_of
 from tests.support.fleet_loop import (
     expected_clusters,
     marks,
@@ -23,8 +26,9 @@ from tests.support.fleet_loop import (
     stored_clusters,
     stored_counts,
 )
-from tests.support.handlers import Invoke
+from tests.support.handlers import Invoke, invoker
 from tests.support.history_loop import items_of
+from tests.support.listing import ListCall, answer_of, query_event, walk
 from tests.support.records import full_record, minimal_record, record_at
 
 TTL_DELETER = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
@@ -81,18 +85,48 @@ def test_an_operation_is_counted_and_indexed_once_in_its_current_status_however_
     assert (mark["status"]["S"], mark["hour"]["S"], mark["sequence"]["N"]) == ("failed", "2026112207", "2")
 
 
-def test_a_long_cluster_id_and_thousands_of_clusters_in_one_record(put: Invoke, pipeline: Pipeline) -> None:
+def test_a_long_cluster_id_and_thousands_of_clusters_in_one_record(
+    put: Invoke, pipeline: Pipeline, fleet: Any, list_call: ListCall, count_handler: ModuleType
+) -> None:
+    """Stored and answered: the counts, and every page of `?cluster=` for the longest id, the thousands'
+    first, middle and last, and one no record names, with and without a status filter (the fleet property
+    draws at most 1,000 clusters a record)."""
     longest = "é" * 512  # 1,024 bytes of UTF-8: keyed by its digest
     many = [(f"c-{number:04d}", 201 if number % 3 else None) for number in range(2_000)]
     record = minimal_record(target_clusters=clusters((longest, 503), *many))
+    other = minimal_record(  # a second row in two of the lists
+        operation_id="op-2",
+        status="failed",
+        response={"status_code": 500, "body": ""},
+        target_clusters=clusters(("c-0000", 500), ("c-1999", 201)),
+    )
     accept(put, record)
+    accept(put, other)
     pipeline.deliver()
-    assert_read_models([record])
+    assert_read_models([record, other])
+    assert_answers(
+        [record, other], list_call, invoker(count_handler), [longest, "c-0000", "c-1000", "c-1999"]
+    )
     fewer = {**record, "last_update_time": "20261122_064231", "target_clusters": clusters(*many[:10])}
     accept(put, fewer)
     pipeline.deliver()
-    assert_read_models([fewer])
-    assert len(stored_clusters(scan_fleet())) == 20
+    assert_read_models([fewer, other])
+    assert len(stored_clusters(scan_fleet())) == 23
+    assert_answers([fewer, other], list_call, invoker(count_handler), [longest, "c-0000", "c-1999"])
+
+
+def assert_answers(
+    records: list[dict[str, Any]], list_call: ListCall, count: Invoke, walked: list[str]
+) -> None:
+    """What GET /v1/operation-counts and every page (of one summary) of each walked cluster's list answer,
+    against what the records say at the fleet fixture's moment."""
+    counted = answer_of(count(query_event("count_operations", "hours=24")))
+    assert counted == (200, counts_of(records, FLEET_NOW, 24))
+    for cluster_id in [*walked, "nobody"]:
+        assert walk(list_call, cluster=cluster_id, page_size=1) == listed(records, cluster_id)
+        for status in ("executing", "failed"):
+            narrowed = walk(list_call, cluster=cluster_id, status=status)
+            assert narrowed == listed(records, cluster_id, status=status), (cluster_id, status)
 
 
 def test_expiry_removes_the_clusters_and_an_expired_life_is_counted_anew(
@@ -204,8 +238,8 @@ def test_what_the_loop_keeps_is_what_the_cluster_list_reads(
 ) -> None:
     """End to end: PUTs, the loop, then ListOperationsFunction's ?cluster= (fleet-read's) over pages; the
     stored items are exactly the ones the list's tests seed (tests/support/fleet.py)."""
-    from tests.handlers.test_cluster_list import listed
     from tests.support import fleet as seeded
+    from tests.support.fleet import listed
     from tests.support.listing import walk
 
     records = [

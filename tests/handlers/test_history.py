@@ -20,18 +20,13 @@ from operations_api.history import layout
 from operations_api.history import query as history_query
 from operations_api.listing import token as page_token
 from tests.support.events import load_event, put_event
-from tests.support.handlers import Invoke, invoker, load_function
-from tests.support.history import HISTORY_TABLE_NAME, history_event, versions_of, write_history
+from tests.support.handlers import Invoke, invoker
+from tests.support.history import HISTORY_TABLE_NAME, history_event, versions_of, walk_history, write_history
 from tests.support.listing import service_settings
 from tests.support.records import record_at
 
 FIXTURE_ID = load_event("get_history")["pathParameters"]["operation_id"]
 LIFE = "100000000000000000001"  # write_history's
-
-
-@pytest.fixture(scope="session")
-def history_handler() -> ModuleType:
-    return load_function("get_history")
 
 
 @pytest.fixture
@@ -67,15 +62,8 @@ def test_empty_one_and_many_entries_are_walked_oldest_first(put: Invoke, read: I
     one = stored(put, table, "one", 1)
     assert answer(read(history_event("one"))) == (200, {"entries": one})
     many = stored(put, table, "many", 60)
-    walked, query = [], "page_size=7"
-    while True:
-        status, page = answer(read(history_event("many", raw_query=query)))
-        assert status == 200
-        assert 1 <= len(page["entries"]) <= 7
-        walked += page["entries"]
-        if "next_page_token" not in page:
-            break
-        query = f"page_size=7&page_token={page['next_page_token']}"
+    pages, _ = walk_history(read, "many", page_size=7)
+    walked = [entry for page in pages for entry in page]
     assert walked == many
     assert [entry["sequence"] for entry in walked] == list(range(1, 61))
 

@@ -19,13 +19,12 @@ from operations_api.service import version_of
 from tests.support.change_events import Pipeline
 from tests.support.events import put_event
 from tests.support.handlers import Invoke, invoker, load_function
-from tests.support.history import history_event
+from tests.support.history import LAMBDA_ANSWER_LIMIT, history_event, walk_history
 from tests.support.history_loop import stored_history, verified_versions, version_at
 from tests.support.records import minimal_record, record_at
 
 TTL_DELETER = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 ALICE = "arn:aws:iam::123456789012:user/alice"
-LAMBDA_ANSWER_LIMIT = 6 * 1024 * 1024  # a synchronous function's whole answer
 
 
 def accepted(put: Invoke, record: dict[str, Any], principal: str | None = None, **headers: str) -> str:
@@ -111,9 +110,9 @@ def test_a_399_kb_record_rewritten_whole_several_times_is_stored_whole_and_rebui
     chunk_counts = [item["chunks"]["N"] for item in _first_chunks("op-1")]
     assert max(int(count) for count in chunk_counts) > 1, "an entry over one item is split"
     read = invoker(load_function("get_history"))
-    pages = _served_pages(read, "op-1", page_size=2)
+    pages, _ = walk_history(read, "op-1", page_size=2)
     assert [len(page) for page in pages] == [2, 2, 1]
-    assert _served_pages(read, "op-1", page_size=25) == [history.entries], "2 MB fit one page"
+    assert walk_history(read, "op-1", page_size=25)[0] == [history.entries], "2 MB fit one page"
     assert [entry for page in pages for entry in page] == history.entries
     assert [entry["version"] for entry in history.entries] == [version_of(record) for record in records]
     for sequence, record in enumerate(records, start=1):
@@ -121,21 +120,6 @@ def test_a_399_kb_record_rewritten_whole_several_times_is_stored_whole_and_rebui
         assert (answer["statusCode"], json.loads(answer["body"])) == (200, record)
         assert answer["headers"]["ETag"] == f'"{version_of(record)}"'
         assert len(json.dumps(answer).encode("utf-8")) < LAMBDA_ANSWER_LIMIT
-
-
-def _served_pages(read: Invoke, operation_id: str, page_size: int) -> list[list[dict[str, Any]]]:
-    """The entries of each page GET history answers, following next_page_token; each answer under 6 MB."""
-    pages, raw_query = [], f"page_size={page_size}"
-    while True:
-        answer = read(history_event(operation_id, raw_query=raw_query))
-        assert answer["statusCode"] == 200, answer
-        assert len(json.dumps(answer).encode("utf-8")) < LAMBDA_ANSWER_LIMIT
-        page = json.loads(answer["body"])
-        assert page["entries"], "every page holds at least one entry"
-        pages.append(page["entries"])
-        if "next_page_token" not in page:
-            return pages
-        raw_query = f"page_size={page_size}&page_token={page['next_page_token']}"
 
 
 def _first_chunks(operation_id: str) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from operations_api.listing.index import epoch_seconds, expires_at, order_key
 from operations_api.record.rules import TERMINAL_STATUSES
 from operations_api.record.summary import SUCCESS_BELOW, summarize
 from tests.support.environment import TABLE_NAME
+from tests.support.listing import expected
 
 FLEET_TABLE_NAME = local_table_names(TABLE_NAME)["FleetTable"]  # the `table` fixture makes it
 FLEET_NOW = epoch_seconds(
@@ -134,3 +135,10 @@ def cluster_items(
 def with_cluster(record: dict[str, Any], cluster_id: str) -> dict[str, Any]:
     """The summary a `?cluster=` list gives of this record."""
     return {**summarize(record), "cluster": cluster_of(record, cluster_id)}
+
+
+def listed(records: list[dict[str, Any]], cluster_id: str, **filters: Any) -> list[dict[str, Any]]:
+    """What the list of this cluster must give, in order: the records that name it, as the list filters."""
+    naming_it = [record for record in records if cluster_of(record, cluster_id) is not None]
+    by_id = {record["operation_id"]: record for record in naming_it}
+    return [with_cluster(by_id[operation_id], cluster_id) for operation_id in expected(naming_it, **filters)]

@@ -4,19 +4,23 @@ would write it, so that the history's reads are tested apart from the loop."""
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from operations_api.history import layout
 from operations_api.service import version_of
 from tests.support.environment import TEST_ENVIRONMENT
 from tests.support.events import load_event
+from tests.support.handlers import Invoke
+from tests.support.listing import LONGEST_TOKEN
 from tests.support.records import minimal_record
 
 HISTORY_TABLE_NAME = TEST_ENVIRONMENT["HISTORY_TABLE_NAME"]  # the `table` fixture makes it
 PRINCIPAL = "arn:aws:iam::123456789012:user/deployer"
+LAMBDA_ANSWER_LIMIT = 6 * 1024 * 1024  # a synchronous function's whole answer
 
 
 def history_entries(versions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -133,6 +137,30 @@ def history_event(operation_id: str, sequence: str | None = None, raw_query: str
     if sequence is not None:
         event["pathParameters"]["sequence"] = sequence
     return event
+
+
+def walk_history(
+    read: Invoke, operation_id: str, page_size: int
+) -> tuple[list[list[dict[str, Any]]], list[str]]:
+    """Every page of an operation's history through the route, following next_page_token, each page
+    checked as the contract says (200, 1 to page_size entries, the whole answer under Lambda's 6 MB, its
+    token within 512 characters); the pages, and the tokens given."""
+    pages: list[list[dict[str, Any]]] = []
+    tokens: list[str] = []
+    raw_query = f"page_size={page_size}"
+    for _ in range(100_000):
+        answer = read(history_event(operation_id, raw_query=raw_query))
+        assert answer["statusCode"] == 200, answer
+        assert len(json.dumps(answer).encode("utf-8")) < LAMBDA_ANSWER_LIMIT
+        page = json.loads(answer["body"])
+        assert 1 <= len(page["entries"]) <= page_size, "every page holds 1 to page_size entries"
+        pages.append(page["entries"])
+        if "next_page_token" not in page:
+            return pages, tokens
+        tokens.append(page["next_page_token"])
+        assert len(tokens[-1]) <= LONGEST_TOKEN, f"a token of {len(tokens[-1])} characters"
+        raw_query = f"page_size={page_size}&page_token={quote(page['next_page_token'])}"
+    raise AssertionError("the pages never ended")
 
 
 RECORDING_SECONDS = 120.0

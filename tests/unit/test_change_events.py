@@ -18,6 +18,7 @@ from operations_api.events.changes import (
     events_of,
     read_change,
 )
+from operations_api.listing.index import epoch_seconds
 from tests.support.events import load_event
 
 SEQUENCE = 7  # what the history gives the change (events.stream asks history.recording)
@@ -123,6 +124,31 @@ def test_a_put_over_an_expired_record_not_yet_deleted_is_a_creation() -> None:
     event = change_event(record)
     assert event is not None
     assert (event.detail_type, event.detail["previous_status"]) == (UPDATED, "failed"), "not expired yet"
+
+
+def test_whether_a_put_created_the_record_anew_is_what_the_put_decided_by_the_services_clock() -> None:
+    """The PUT decides, at its acceptance time (`_recorded_time`), whether the old item had expired
+    (store.put_operation); the stream's time is DynamoDB's, taken later and rounded, and may fall on the
+    other side of the expiry. Only an item written without `_recorded_time` is judged by the stream's."""
+    record = fixture_record("update")
+    change = record["dynamodb"]
+    accepted = epoch_seconds(change["NewImage"]["_recorded_time"]["S"])
+    change["ApproximateCreationDateTime"] = accepted + 1  # streamed in the next second
+    change["OldImage"]["_expires_at"] = {"N": str(accepted + 1)}  # live when accepted, expired when streamed
+    assert not read_change(record).starts_life
+    assert _detail_type(record) == (UPDATED, "failed")
+    change["ApproximateCreationDateTime"] = accepted - 1  # DynamoDB's clock a second behind the service's
+    change["OldImage"]["_expires_at"] = {"N": str(accepted)}  # expired in the very second it was accepted
+    assert read_change(record).starts_life
+    assert _detail_type(record) == (STATUS_CHANGED, None)
+    del change["NewImage"]["_recorded_time"]  # written without it (by hand): the stream's time decides
+    assert not read_change(record).starts_life
+
+
+def _detail_type(record: dict[str, Any]) -> tuple[str, str | None]:
+    event = change_event(record)
+    assert event is not None
+    return event.detail_type, event.detail["previous_status"]
 
 
 def test_the_puts_principal_and_time_ride_on_the_new_image_and_a_put_over_an_expired_one_ends_its_life() -> (

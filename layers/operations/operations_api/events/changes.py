@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from operations_api import store
-from operations_api.listing.index import EXPIRES_ATTRIBUTE
+from operations_api.listing.index import EXPIRES_ATTRIBUTE, epoch_seconds
 from operations_api.record.summary import summarize
 
 SOURCE: Final = "operations-api"
@@ -40,7 +40,8 @@ class ChangeEvent:
 class Change:
     """One stream record, read. `new` is None for a deletion: an expiry (TTL's) or, `deleted_by_hand`,
     anyone else's; `old` is None for a creation.
-    `old_expired`: the old image's retention had ended, so a PUT created the operation anew."""
+    `old_expired`: the old image's retention had ended when the PUT was accepted (by the service's clock),
+    so it created the operation anew."""
 
     operation_id: str
     stream_sequence: str
@@ -85,7 +86,7 @@ def read_change(record: dict[str, Any]) -> Change:
         stream_sequence=change["SequenceNumber"],
         old=store.from_item(old_image) if old_image is not None else None,
         new=new,
-        old_expired=old_image is not None and new is not None and has_expired(old_image, time),
+        old_expired=_created_anew(old_image, new_image, time),
         time=time,
         recorded_time=recorded_time,
         principal=principal,
@@ -104,8 +105,21 @@ def _text(image: dict[str, Any], attribute: str) -> str | None:
     return value
 
 
+def _created_anew(
+    old_image: dict[str, Any] | None, new_image: dict[str, Any] | None, stream_time: float | None
+) -> bool:
+    """Whether a PUT created the record anew over an expired item, as the PUT decided it: at its acceptance
+    second by the service's clock (put_operation compares the expiry with it). The stream's time is
+    DynamoDB's, later and rounded: near an expiry it can fall on the other side. Only an item written
+    without the PUT's time (by hand) is judged by the stream's."""
+    if old_image is None or new_image is None:
+        return False
+    accepted = _text(new_image, store.RECORDED_TIME_ATTRIBUTE)
+    return has_expired(old_image, epoch_seconds(accepted) if accepted is not None else stream_time)
+
+
 def has_expired(image: dict[str, Any], time: float | None) -> bool:
-    """Whether the item had expired when the change was made (DynamoDB deletes expired items days later)."""
+    """Whether the item had expired at `time` (DynamoDB deletes expired items days later)."""
     return time is not None and store.item_expired(image, time)
 
 
