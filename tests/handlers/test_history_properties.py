@@ -95,7 +95,7 @@ class Clock:
         self.now = self.floor = max(self.now, latest) + LAPSE
 
     def expired(self, record: dict[str, Any]) -> bool:
-        """Whether a record has expired now, by the contract's rule (decision 12): finished, and its
+        """Whether a record has expired now, by docs/api.md's rule ("Retention"): finished, and its
         retention ended."""
         ended = epoch_seconds(record["last_update_time"]) + RETENTION_DAYS * 86_400
         return record["status"] in TERMINAL_STATUSES and ended <= self.seconds()
