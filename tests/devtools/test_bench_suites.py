@@ -151,7 +151,11 @@ def test_events_publish_a_batch_in_one_put_events_call(tmp_path: Path) -> None:
 
 def test_metrics_pair_each_cold_start_with_its_stand_in_run(tmp_path: Path) -> None:
     found, page = quick_run("metrics", tmp_path)
-    assert [(row["method"], row["modules"]) for row in found["rows"]] == [("PUT", 0), ("GET", 0)]
+    put, get = found["rows"]
+    # the PUT counts its accepted write, so it loads the EMF provider; a GET that succeeds counts nothing
+    assert (put["method"], get["method"]) == ("PUT", "GET")
+    assert put["modules"] > 0
+    assert get["modules"] == 0
     assert found["count_us"] > 0
     assert found["restore_ms"]["after_restore"] > 0
     assert "## What the metrics cost" in page
