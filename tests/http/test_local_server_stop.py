@@ -63,10 +63,14 @@ def open_connection(url: str, sent: bytes) -> socket.socket:
 
 
 def read_to_end(connection: socket.socket) -> bytes:
-    """Everything the server sends until it closes the connection."""
+    """Everything the server sends until it closes the connection. A close may come as a reset: the kernel
+    resets a connection closed with bytes it has not read (a half-sent body, as the stop found it)."""
     received = bytearray()
-    while chunk := connection.recv(65536):
-        received += chunk
+    try:
+        while chunk := connection.recv(65536):
+            received += chunk
+    except ConnectionResetError:
+        pass
     return bytes(received)
 
 
