@@ -48,7 +48,7 @@ export SAM_CLI_TELEMETRY := 0
 SLOW_SUITES := $(shell awk -F'"' '/^  "[a-z0-9_]+: slow suite: / {sub(/:.*/, "", $$2); names = names sep $$2; sep = " or "} END {print names}' pyproject.toml)
 FAST := not ($(SLOW_SUITES))
 
-.PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema client-types stream-fixtures bench clean dynalite \
+.PHONY: help test test-fast lint typecheck unit scan build run invoke openapi record-schema botocore-data client-types stream-fixtures bench clean dynalite \
 	upgrade layer-pins chromium screenshots backfill
 
 help:
@@ -63,13 +63,15 @@ help:
 	@echo "             make invoke FN=PutOperationFunction EVENT=events/put_operation.json DYNAMODB_ENDPOINT_URL=..."
 	@echo "make openapi  regenerate openapi.json from the code"
 	@echo "make record-schema  regenerate the PUT's validation schema and its compiled validator from the models"
+	@echo "make botocore-data  regenerate the layer's cut of botocore's endpoint data from the botocore installed"
 	@echo "make client-types   regenerate the client's record types and summary from the server's"
 	@echo "make stream-fixtures  regenerate events/dynamodb_stream_*.json from the PUT function's writes on moto"
 	@echo "make dynalite install dynalite (npm) into .tools/dynalite, for the race and item-size tests"
 	@echo "make bench    measure cold start, warm latency, memory and cost; writes docs/performance.md"
-	@echo "make upgrade  every dependency to its latest version: the locks, the layer's pins, the record's schema and"
-	@echo "             openapi.json regenerated, then make test. To add a dependency: add it to pyproject.toml"
-	@echo "             (project.dependencies if the layer ships it, else a group: run, dev, bench), then"
+	@echo "make upgrade  every dependency to its latest version: the locks, the layer's pins, the record's schema,"
+	@echo "             botocore's endpoint data and openapi.json regenerated, then make test. To add a dependency:"
+	@echo "             add it to pyproject.toml (project.dependencies if the layer ships it, else a group: run,"
+	@echo "             dev, bench), then"
 	@echo "             .tools/uv/bin/uv lock && make layer-pins (docs/design.md, \"One lock for every pin\")"
 	@echo "make screenshots  photograph the console (opsctl console) in headless Chromium: docs/console-*.png"
 	@echo "make backfill ARGS=\"--table T --shards N --retention-days D [--dry-run]\"  re-index a deployed table (docs/operate.md)"
@@ -121,7 +123,7 @@ upgrade: | $(UV)
 	$(UV) lock --upgrade
 	$(UV) lock --upgrade --project envs/sam
 	$(UV) lock --upgrade --project envs/checkov
-	$(MAKE) --no-print-directory layer-pins record-schema openapi
+	$(MAKE) --no-print-directory layer-pins record-schema botocore-data openapi
 	$(MAKE) --no-print-directory test
 
 # What only `make test` installs, for its slowest suites (CI runs it on a clean machine); `make unit` skips them.
@@ -176,6 +178,9 @@ openapi: $(VENV)/.stamp
 
 record-schema: $(VENV)/.stamp
 	$(PY) -m devtools.record_schema
+
+botocore-data: $(VENV)/.stamp
+	$(PY) -m devtools.botocore_endpoints
 
 client-types: $(VENV)/.stamp
 	$(PY) -m devtools.client_types

@@ -49,16 +49,25 @@ FUNCTIONS = {
 HISTORY_VERSIONS = 3  # the history event asks for a page of 2: a token to the next page is made too
 FLOORS = {"botocore": ["botocore"], "boto3": []}  # probes/floor.py's ways: the first is the target's
 POWERTOOLS_HTTP = ["aws_lambda_powertools.logging", "aws_lambda_powertools.event_handler.api_gateway"]
-LIBRARIES_ALONE: tuple[tuple[str, list[str]], ...] = (
-    ("no library: the call alone, through botocore", []),
+# (name, probes/floor.py's way, modules imported first): the first row is the floor made as the store
+# made it before, the others make the client as the functions do (operations_api.clients)
+LIBRARIES_ALONE: tuple[tuple[str, str, list[str]], ...] = (
+    ("the floor's client: the call alone, no library", "botocore", []),
+    ("the functions' client: the call alone, no library", "functions", []),
     (
         "the record's validator: the schema generated from the models, compiled into plain Python"
         " (what validating a PUT body needs)",
+        "functions",
         ["operations_api.record.validation"],
     ),
-    ("Powertools' Logger and HTTP API resolver, without validation (what the GET needs)", POWERTOOLS_HTTP),
     (
-        "both (what the PUT needs), and none of this project's code but the validator",
+        "Powertools' Logger and HTTP API resolver, without validation (what the GET needs)",
+        "functions",
+        POWERTOOLS_HTTP,
+    ),
+    (
+        "both (what the PUT needs), and none of this project's code but the validator and the client",
+        "functions",
         ["operations_api.record.validation", *POWERTOOLS_HTTP],
     ),
 )
@@ -292,13 +301,13 @@ def source_compilation(processes: Processes, count: bool) -> list[dict[str, Any]
 
 
 def libraries_alone(processes: Processes, pairs: int, count: bool) -> list[dict[str, Any]]:
-    """The floor's call made through botocore (as the store makes it) with the handlers' libraries
-    imported first, against the floor: the least any handler built on those libraries can cost."""
+    """The floor's call with the handlers' libraries imported first and its client made as the functions
+    make theirs, against the floor: the least any handler built on those libraries can cost."""
     bare = processes.floor("GET")
     bare_count = bare.instructions(count)
     rows = []
-    for name, modules in LIBRARIES_ALONE:
-        loaded = processes.floor("GET", "botocore", *modules, path=processes.environment.layer_paths)
+    for name, way, modules in LIBRARIES_ALONE:
+        loaded = processes.floor("GET", way, *modules, path=processes.environment.layer_paths)
         counted = loaded.instructions(count)
         rows.append(
             {

@@ -75,7 +75,7 @@ def test_cold_measures_each_route_against_the_floors_and_what_a_cold_start_is_ma
     assert cold["powertools_modules"]["GET"]["with_the_package"] <= cold["powertools_modules"]["package"]
     made = {row["process"]: row["made"] for row in cold["source_compilation"]}
     assert not [module for made in made["PUT"].values() for module in made if module.startswith("pydantic")]
-    assert len(cold["libraries_alone"]) == 4
+    assert len(cold["libraries_alone"]) == 5
     assert "| development (.venv, source) | GET |" in page
     assert "| development (.venv, source) | HISTORY |" in page
 

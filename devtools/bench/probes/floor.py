@@ -1,13 +1,15 @@
 """The floor's cold start: what the contract cannot do without, a fresh process making one AWS call
 (DynamoDB's for the API functions, EventBridge's PutEvents for the stream consumer).
 
-Usage: floor.py REQUEST_FILE [boto3 | count-compiled | botocore MODULE...]
+Usage: floor.py REQUEST_FILE [boto3 | count-compiled | botocore MODULE... | functions MODULE...]
 - boto3 (the default): import boto3, make a client, send the request, collecting as Python does;
 - count-compiled: the same, counting the source text compiled at run time (probes/counting.py);
-- botocore: the call made as the store makes it, through botocore without boto3 (the cold-start target's
+- botocore: the call through botocore without boto3, its client made the usual way (the cold-start target's
   floor), after importing MODULEs if any: what the handlers' libraries cost by themselves. Like a handler
   (operations_api/coldstart.py), it collects no garbage while it imports, then freezes what the imports
   made.
+- functions: the same, the client made as the functions make it (`operations_api.clients`: botocore's
+  endpoint data cut to their services), what the floor would cost built as the functions are.
 """
 
 import json
@@ -22,7 +24,7 @@ def boto3_client(service: str) -> object:
     return boto3.client(service)
 
 
-def botocore_client(modules: list[str]) -> object:
+def botocore_client(modules: list[str], as_the_functions: bool) -> object:
     import gc
 
     gc.disable()
@@ -30,9 +32,10 @@ def botocore_client(modules: list[str]) -> object:
         __import__(module)
     import botocore.session
 
+    session = __import__("operations_api.clients").clients.botocore_session() if as_the_functions else None
     gc.freeze()
     gc.enable()
-    return botocore.session.get_session().create_client("dynamodb")
+    return (session or botocore.session.get_session()).create_client("dynamodb")
 
 
 def main() -> None:
@@ -42,7 +45,10 @@ def main() -> None:
     made = __import__("counting").install() if way == "count-compiled" else None
     with open(request_file, encoding="utf-8") as file:
         request = json.load(file)
-    client = botocore_client(modules) if way == "botocore" else boto3_client(request["service"])
+    if way in ("botocore", "functions"):
+        client = botocore_client(modules, as_the_functions=way == "functions")
+    else:
+        client = boto3_client(request["service"])
     answer = getattr(client, request["operation"])(**request["arguments"])
     first = time.perf_counter() - started
     facts = {

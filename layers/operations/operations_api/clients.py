@@ -1,13 +1,17 @@
 """AWS clients made as every function makes them: botocore alone (importing boto3 would cost the cold start
-more than it gives), the settings' bounded timeouts and standard-mode retries, one per process."""
+more than it gives), the settings' bounded timeouts and standard-mode retries, one per process, and
+botocore's endpoint data cut to the services the functions call (docs/design.md, "botocore's endpoint
+data, cut to our services")."""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import botocore.session
 from botocore.config import Config
+from botocore.loaders import Loader
 
 from operations_api.settings import get_settings
 
@@ -15,7 +19,34 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
 
 
-def create_client(service: str, endpoint_url: str | None, *, max_pool_connections: int = 10) -> BaseClient:
+Service = Literal["dynamodb", "events", "sqs"]
+SERVICES: tuple[Service, ...] = ("dynamodb", "events", "sqs")  # every client the functions make
+ENDPOINT_DATA = os.path.join(
+    os.path.dirname(__file__), "botocore_data"
+)  # endpoints.json, `make botocore-data`
+
+
+class ServicesLoader(Loader):  # type: ignore[misc]  # botocore has no type hints
+    """botocore's data loader, reading the endpoint data of `SERVICES` from ENDPOINT_DATA and everything
+    else (service models, endpoint rules) from botocore's own data, as it would."""
+
+    def list_available_services(self, type_name: str) -> list[str]:
+        # botocore lists every service folder it ships (two listdir each) only to check the name it is given
+        return [
+            service
+            for service in SERVICES
+            if any(os.path.isdir(os.path.join(path, service)) for path in self.search_paths)
+        ]
+
+    def is_builtin_path(self, path: str) -> bool:
+        # A cut of botocore's own file: resolve with it as with botocore's (an endpoints.json of another
+        # origin would have botocore hand its legacy answer to the endpoint rules as a custom endpoint).
+        return os.path.dirname(path) == ENDPOINT_DATA or bool(super().is_builtin_path(path))
+
+
+def create_client(
+    service: Service, endpoint_url: str | None, *, max_pool_connections: int = 10
+) -> BaseClient:
     """A client of `service`, within the settings' time budget (settings.get_settings says which), with
     up to `max_pool_connections` requests at once (botocore's default: 10)."""
     settings = get_settings()
@@ -35,4 +66,6 @@ def create_client(service: str, endpoint_url: str | None, *, max_pool_connection
 def botocore_session() -> botocore.session.Session:
     """One session per process: it holds the service models and endpoint rules its clients load, so a
     client made again (after a SnapStart restore, `snapstart`) reuses them instead of reading them anew."""
-    return botocore.session.get_session()
+    session = botocore.session.get_session()
+    session.register_component("data_loader", ServicesLoader(extra_search_paths=[ENDPOINT_DATA]))
+    return session
