@@ -1,72 +1,17 @@
 """Every field rule of the contract, accepted and refused, by the validator the PUT runs (the schema compiled
 into plain Python, `record.validation`), by pydantic-core with the schema it is compiled from, and by
-pydantic with the models that schema is generated from: all alike."""
+pydantic with the models that schema is generated from: all alike (the `validate` fixture). Times, rules
+across fields, ids and how refusals are reported: test_record_rules.py."""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from devtools.record_schema import validate_with_core
-from operations_api import problems
-from operations_api.problems import Problem
-from operations_api.record import validation as record
-from operations_api.record.models import RECORD
 from operations_api.record.rules import CLUSTER_ID_MAX_LENGTH, OPERATION_URI_MAX_LENGTH, SUB_STATUS_MAX_LENGTH
+from tests.support.record_validation import DELETE, Validate, refusals, with_value
 from tests.support.records import full_record, minimal_record
-
-Validate = Callable[[Any], dict[str, Any]]
-
-
-def with_the_models(body: Any) -> dict[str, Any]:
-    try:
-        document = RECORD.validate_python(body)
-    except ValidationError as error:
-        raise problems.invalid_record(error.errors(include_url=False)) from None
-    return dict(document)
-
-
-VALIDATORS = {
-    "compiled schema, as the PUT runs it": record.validate,
-    "pydantic-core and the schema": validate_with_core,
-    "pydantic and the models": with_the_models,
-}
-
-
-@pytest.fixture(params=list(VALIDATORS.values()), ids=list(VALIDATORS))
-def validate(request: pytest.FixtureRequest) -> Validate:
-    chosen: Validate = request.param
-    return chosen
-
-
-def refusals(validate: Validate, record: dict[str, Any]) -> dict[str, str]:
-    """The problem entries (pointer -> detail) that the record gets, as a client would see them."""
-    with pytest.raises(Problem) as caught:
-        validate(record)
-    assert caught.value.code == "VALIDATION_ERROR"
-    return {entry["pointer"]: entry["detail"] for entry in caught.value.errors}
-
-
-def with_value(record: dict[str, Any], pointer: str, value: Any) -> dict[str, Any]:
-    """A copy of the record with the value at an RFC 6901 pointer replaced (or removed, for DELETE)."""
-    record = copy.deepcopy(record)
-    *parents, last = pointer.strip("/").split("/")
-    target: Any = record
-    for token in parents:
-        target = target[int(token)] if isinstance(target, list) else target[token]
-    key: Any = int(last) if isinstance(target, list) else last
-    if value is DELETE:
-        del target[key]
-    else:
-        target[key] = value
-    return record
-
-
-DELETE = object()
 
 REQUIRED = [
     "/operation_id",
@@ -290,125 +235,3 @@ def test_cluster_methods_are_upper_case_standard_methods_only(
     validate: Validate, pointer: str, method: str
 ) -> None:
     assert list(refusals(validate, with_value(full_record(), pointer, method))) == [pointer]
-
-
-TIME_FIELDS = ["/occurred_time", "/last_update_time", "/rollbacks/occurred_time"]
-
-
-@pytest.mark.parametrize("pointer", TIME_FIELDS)
-@pytest.mark.parametrize(
-    "value",
-    [
-        "2026-11-22 06:42:30",
-        "20261122064230",
-        "20261122 064230",
-        "20261122_0642",
-        "20261122_064230Z",
-        " 20261122_064230",
-        "20261122_064230\n",  # `$` alone would let a trailing newline through
-        "20261122_064230".translate({ord(digit): ord(digit) + 0xFEE0 for digit in "0123456789"}),  # fullwidth
-        "",
-    ],
-)
-def test_times_must_be_yyyymmdd_hhmmss(validate: Validate, pointer: str, value: str) -> None:
-    record = with_value(
-        minimal_record(rollbacks={"result": "ok", "occurred_time": "20261122_064230"}), pointer, value
-    )
-    detail = refusals(validate, record)[pointer]
-    assert "YYYYMMDD_hhmmss" in detail
-
-
-@pytest.mark.parametrize("pointer", TIME_FIELDS)
-@pytest.mark.parametrize(
-    "value",
-    [
-        "20261301_000000",
-        "20261100_000000",
-        "20230229_000000",
-        "20261122_240000",
-        "20261122_236000",
-        "20261122_235960",
-        "00001122_000000",
-    ],
-)
-def test_times_must_be_real_calendar_times(validate: Validate, pointer: str, value: str) -> None:
-    record = minimal_record(
-        occurred_time="00010101_000000",
-        last_update_time="99991231_235959",
-        rollbacks={"result": "ok", "occurred_time": "20261122_064230"},
-    )
-    assert refusals(validate, with_value(record, pointer, value))[pointer].startswith(
-        "is not a real calendar date"
-    )
-
-
-def test_a_leap_day_is_a_real_date(validate: Validate) -> None:
-    record = minimal_record(occurred_time="20240229_235959", last_update_time="20240301_000000")
-    assert validate(record) == record
-
-
-def test_last_update_time_may_not_be_earlier_than_occurred_time(validate: Validate) -> None:
-    record = minimal_record(occurred_time="20261122_064230", last_update_time="20261122_064229")
-    assert refusals(validate, record) == {"/last_update_time": "must not be earlier than occurred_time"}
-
-
-def test_last_update_time_may_equal_occurred_time(validate: Validate) -> None:
-    record = minimal_record(occurred_time="20261122_064230", last_update_time="20261122_064230")
-    assert validate(record) == record
-
-
-@pytest.mark.parametrize("status", ["completed", "failed"])
-@pytest.mark.parametrize("response", [DELETE, None])
-def test_a_finished_operation_must_carry_its_response(validate: Validate, status: str, response: Any) -> None:
-    record = with_value(with_value(full_record(), "/status", status), "/response", response)
-    assert "is required (not absent, not null)" in refusals(validate, record)["/response"]
-
-
-@pytest.mark.parametrize("status", ["unexecuted", "executing", "canceled"])
-def test_other_statuses_need_no_response(validate: Validate, status: str) -> None:
-    record = minimal_record(status=status)
-    assert validate(record) == record
-
-
-@pytest.mark.parametrize("operation_id", ["a", "A-z.0_9~", "x" * 128, "3f2b8c1e-7d4a-4e9b-9c2f-1a6d5e8b7c40"])
-def test_operation_ids_of_url_safe_characters_are_accepted(validate: Validate, operation_id: str) -> None:
-    record = minimal_record(operation_id=operation_id)
-    assert validate(record) == record
-
-
-@pytest.mark.parametrize(
-    "operation_id", ["", "x" * 129, "a/b", "a b", "ü", "a%20b", "a?b", "a#b", "\x00", "op-1\n", ".", ".."]
-)
-def test_other_operation_ids_are_refused(validate: Validate, operation_id: str) -> None:
-    detail = refusals(validate, minimal_record(operation_id=operation_id))["/operation_id"]
-    assert "1 to 128 characters" in detail
-
-
-def test_a_missing_response_is_told_with_the_other_faults(validate: Validate) -> None:
-    record = with_value(with_value(full_record(), "/status", "failed"), "/response", DELETE)
-    record["occurred_time"] = "yesterday"
-    record["target_clusters"][0]["request"]["method"] = None
-    assert refusals(validate, record) == {
-        "/occurred_time": "must be a UTC time as YYYYMMDD_hhmmss, e.g. 20261122_064230",
-        "/target_clusters/0/request/method": "must not be null",
-        "/response": "is required (not absent, not null) when status is 'failed'",
-    }
-
-
-def test_many_problems_are_all_reported_at_once(validate: Validate) -> None:
-    record = full_record()
-    record["status"] = "done"
-    record["target_clusters"][2]["request"]["method"] = "post"
-    record["rollbacks"]["occurred_time"] = "yesterday"
-    assert set(refusals(validate, record)) == {
-        "/status",
-        "/target_clusters/2/request/method",
-        "/rollbacks/occurred_time",
-    }
-
-
-def test_problem_entries_never_echo_the_input(validate: Validate) -> None:
-    secret = "Bearer s3cr3t-token-value"
-    record = with_value(full_record(), "/request/body", {"authorization": secret})
-    record["password"] = secret
-    assert secret not in str(refusals(validate, record))
