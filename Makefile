@@ -38,7 +38,7 @@ ARCH ?= $(shell awk '/^  Architecture:/{f=1} f&&/Default:/{print $$2; exit}' tem
 # `make invoke` runs a build of its own for this machine's architecture, which a deploy never picks up.
 HOST_ARCH := $(shell uname -m | sed -e 's/^aarch64$$/arm64/')
 INVOKE_BUILD_DIR ?= .aws-sam/invoke-build
-BUILD_INPUTS := template.yaml $(shell find functions layers/operations -type f \( -name '*.py' -o -name '*.lock' -o -name Makefile \) -not -path '*/__pycache__/*' 2>/dev/null)
+BUILD_INPUTS := template.yaml $(shell find functions layers/operations -type f \( -name '*.py' -o -name '*.lock' -o -name '*.json' -o -name Makefile \) -not -path '*/__pycache__/*' 2>/dev/null)
 RUNTIME_PYTHON := $(shell awk '/Runtime: python/{sub("python","",$$2); print $$2; exit}' template.yaml)
 BUILD_DIR ?= .aws-sam/build
 export PYTHONPATH := $(CURDIR)/layers/operations:$(CURDIR)

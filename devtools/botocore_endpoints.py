@@ -1,24 +1,27 @@
-"""Write layers/operations/operations_api/botocore_data/endpoints.json: botocore's own endpoint data
-(botocore/data/endpoints.json, as installed) cut down to the services the functions call
-(`clients.SERVICES`), every partition and its defaults kept.
+"""Write layers/operations/operations_api/botocore_data/<botocore version>/endpoints.json: the endpoint data
+of the botocore installed (botocore/data/endpoints.json), cut down to the services the functions call
+(`clients.SERVICES`), every partition and its defaults kept; and remove the cut of any other version.
 
-`make botocore-data` writes it; tests/unit/test_clients.py fails when the committed file differs from this
-output, and checks that a client made with it resolves every region of every partition as botocore's
-whole file does. docs/design.md, "botocore's endpoint data, cut to our services", says why.
+The lock pins the botocore the layer ships, so the cut is of the botocore the functions run; `make
+botocore-data` writes it (`make upgrade` too), and tests/unit/test_clients.py fails when the committed cut is
+not this output, and checks that a client made with it resolves every region of every partition as
+botocore's whole file does. docs/design.md, "botocore's endpoint data, cut to our services", says why.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import shutil
 from typing import Any
 
+import botocore
 from botocore.loaders import Loader
 
 from devtools.template import ROOT
 from operations_api import clients
 
-TARGET = ROOT / "layers" / "operations" / "operations_api" / "botocore_data" / "endpoints.json"
+FOLDER = ROOT / "layers" / "operations" / "operations_api" / "botocore_data"
+TARGET = FOLDER / botocore.__version__ / "endpoints.json"
 
 
 def cut(endpoints: dict[str, Any], services: tuple[str, ...]) -> dict[str, Any]:
@@ -34,14 +37,17 @@ def cut(endpoints: dict[str, Any], services: tuple[str, ...]) -> dict[str, Any]:
 
 
 def render() -> str:
-    """The file as botocore's installed endpoint data gives it."""
-    whole = Loader().load_data("endpoints")
-    return json.dumps(cut(whole, clients.SERVICES), indent=1, sort_keys=True) + "\n"
+    """The cut of botocore's own endpoint data (never a user's, from ~/.aws/models or AWS_DATA_PATH)."""
+    own = Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
+    return json.dumps(cut(own.load_data("endpoints"), clients.SERVICES), indent=1, sort_keys=True) + "\n"
 
 
-def main(target: Path = TARGET) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render(), encoding="utf-8")
+def main() -> None:
+    for folder in FOLDER.glob("*"):
+        if folder.is_dir() and folder != TARGET.parent:
+            shutil.rmtree(folder)
+    TARGET.parent.mkdir(parents=True, exist_ok=True)
+    TARGET.write_text(render(), encoding="utf-8")
 
 
 if __name__ == "__main__":

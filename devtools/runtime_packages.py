@@ -1,7 +1,8 @@
 """The packages the Lambda Python runtime itself provides (boto3 and botocore), for running built artifacts
-outside Lambda: the layer does not ship them, so `make invoke` and the smoke tests put these where
-/var/runtime would be. Installed once per Python version into .tools/ (ignored by git), from PyPI, for the
-runtime's Python version (all pure Python, so one install serves every architecture).
+outside Lambda: `make invoke` and the smoke tests put these where /var/runtime would be, after the layer
+(which ships its own botocore, found first, as on Lambda), and the bench's floors import them. Installed
+once per Python version into .tools/ (ignored by git), from PyPI, for the runtime's Python version (all
+pure Python, so one install serves every architecture).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import textwrap
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from devtools.precompile import find_python
 from devtools.runtime_packages import runtime_packages
 from devtools.template import ROOT, load_template
+from operations_api import clients
 from tests.support.events import INVALID_EVENT_POINTERS
 
 BUILD_DIR = ROOT / ".aws-sam" / "build"
@@ -50,10 +52,15 @@ def test_the_layer_ships_neither_pydantic_nor_the_models_no_function_imports_the
         assert not (layer / "operations_api" / "record" / development_only).exists(), development_only
 
 
-def test_the_layer_ships_no_boto3_the_runtime_has_it() -> None:
+def test_the_layer_ships_the_botocore_its_endpoint_data_was_cut_from_and_no_boto3() -> None:
     layer = built("OperationsLayer/python")
-    assert not (layer / "boto3").exists()
-    assert not (layer / "botocore").exists()
+    assert not (layer / "boto3").exists(), "the functions use botocore alone"
+    version = re.search(r"__version__ = '([^']+)'", (layer / "botocore" / "__init__.py").read_text())
+    assert version is not None
+    cuts = sorted(path.name for path in (layer / "operations_api" / "botocore_data").iterdir())
+    assert cuts == [version.group(1)], "the functions would read botocore's whole endpoint data"
+    services = sorted(path.name for path in (layer / "botocore" / "data").iterdir() if path.is_dir())
+    assert services == sorted(clients.SERVICES), "the service data of the clients the functions make, only"
 
 
 def test_the_layer_is_pure_python_one_build_serves_either_architecture() -> None:

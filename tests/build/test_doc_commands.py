@@ -161,6 +161,7 @@ COMMANDS: Final[dict[str, Runs | RunBy | NotRun | Names]] = {
     ),
     "make openapi": RunBy(GENERATED),
     "make record-schema": RunBy(GENERATED),
+    "make botocore-data": RunBy(GENERATED),
     "make client-types": RunBy(GENERATED),
     "make stream-fixtures": RunBy(GENERATED),
     "make screenshots": RunBy(HERE + "test_make_screenshots_photographs_the_console"),
@@ -317,7 +318,14 @@ def tracked_files_kept() -> Iterator[list[str]]:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "command",
-    ["make openapi", "make record-schema", "make client-types", "make stream-fixtures", "make layer-pins"],
+    [
+        "make openapi",
+        "make record-schema",
+        "make botocore-data",
+        "make client-types",
+        "make stream-fixtures",
+        "make layer-pins",
+    ],
 )
 def test_a_generator_leaves_the_committed_copy_as_it_is(command: str) -> None:
     with tracked_files_kept() as changed:

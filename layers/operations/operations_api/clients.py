@@ -21,14 +21,15 @@ if TYPE_CHECKING:
 
 Service = Literal["dynamodb", "events", "sqs"]
 SERVICES: tuple[Service, ...] = ("dynamodb", "events", "sqs")  # every client the functions make
-ENDPOINT_DATA = os.path.join(
-    os.path.dirname(__file__), "botocore_data"
-)  # endpoints.json, `make botocore-data`
+# The cut of the botocore running, if the layer carries one (`make botocore-data`): for any other botocore,
+# the folder is absent and botocore's own endpoint data serves.
+ENDPOINT_DATA = os.path.join(os.path.dirname(__file__), "botocore_data", botocore.__version__)
 
 
 class ServicesLoader(Loader):  # type: ignore[misc]  # botocore has no type hints
-    """botocore's data loader, reading the endpoint data of `SERVICES` from ENDPOINT_DATA and everything
-    else (service models, endpoint rules) from botocore's own data, as it would."""
+    """botocore's data loader, reading the endpoint data of `SERVICES` from ENDPOINT_DATA, after the
+    folders a user adds (AWS_DATA_PATH, ~/.aws/models) and before botocore's own data, which serves
+    everything else (service models, endpoint rules)."""
 
     def list_available_services(self, type_name: str) -> list[str]:
         # botocore lists every service folder it ships (two listdir each) only to check the name it is given
@@ -42,6 +43,13 @@ class ServicesLoader(Loader):  # type: ignore[misc]  # botocore has no type hint
         # A cut of botocore's own file: resolve with it as with botocore's (an endpoints.json of another
         # origin would have botocore hand its legacy answer to the endpoint rules as a custom endpoint).
         return os.path.dirname(path) == ENDPOINT_DATA or bool(super().is_builtin_path(path))
+
+
+def services_loader(data_path: str | None) -> ServicesLoader:
+    """The loader of a session whose `data_path` setting (AWS_DATA_PATH) is `data_path`."""
+    added = [path for path in (data_path or "").split(os.pathsep) if path]
+    searched = [*added, Loader.CUSTOMER_DATA_PATH, ENDPOINT_DATA, Loader.BUILTIN_DATA_PATH]
+    return ServicesLoader(extra_search_paths=searched, include_default_search_paths=False)
 
 
 def create_client(
@@ -67,5 +75,5 @@ def botocore_session() -> botocore.session.Session:
     """One session per process: it holds the service models and endpoint rules its clients load, so a
     client made again (after a SnapStart restore, `snapstart`) reuses them instead of reading them anew."""
     session = botocore.session.get_session()
-    session.register_component("data_loader", ServicesLoader(extra_search_paths=[ENDPOINT_DATA]))
+    session.register_component("data_loader", services_loader(session.get_config_variable("data_path")))
     return session
