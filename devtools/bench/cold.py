@@ -1,6 +1,6 @@
-"""Suite "cold": fresh processes serving a first request, against the floors' one DynamoDB call (botocore's,
-and boto3's); what they are made of, their memory, the built layer's size. docs/performance.md, "Cold
-start", says what each floor is and why."""
+"""Suite "cold": fresh processes serving a first request, against the floors' (botocore's and boto3's),
+which make the same DynamoDB calls; what they are made of, their memory, the built layer's size.
+docs/performance.md, "Cold start", says what each floor is and why."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ import statistics
 import subprocess
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from boto3.dynamodb.types import TypeSerializer
 
 from devtools.bench import history
 from devtools.bench.fresh import (
@@ -32,13 +30,12 @@ from devtools.bench.fresh import (
     local_dynamodb,
     probe,
 )
-from devtools.lambda_runtime import local_table_names
 from devtools.template import ROOT, load_template
 from tests.support.events import get_event, load_event, put_event
 from tests.support.records import full_record
 
 # Every function on a request's path, by route, measured against the floors (PUT first: it stores what
-# the GET reads); a new one is a line here, its event in event_for and its call in floor_request.
+# the GET reads); a new one is a line here and its event in event_for (its floor makes the calls it makes).
 FUNCTIONS = {
     "PUT": "PutOperationFunction",
     "GET": "GetOperationFunction",
@@ -91,58 +88,13 @@ def event_for(method: str, record: dict[str, Any]) -> dict[str, Any]:
     return put_event(record) if method == "PUT" else get_event(record["operation_id"])
 
 
-def floor_request(method: str, record: dict[str, Any]) -> dict[str, Any]:
-    """The one DynamoDB call the floor makes for a route, as probes/floor.py reads it: the list's is one
-    Query of one shard of its index, for the page the list's event asks for; the history's one Query of
-    the entries of the page its event asks for."""
-    queries = {"LIST": list_query, "COUNTS": counts_query, "HISTORY": history_query}
-    if method in queries:
-        operation, arguments = "query", queries[method]()
-    elif method == "GET":
-        key = {"operation_id": {"S": record["operation_id"]}}
-        operation, arguments = "get_item", {"TableName": TABLE, "Key": key, "ConsistentRead": True}
-    else:
-        item = {name: TypeSerializer().serialize(value) for name, value in record.items()}
-        operation, arguments = "put_item", {"TableName": TABLE, "Item": item}
-    return {"service": "dynamodb", "operation": operation, "arguments": arguments}
-
-
-def counts_query() -> dict[str, Any]:
-    """One Query of one counts shard of the fleet table (the counts function makes one per shard, at once)."""
-    from operations_api.fleet import layout
-
-    return {
-        "TableName": local_table_names(TABLE)["FleetTable"],
-        "KeyConditionExpression": "#pk = :pk",
-        "ExpressionAttributeNames": {"#pk": layout.PARTITION_KEY},
-        "ExpressionAttributeValues": {":pk": {"S": layout.counts_partition(0)}},
-    }
-
-
-def list_query() -> dict[str, Any]:
-    """One Query of the list's index: the first shard of the list event's first status, newest first."""
-    from operations_api.listing import index
-
-    query = load_event("list_operations")["queryStringParameters"]
+def get_request(record: dict[str, Any]) -> dict[str, Any]:
+    """The GET's one DynamoDB call for the record, as a floor handler makes it (the warm suite)."""
     return {
         "TableName": TABLE,
-        "IndexName": index.INDEX_NAME,
-        "KeyConditionExpression": "#shard = :shard AND #order >= :since",
-        "ExpressionAttributeNames": {"#shard": index.SHARD_ATTRIBUTE, "#order": index.ORDER_ATTRIBUTE},
-        "ExpressionAttributeValues": {
-            ":shard": {"S": index.shard_key(query["status"].split(",")[0], 0)},
-            ":since": {"S": query["updated_since"]},
-        },
-        "ScanIndexForward": False,
-        "Limit": int(query["page_size"]),
+        "Key": {"operation_id": {"S": record["operation_id"]}},
+        "ConsistentRead": True,
     }
-
-
-def history_query() -> dict[str, Any]:
-    """One Query of the history table: the entries of the first page the history event asks for."""
-    event = load_event("get_history")
-    page_size = int(event["queryStringParameters"]["page_size"])
-    return history.entries_query(event["pathParameters"]["operation_id"], 1, page_size)
 
 
 def stored_history() -> None:
@@ -160,6 +112,7 @@ class Processes:
     environment: Environment
     service: dict[str, str]
     files: Path
+    recorded: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def handler(self, method: str, *options: str, clusters: int = 1, repeats: int = 0) -> Fresh:
         """Import the route's handler, serve its first request (and `repeats` more)."""
@@ -168,10 +121,18 @@ class Processes:
         return self.fresh(probe("first_request", function, event, str(repeats), *options))
 
     def floor(self, method: str, *options: str, path: list[Path] | None = None) -> Fresh:
-        """The floor's one call for the route (one cluster); `botocore MODULE...` made as the store makes
-        it, after importing the MODULEs (then on the layer's path)."""
-        request = self.written(f"{method}-floor", floor_request(method, record_with(1)))
+        """The floor for the route: the DynamoDB calls its handler's first request made (one cluster), one
+        after the other; `botocore MODULE...` after importing the MODULEs (then on the layer's path)."""
+        request = self.written(f"{method}-floor", {"service": "dynamodb", "calls": self.calls(method)})
         return self.fresh(probe("floor", request, *options), path or self.environment.floor_paths)
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """The DynamoDB calls the route's handler makes on its first request, recorded once."""
+        if method not in self.recorded:
+            calls = self.handler(method, "record-calls").facts()[1]["calls"]
+            assert calls, f"the {method} handler made no DynamoDB call"
+            self.recorded[method] = calls
+        return self.recorded[method]
 
     def written(self, name: str, data: dict[str, Any]) -> str:
         """The file of a process's input."""

@@ -57,7 +57,10 @@ def entries_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def cold_start(processes: Processes, pairs: int, count: bool) -> dict[str, Any]:
     """Interleaved pairs of fresh processes: the consumer's first batch (one record), the floor's one call."""
     records = creations(1)
-    call = {"service": "events", "operation": "put_events", "arguments": {"Entries": entries_of(records)}}
+    call = {
+        "service": "events",
+        "calls": [{"operation": "put_events", "arguments": {"Entries": entries_of(records)}}],
+    }
     consumer = str(processes.environment.function_root / CONSUMER)
     batch = processes.written("batch", {"Records": records})
     handler = processes.fresh(probe("first_request", consumer, batch, "0"))

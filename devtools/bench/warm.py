@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from devtools.bench.cold import event_for, floor_request, record_with
+from devtools.bench.cold import event_for, get_request, record_with
 from devtools.bench.fresh import Requests, clocked, local_dynamodb
 from devtools.item_size import stored_item_size
 
@@ -117,7 +117,7 @@ def _get_parts(record: dict[str, Any], runs: int) -> dict[str, float]:
     """A GET's three steps, each timed alone: the GetItem, the attributes into a record, the JSON body."""
     from operations_api import store
 
-    request = floor_request("GET", record)["arguments"]
+    request = get_request(record)
     item = store.dynamodb_client().get_item(**request)["Item"]
     document = store.from_item(item).document
     return {

@@ -17,6 +17,7 @@ import pytest
 from devtools import local_events
 from devtools.bench import cold, events, listing, metrics, warm
 from devtools.bench.fresh import Environment, against_floors, compiling_instructions, interleaved, probe
+from devtools.bench.probes import first_request as first_request_probe
 from devtools.template import ROOT
 from operations_api import store
 from operations_api.listing import index as list_index
@@ -138,15 +139,36 @@ def test_the_list_writes_items_exactly_as_the_put_does() -> None:
     assert item[list_index.SUMMARY_ATTRIBUTE]["M"]["status"] == {"S": record["status"]}
 
 
-def test_the_history_cold_start_serves_a_stored_page_its_floor_queries_the_same_entries(table: Any) -> None:
+def test_the_floor_makes_the_calls_the_handler_made_and_reads_what_it_read(table: Any) -> None:
+    calls = first_request_probe.recorded_calls()  # registered before the store makes its client
     cold.stored_history()
+    del calls[:]
     answer = invoker(load_function("get_history"))(cold.event_for("HISTORY", cold.record_with(1)))
     assert answer["statusCode"] == 200
     page = json.loads(answer["body"])
     assert "next_page_token" in page, "a page of 2 of the stored entries: a token to the next is made"
-    floor = table.query(**cold.floor_request("HISTORY", cold.record_with(1))["arguments"])
-    served = [entry["sequence"] for entry in page["entries"]]
-    assert [int(item["sequence"]["N"]) for item in floor["Items"]] == served == [1, 2]
+    made = list(calls)  # the replay below is recorded too
+    assert [call["operation"] for call in made] == ["get_item", "query"], "the history's head, then its page"
+    replayed = [getattr(store.dynamodb_client(), call["operation"])(**call["arguments"]) for call in made]
+    assert [entry["sequence"] for entry in page["entries"]] == [1, 2]
+    assert replayed[0]["Item"], "the head the history read"
+    assert len(replayed[-1]["Items"]) == 2, "the chunks of the two entries served, one each"
+
+
+def test_the_calls_a_first_request_made_are_recorded_with_their_arguments() -> None:
+    calls = first_request("get_operation", "get_operation.json", "record-calls")["calls"]
+    operation_id = json.loads((ROOT / "events" / "get_operation.json").read_text())["pathParameters"]
+    assert calls == [
+        {
+            "operation": "get_item",
+            "arguments": {
+                "TableName": "operations",
+                "Key": {"operation_id": {"S": operation_id["operation_id"]}},
+                "ConsistentRead": True,
+                "ReturnConsumedCapacity": "TOTAL",
+            },
+        }
+    ]
 
 
 def test_moto_measures_the_smallest_table_only() -> None:

@@ -1,5 +1,6 @@
-"""The floor's cold start: what the contract cannot do without, a fresh process making one AWS call
-(DynamoDB's for the API functions, EventBridge's PutEvents for the stream consumer).
+"""The floor's cold start: what the contract cannot do without, a fresh process making the AWS calls a
+function makes (the DynamoDB calls an API function's first request made, as probes/first_request.py
+records them; EventBridge's PutEvents for the stream consumer), one after the other.
 
 Usage: floor.py REQUEST_FILE [boto3 | count-compiled | botocore MODULE... | functions MODULE...]
 - boto3 (the default): import boto3, make a client, send the request, collecting as Python does;
@@ -16,6 +17,7 @@ import json
 import os
 import sys
 import time
+from typing import Any
 
 
 def boto3_client(service: str) -> object:
@@ -38,6 +40,20 @@ def botocore_client(modules: list[str], as_the_functions: bool) -> object:
     return (session or botocore.session.get_session()).create_client("dynamodb")
 
 
+def answer_to(client: Any, call: dict[str, Any]) -> tuple[int, int]:
+    """One call's HTTP status and failed entries. A condition DynamoDB found false is a call served, as
+    the handler's same call is (a PUT of the record already stored: the write refused, the PUT's 200)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        answer = getattr(client, call["operation"])(**call["arguments"])
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        return 200, 0
+    return answer["ResponseMetadata"]["HTTPStatusCode"], answer.get("FailedEntryCount", 0)
+
+
 def main() -> None:
     started = time.perf_counter()
     request_file = sys.argv[1]
@@ -49,11 +65,11 @@ def main() -> None:
         client = botocore_client(modules, as_the_functions=way == "functions")
     else:
         client = boto3_client(request["service"])
-    answer = getattr(client, request["operation"])(**request["arguments"])
+    answers = [answer_to(client, call) for call in request["calls"]]
     first = time.perf_counter() - started
     facts = {
-        "status": answer["ResponseMetadata"]["HTTPStatusCode"],
-        "failures": answer.get("FailedEntryCount", 0),
+        "status": max(status for status, _ in answers),
+        "failures": sum(failed for _, failed in answers),
         "first_ms": first * 1000,
         "modules": len(sys.modules),
     }
