@@ -44,7 +44,22 @@ def view(results: dict[str, Any]) -> dict[str, Any]:
     found["warm"] = warm and {**warm, **warm_view(warm["rows"])}
     found["list"] = listed and [list_view(run, listed["shards"]) for run in listed["runs"]]
     found["summary"] = found["cold"] and warm and "before" in results and summary_ready(found["cold"])
+    found["measured"] = measured_between(results)
     return found
+
+
+def measured_between(results: dict[str, Any]) -> str:
+    """The machine and when the suites ran: one moment, or the first and the last (suites re-run alone)."""
+    stamps = sorted(
+        suite["measured"] for suite in results.values() if isinstance(suite, dict) and "measured" in suite
+    )
+    if not stamps:
+        return "not recorded"
+    machine, last = stamps[-1].rsplit("; measured ", 1)  # "<machine>; measured YYYY-MM-DD HH:MM UTC"
+    first = stamps[0].rsplit("; measured ", 1)[1]
+    if first == last:
+        return stamps[-1]
+    return f"{machine}; suites measured from {first} to {last} (each suite's moment: docs/performance.json)"
 
 
 def ratio(row: dict[str, Any]) -> str:
