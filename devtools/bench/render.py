@@ -50,7 +50,7 @@ def view(results: dict[str, Any]) -> dict[str, Any]:
 
 def measured_between(results: dict[str, Any]) -> str:
     """The machine and when the suites ran: one moment, or the first and the last (suites re-run alone)."""
-    stamps = sorted(
+    stamps: list[str] = sorted(
         suite["measured"] for suite in results.values() if isinstance(suite, dict) and "measured" in suite
     )
     if not stamps:

@@ -316,17 +316,7 @@ def tracked_files_kept() -> Iterator[list[str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "command",
-    [
-        "make openapi",
-        "make record-schema",
-        "make botocore-data",
-        "make client-types",
-        "make stream-fixtures",
-        "make layer-pins",
-    ],
-)
+@pytest.mark.parametrize("command", [command for command, how in COMMANDS.items() if how == RunBy(GENERATED)])
 def test_a_generator_leaves_the_committed_copy_as_it_is(command: str) -> None:
     with tracked_files_kept() as changed:
         succeeds(run_as_written(command))
