@@ -46,8 +46,8 @@ FUNCTIONS = {
 HISTORY_VERSIONS = 3  # the history event asks for a page of 2: a token to the next page is made too
 FLOORS = {"botocore": ["botocore"], "boto3": []}  # probes/floor.py's ways: the first is the target's
 POWERTOOLS_HTTP = ["aws_lambda_powertools.logging", "aws_lambda_powertools.event_handler.api_gateway"]
-# (name, probes/floor.py's way, modules imported first): the first row is the floor made as the store
-# made it before, the others make the client as the functions do (operations_api.clients)
+# (name, probes/floor.py's way, modules imported first): the first row makes its client as the botocore
+# floor does, the others as the functions do (operations_api.clients)
 LIBRARIES_ALONE: tuple[tuple[str, str, list[str]], ...] = (
     ("the floor's client: the call alone, no library", "botocore", []),
     ("the functions' client: the call alone, no library", "functions", []),
@@ -262,8 +262,8 @@ def source_compilation(processes: Processes, count: bool) -> list[dict[str, Any]
 
 
 def libraries_alone(processes: Processes, pairs: int, count: bool) -> list[dict[str, Any]]:
-    """The floor's call with the handlers' libraries imported first and its client made as the functions
-    make theirs, against the floor: the least any handler built on those libraries can cost."""
+    """The GET's call through botocore with the handlers' libraries imported first (the ordinary way), its
+    client made as the floor's or as the functions' (LIBRARIES_ALONE), against the boto3 floor."""
     bare = processes.floor("GET")
     bare_count = bare.instructions(count)
     rows = []
